@@ -1,0 +1,102 @@
+"""The ``tipoff`` command: parse, call the public API, print, exit. Presentation only."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from tipoff._version import __version__
+from tipoff.cli._common import err
+from tipoff.errors import (
+    EXIT_BUG,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    InputError,
+    TipoffError,
+)
+
+__all__ = ["app", "main"]
+
+EPILOG = (
+    "Exit codes: 0 ok; 1 internal error (a bug: re-run with --debug and report it); "
+    "2 usage error; 3 invalid input (scenario or log); 130 interrupted."
+)
+
+app = typer.Typer(
+    name="tipoff",
+    help="Model how informants expose remittances to North Korea, and harden the procedure.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+scenario_app = typer.Typer(
+    help="List, show, validate scenarios; export the JSON Schema for editors.",
+    no_args_is_help=True,
+    epilog=EPILOG,
+)
+app.add_typer(scenario_app, name="scenario")
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tipoff {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the Python traceback on errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def report_input_error(exc: InputError) -> None:
+    """One line per problem on stderr: ``file:line:col: path: message``."""
+    for problem in exc.problems:
+        err.print(str(problem), markup=False, soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script; maps errors to the documented exit codes."""
+    from tipoff.cli import _commands  # noqa: F401  (registers the commands)
+
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        app(args=argv, standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except InputError as exc:
+        if debug:
+            raise
+        report_input_error(exc)
+        sys.exit(EXIT_INPUT)
+    except TipoffError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if debug:
+            raise
+        err.print(
+            f"internal error: {type(exc).__name__}: {exc}\nRe-run with --debug for details.",
+            markup=False,
+            soft_wrap=True,
+        )
+        sys.exit(EXIT_BUG)

@@ -1,0 +1,92 @@
+"""The one exception tree of tipoff, and the exit codes the CLI maps it to.
+
+::
+
+    TipoffError                     base of every error tipoff raises on purpose
+    ├── InputError                  bad user input: exit code 3
+    │   ├── ScenarioError           a scenario file (or preset) that does not validate
+    │   └── PrivacyError            a value that looks like real personal data (also a ScenarioError)
+    └── UsageError                  a bad combination of options: exit code 2
+
+An ``InputError`` carries a list of :class:`Problem` (one per problem, all found at once), each with
+a position ``file:line:col``, a dotted path into the document and a message. Anything else that
+escapes is a bug: the CLI prints one line and exits 1 (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "EXIT_BUG",
+    "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "InputError",
+    "PrivacyError",
+    "Problem",
+    "ScenarioError",
+    "TipoffError",
+    "UsageError",
+]
+
+EXIT_OK = 0
+EXIT_BUG = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """One problem in an input file: where it is and what is wrong.
+
+    ``line`` and ``col`` are 1-based; 0 means unknown (the whole file).
+    """
+
+    source: str
+    line: int = 0
+    col: int = 0
+    path: str = ""
+    message: str
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line:
+            where = f"{where}:{self.line}:{self.col or 1}"
+        if self.path:
+            return f"{where}: {self.path}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+class TipoffError(Exception):
+    """Base of every error tipoff raises on purpose."""
+
+    exit_code = EXIT_BUG
+
+
+class InputError(TipoffError):
+    """User input that cannot be used; carries every problem found."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, problems: list[Problem] | Problem) -> None:
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ScenarioError(InputError):
+    """A scenario file or preset that does not validate."""
+
+
+class PrivacyError(ScenarioError):
+    """A value that looks like a real phone number, address or e-mail: tipoff holds pseudonyms only."""
+
+
+class UsageError(TipoffError):
+    """A bad combination of command-line options or function arguments."""
+
+    exit_code = EXIT_USAGE

@@ -1,0 +1,320 @@
+"""Expand a scenario's generators into one explicit network, and check every cross-reference.
+
+The expansion is deterministic (round-robin, no randomness), so the same file always gives the
+same network. Reference problems come back as ``(path, message)`` pairs, where ``path`` is a tuple
+into the scenario document (like pydantic's ``loc``), so the loader can point at ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from tipoff.scenario._schema import PATH_ROLES, Party, Role, Scenario, Side
+
+__all__ = ["MAX_PARTIES", "MAX_RELAY_HOPS", "Network", "expand", "reference_problems"]
+
+MAX_PARTIES = 200_000
+MAX_RELAY_HOPS = 4
+
+Loc = tuple[str | int, ...]
+
+_DEFAULT_SIDE = {
+    Role.sender: Side.abroad,
+    Role.relay: Side.china,
+    Role.courier: Side.north,
+    Role.recipient: Side.north,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvedParty:
+    """A party with every default resolved."""
+
+    id: str
+    role: Role
+    side: Side
+    community: str | None
+    coercible: bool
+    home: str | None
+    informant: float | None
+    origin: Loc  # where in the document the party was declared (or generated)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Network:
+    """Every party, explicit or generated, and who works with whom (ids only)."""
+
+    parties: tuple[ResolvedParty, ...]
+    sender_relays: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    relay_relays: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    relay_couriers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sender_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _resolve(p: Party, origin: Loc) -> ResolvedParty:
+    side = p.side or _DEFAULT_SIDE[p.role]
+    coercible = p.coercible if p.coercible is not None else side is Side.china
+    return ResolvedParty(
+        id=p.id,
+        role=p.role,
+        side=side,
+        community=p.community,
+        coercible=coercible,
+        home=p.home,
+        informant=p.informant,
+        origin=origin,
+    )
+
+
+def _ids(prefix: str, count: int) -> list[str]:
+    width = max(3, len(str(count)))
+    return [f"{prefix}{k:0{width}d}" for k in range(1, count + 1)]
+
+
+def _round_robin(pool: list[str], start: int, k: int) -> tuple[str, ...]:
+    return tuple(pool[(start + j) % len(pool)] for j in range(min(k, len(pool))))
+
+
+def expand(scenario: Scenario) -> Network:
+    """Expand generators and links into one explicit :class:`Network`.
+
+    The result may still hold bad references; :func:`reference_problems` reports them.
+    """
+    parties = [_resolve(p, ("parties", i)) for i, p in enumerate(scenario.parties)]
+    links = scenario.links
+    sender_relays = {k: tuple(v) for k, v in links.sender_relays.items()}
+    relay_relays = {k: tuple(v) for k, v in links.relay_relays.items()}
+    relay_couriers = {k: tuple(v) for k, v in links.relay_couriers.items()}
+    sender_recipients = {k: tuple(v) for k, v in links.sender_recipients.items()}
+    gen = scenario.generate
+
+    courier_pool = [p.id for p in parties if p.role is Role.courier]
+    if gen.couriers is not None:
+        g = gen.couriers
+        ids = _ids(g.prefix, g.count)
+        for k, pid in enumerate(ids):
+            parties.append(
+                ResolvedParty(
+                    id=pid,
+                    role=Role.courier,
+                    side=Side.north,
+                    community=None,
+                    coercible=False,
+                    home=g.homes[k % len(g.homes)],
+                    informant=None,
+                    origin=("generate", "couriers"),
+                )
+            )
+        courier_pool = ids
+    if gen.relays is not None:
+        g = gen.relays
+        for k, pid in enumerate(_ids(g.prefix, g.count)):
+            community = g.communities[k % len(g.communities)] if g.communities else None
+            parties.append(
+                ResolvedParty(
+                    id=pid,
+                    role=Role.relay,
+                    side=Side.china,
+                    community=community,
+                    coercible=True,
+                    home=None,
+                    informant=None,
+                    origin=("generate", "relays"),
+                )
+            )
+            if courier_pool and pid not in relay_couriers:
+                relay_couriers[pid] = _round_robin(
+                    courier_pool, k * g.couriers_per_relay, g.couriers_per_relay
+                )
+    if gen.senders is not None:
+        g = gen.senders
+        per = g.relays_per_sender or len(g.relays)
+        for k, pid in enumerate(_ids(g.prefix, g.count)):
+            community = g.communities[k % len(g.communities)] if g.communities else None
+            parties.append(
+                ResolvedParty(
+                    id=pid,
+                    role=Role.sender,
+                    side=g.side,
+                    community=community,
+                    coercible=g.side is Side.china,
+                    home=None,
+                    informant=None,
+                    origin=("generate", "senders"),
+                )
+            )
+            sender_relays.setdefault(pid, _round_robin(list(g.relays), k * per, per))
+    if gen.recipients is not None:
+        g = gen.recipients
+        n = 0
+        for sender in [p for p in parties if p.role is Role.sender]:
+            if sender.id in sender_recipients:
+                continue
+            ids = [f"{sender.id}.{g.prefix}{j}" for j in range(1, g.per_sender + 1)]
+            for pid in ids:
+                parties.append(
+                    ResolvedParty(
+                        id=pid,
+                        role=Role.recipient,
+                        side=Side.north,
+                        community=None,
+                        coercible=False,
+                        home=g.homes[n % len(g.homes)],
+                        informant=None,
+                        origin=("generate", "recipients"),
+                    )
+                )
+                n += 1
+            sender_recipients[sender.id] = tuple(ids)
+    return Network(
+        parties=tuple(parties),
+        sender_relays=sender_relays,
+        relay_relays=relay_relays,
+        relay_couriers=relay_couriers,
+        sender_recipients=sender_recipients,
+    )
+
+
+def _check_link_table(
+    table: dict[str, tuple[str, ...]],
+    name: str,
+    key_role: Role,
+    value_role: Role,
+    roles: dict[str, Role],
+) -> Iterable[tuple[Loc, str]]:
+    for key, values in table.items():
+        loc: Loc = ("links", name, key)
+        if key not in roles:
+            yield loc, f"unknown party '{key}'"
+        elif roles[key] is not key_role:
+            yield loc, f"'{key}' is a {roles[key].value}, expected a {key_role.value}"
+        for j, v in enumerate(values):
+            if v not in roles:
+                yield (*loc, j), f"unknown party '{v}'"
+            elif roles[v] is not value_role:
+                yield (*loc, j), f"'{v}' is a {roles[v].value}, expected a {value_role.value}"
+
+
+def _relays_reaching_courier(net: Network, roles: dict[str, Role]) -> set[str]:
+    """Relays from which some chain of at most MAX_RELAY_HOPS relays ends at a courier."""
+    reach = {r for r, cs in net.relay_couriers.items() if any(c in roles for c in cs)}
+    for _ in range(MAX_RELAY_HOPS - 1):
+        grown = reach | {
+            r for r, nxt in net.relay_relays.items() if any(n in reach for n in nxt)
+        }
+        if grown == reach:
+            break
+        reach = grown
+    return reach
+
+
+def _has_cycle(relay_relays: dict[str, tuple[str, ...]]) -> str | None:
+    state: dict[str, int] = {}
+
+    def visit(node: str) -> str | None:
+        state[node] = 1
+        for nxt in relay_relays.get(node, ()):
+            if state.get(nxt) == 1:
+                return nxt
+            if nxt not in state and (found := visit(nxt)) is not None:
+                return found
+        state[node] = 2
+        return None
+
+    for start in relay_relays:
+        if start not in state and (found := visit(start)) is not None:
+            return found
+    return None
+
+
+def reference_problems(scenario: Scenario, net: Network) -> list[tuple[Loc, str]]:
+    """Every cross-reference problem of a scenario, as ``(path, message)`` pairs."""
+    problems: list[tuple[Loc, str]] = []
+    roles: dict[str, Role] = {}
+    for p in net.parties:
+        if p.id in roles:
+            problems.append((p.origin, f"duplicate party id '{p.id}'"))
+        roles[p.id] = p.role
+        if p.coercible is False and p.informant:
+            problems.append(
+                ((*p.origin, "informant"), "a party that is not coercible cannot be an informant")
+            )
+    if len(net.parties) > MAX_PARTIES:
+        problems.append((("parties",), f"more than {MAX_PARTIES} parties"))
+        return problems
+
+    for name, kr, vr in (
+        ("sender_relays", Role.sender, Role.relay),
+        ("relay_relays", Role.relay, Role.relay),
+        ("relay_couriers", Role.relay, Role.courier),
+        ("sender_recipients", Role.sender, Role.recipient),
+    ):
+        problems.extend(_check_link_table(getattr(net, name), name, kr, vr, roles))
+    if scenario.generate.senders is not None:
+        for j, rid in enumerate(scenario.generate.senders.relays):
+            if roles.get(rid) is not Role.relay:
+                what = "unknown party" if rid not in roles else f"not a relay: {roles[rid].value}"
+                problems.append((("generate", "senders", "relays", j), f"{what} '{rid}'"))
+
+    senders = [p for p in net.parties if p.role is Role.sender]
+    if not senders:
+        problems.append((("parties",), "the network has no senders"))
+    if not any(p.role is Role.courier for p in net.parties):
+        problems.append((("parties",), "the network has no couriers"))
+    if (cycle := _has_cycle(net.relay_relays)) is not None:
+        problems.append((("links", "relay_relays", cycle), f"relay chain loops back to '{cycle}'"))
+    reaching = _relays_reaching_courier(net, roles)
+    for p in net.parties:
+        if p.role is Role.relay and p.id not in reaching:
+            problems.append(
+                (p.origin, f"relay '{p.id}' has no courier (directly or down its relay chain)")
+            )
+        if p.role is Role.sender:
+            if not net.sender_relays.get(p.id):
+                problems.append((p.origin, f"sender '{p.id}' has no relay"))
+            if not net.sender_recipients.get(p.id):
+                problems.append((p.origin, f"sender '{p.id}' has no recipient"))
+
+    for i, step in enumerate(scenario.protocol):
+        for key, value in (("from", step.from_), ("to", step.to)):
+            if value not in PATH_ROLES and value not in roles:
+                problems.append(
+                    (
+                        ("protocol", i, key),
+                        f"'{value}' is neither a role ({', '.join(PATH_ROLES)}) nor a party id",
+                    )
+                )
+
+    for i, d in enumerate(scenario.workload.deliveries):
+        loc: Loc = ("workload", "deliveries", i)
+        if d.day >= scenario.horizon_days:
+            problems.append(((*loc, "day"), f"day {d.day} is past the horizon"))
+        if roles.get(d.sender) is not Role.sender:
+            problems.append(((*loc, "sender"), f"'{d.sender}' is not a known sender"))
+            continue
+        if d.recipient is not None and d.recipient not in net.sender_recipients.get(d.sender, ()):
+            problems.append(
+                ((*loc, "recipient"), f"'{d.recipient}' is not a recipient of '{d.sender}'")
+            )
+        if d.relays is not None:
+            prev: str | None = None
+            for j, r in enumerate(d.relays):
+                allowed = net.sender_relays.get(d.sender, ()) if prev is None else (
+                    net.relay_relays.get(prev, ())
+                )
+                if r not in allowed:
+                    src = f"sender '{d.sender}'" if prev is None else f"relay '{prev}'"
+                    problems.append(((*loc, "relays", j), f"{src} does not pass to '{r}'"))
+                    break
+                prev = r
+            else:
+                if d.courier is not None and d.courier not in net.relay_couriers.get(
+                    d.relays[-1], ()
+                ):
+                    problems.append(
+                        ((*loc, "courier"), f"relay '{d.relays[-1]}' does not work with '{d.courier}'")
+                    )
+        elif d.courier is not None and roles.get(d.courier) is not Role.courier:
+            problems.append(((*loc, "courier"), f"'{d.courier}' is not a known courier"))
+    return problems

@@ -1,0 +1,350 @@
+"""The scenario language: pydantic models of what users write (MODEL.md, "The scenario file").
+
+Every model forbids unknown keys (a typo is an error, never silently ignored), bounds every number
+(probabilities in [0, 1], days >= 0) and documents each field, which the JSON Schema carries to
+editors. Cross-references between parties are checked after the fields, with paths that point at
+the offending entry (see :func:`tipoff.scenario._references.check_references`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "ITEMS",
+    "ROLES",
+    "AmountSpec",
+    "Catch",
+    "DeliverySpec",
+    "Generate",
+    "Interrogation",
+    "Item",
+    "Links",
+    "Mode",
+    "Operation",
+    "Party",
+    "Recruitment",
+    "RecipientGenerator",
+    "RelayGenerator",
+    "CourierGenerator",
+    "RelayStep",
+    "Response",
+    "Harvest",
+    "Role",
+    "Scenario",
+    "SenderGenerator",
+    "Side",
+    "Step",
+    "Workload",
+]
+
+PARTY_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
+PartyId = Annotated[
+    str,
+    StringConstraints(pattern=PARTY_ID_PATTERN),
+    Field(description="A pseudonym: a letter, then up to 39 letters, digits, '_', '.' or '-'."),
+]
+PlaceName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=60, pattern=r"^[^\d\n]+$"),
+    Field(description="A town or county name (no street, no house number)."),
+]
+CommunityName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=60, pattern=r"^[^\n]+$"),
+]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegInt = Annotated[int, Field(ge=0)]
+
+
+class Role(StrEnum):
+    """What a party does in a delivery."""
+
+    sender = "sender"
+    relay = "relay"
+    courier = "courier"
+    recipient = "recipient"
+
+
+class Side(StrEnum):
+    """Where a party lives: abroad (e.g. South Korea), in China, or in North Korea."""
+
+    abroad = "abroad"
+    china = "china"
+    north = "north"
+
+
+class Item(StrEnum):
+    """What can be disclosed about one delivery."""
+
+    recipient_identity = "recipient_identity"
+    recipient_address = "recipient_address"
+    schedule = "schedule"
+    courier_identity = "courier_identity"
+    sender_identity = "sender_identity"
+    amount = "amount"
+    meeting_point = "meeting_point"
+
+
+class Mode(StrEnum):
+    """Where the hand-over happens."""
+
+    home = "home"
+    meeting_point = "meeting_point"
+
+
+ITEMS: tuple[str, ...] = tuple(i.value for i in Item)
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)
+#: Protocol targets beyond the four roles: the first or last relay of the path only.
+PATH_ROLES: tuple[str, ...] = (*ROLES, "first_relay", "last_relay")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Party(_Strict):
+    """One party of the network, by pseudonym."""
+
+    id: PartyId
+    role: Role
+    side: Side | None = Field(
+        default=None,
+        description="Default: abroad for senders, china for relays, north for couriers and recipients.",
+    )
+    community: CommunityName | None = Field(
+        default=None, description="Parties of one community hear each other's business."
+    )
+    coercible: bool | None = Field(
+        default=None,
+        description="Can be pressured into informing. Default: true on the china side, else false.",
+    )
+    home: PlaceName | None = Field(default=None, description="A town name, for reports.")
+    informant: Probability | None = Field(
+        default=None,
+        description="This party's own probability of being an informant on day 0 "
+        "(overrides operation.recruitment.initial).",
+    )
+
+
+class SenderGenerator(_Strict):
+    """Many senders without listing them one by one."""
+
+    count: int = Field(ge=1, le=1_000_000)
+    side: Side = Side.abroad
+    prefix: PartyId = "s"
+    relays: list[PartyId] = Field(
+        min_length=1, description="Relays the generated senders use (see relays_per_sender)."
+    )
+    relays_per_sender: int | None = Field(
+        default=None,
+        ge=1,
+        description="Each sender uses this many of `relays`, assigned round-robin. "
+        "Default: all of them.",
+    )
+    communities: list[CommunityName] = Field(
+        default_factory=list, description="Assigned round-robin; empty means no community."
+    )
+
+
+class RecipientGenerator(_Strict):
+    """Recipients (families) for every sender: generated or listed."""
+
+    per_sender: int = Field(default=1, ge=1, le=20)
+    prefix: PartyId = "f"
+    homes: list[PlaceName] = Field(min_length=1, description="Assigned round-robin.")
+
+
+class RelayGenerator(_Strict):
+    """Many China-side relays, each linked round-robin to generated or listed couriers."""
+
+    count: int = Field(ge=1, le=100_000)
+    prefix: PartyId = "r"
+    communities: list[CommunityName] = Field(default_factory=list)
+    couriers_per_relay: int = Field(default=1, ge=1, le=50)
+
+
+class CourierGenerator(_Strict):
+    """Many couriers from border towns."""
+
+    count: int = Field(ge=1, le=100_000)
+    prefix: PartyId = "c"
+    homes: list[PlaceName] = Field(min_length=1)
+
+
+class Generate(_Strict):
+    """Generators for large networks; generated ids are ``prefix`` + a zero-padded number."""
+
+    senders: SenderGenerator | None = None
+    recipients: RecipientGenerator | None = None
+    relays: RelayGenerator | None = None
+    couriers: CourierGenerator | None = None
+
+
+class Links(_Strict):
+    """Who works with whom. Generated parties get their links from their generator."""
+
+    sender_relays: dict[PartyId, list[PartyId]] = Field(
+        default_factory=dict, description="The first relay(s) each listed sender may use."
+    )
+    relay_relays: dict[PartyId, list[PartyId]] = Field(
+        default_factory=dict,
+        description="Relay chains: the next relay(s) a relay may pass a delivery to.",
+    )
+    relay_couriers: dict[PartyId, list[PartyId]] = Field(
+        default_factory=dict, description="The couriers each relay works with."
+    )
+    sender_recipients: dict[PartyId, list[PartyId]] = Field(
+        default_factory=dict, description="The recipients (families) of each listed sender."
+    )
+
+
+class AmountSpec(_Strict):
+    """Amount per delivery: log-normal with this median and log-scale spread."""
+
+    median: float = Field(gt=0, le=1e9)
+    spread: float = Field(default=0.5, ge=0, le=5)
+
+
+class DeliverySpec(_Strict):
+    """One explicit delivery; what is left out is chosen by the network as usual."""
+
+    id: PartyId | None = None
+    day: NonNegInt
+    sender: PartyId
+    recipient: PartyId | None = None
+    relays: list[PartyId] | None = Field(default=None, min_length=1)
+    courier: PartyId | None = None
+    amount: float | None = Field(default=None, gt=0, le=1e9)
+    mode: Mode | None = None
+
+
+class Workload(_Strict):
+    """How many deliveries: a Poisson rate per sender per year, and/or an explicit list."""
+
+    per_sender_per_year: float = Field(default=0.0, ge=0, le=365)
+    amount: AmountSpec = AmountSpec(median=1000.0, spread=0.5)
+    deliveries: list[DeliverySpec] = Field(default_factory=list)
+
+
+class Step(_Strict):
+    """One disclosure step of the procedure: who tells whom which items, how long before."""
+
+    from_: str = Field(
+        alias="from",
+        description="Who tells (a role or a party id). Descriptive: what counts is who is told.",
+    )
+    to: str = Field(
+        description="Who is told: sender, relay (every relay on the path), first_relay, "
+        "last_relay, courier, recipient, or a party id."
+    )
+    items: list[Item] = Field(min_length=1)
+    lead_days: NonNegInt = Field(le=365, description="Days before the hand-over.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Recruitment(_Strict):
+    """How coercible parties become informants."""
+
+    initial: Probability = Field(description="rho0: probability of being an informant on day 0.")
+    daily_hazard: Probability = Field(
+        default=0.0, description="h: daily probability that a non-informant is turned."
+    )
+
+
+class Harvest(_Strict):
+    """What an informant overhears in its community."""
+
+    community: Probability = Field(
+        default=0.0,
+        description="sigma: per delivery, probability of learning what was disclosed to other "
+        "members of the informant's community.",
+    )
+
+
+class RelayStep(_Strict):
+    """How tips travel from an informant to the service."""
+
+    success: Probability = Field(description="pi: probability that a tip reaches the service.")
+    delay_days: NonNegInt = Field(
+        default=0, le=365, description="delta: days a tip takes to reach the service."
+    )
+
+
+class Catch(_Strict):
+    """Probability of arresting the courier, given what the service knows."""
+
+    address_and_schedule: Probability
+    address_only: Probability = 0.0
+    courier_identity: Probability = 0.0
+
+
+class Response(_Strict):
+    """How the service acts on what it knows."""
+
+    catch: Catch
+    meeting_point_factor: Probability = Field(
+        default=1.0, description="Multiplies the stake-out catch when the hand-over is away from home."
+    )
+    capacity_per_day: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="Most stake-outs a day; null means unlimited."
+    )
+
+
+class Interrogation(_Strict):
+    """What an arrested courier reveals (the sweep)."""
+
+    recipients: Probability = Field(
+        default=0.0, description="Probability of revealing each recipient it delivered to."
+    )
+    couriers: Probability = Field(
+        default=0.0, description="Probability of revealing each courier it knows."
+    )
+    watch_days: NonNegInt = Field(
+        default=0, le=3650, description="Days a revealed home is watched."
+    )
+    sweep_delay_days: NonNegInt = Field(
+        default=0, le=3650, description="Days from revealing a courier to arresting it."
+    )
+
+
+class Operation(_Strict):
+    """The adversary: the security service's operation (MODEL.md, "The operation")."""
+
+    recruitment: Recruitment
+    harvest: Harvest = Harvest()
+    relay: RelayStep
+    response: Response
+    background: Probability = Field(
+        default=0.0, description="eps: per-delivery interception unrelated to informants."
+    )
+    family_arrest: Probability = Field(
+        default=0.0, description="phi: probability the collecting family member is arrested."
+    )
+    interrogation: Interrogation = Interrogation()
+    tracing: Probability = Field(
+        default=0.0, description="psi: probability an arrested family member reveals the relay."
+    )
+    replacement_couriers_per_month: float = Field(
+        default=0.0, ge=0, le=10_000, description="Rate at which arrested couriers are replaced."
+    )
+
+
+class Scenario(_Strict):
+    """A network, its procedure and the operation against it, over a season."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
+    description: str = Field(default="", max_length=2000)
+    horizon_days: int = Field(ge=1, le=3650)
+    currency: Literal["USD", "KRW", "CNY"] = "USD"
+    parties: list[Party] = Field(default_factory=list)
+    generate: Generate = Generate()
+    links: Links = Links()
+    workload: Workload = Workload()
+    protocol: list[Step] = Field(min_length=1)
+    handover: Mode = Mode.home
+    operation: Operation
