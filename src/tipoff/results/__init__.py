@@ -1,0 +1,28 @@
+"""Results: summaries with intervals and provenance, the incident log, exports, safe writes."""
+
+from tipoff.results._export import daily_frame, totals_frame, write_table
+from tipoff.results._io import write_bytes_atomic, write_text_atomic
+from tipoff.results._log import (
+    LOG_COLUMNS,
+    incident_log_text,
+    truth_document,
+    write_incident_log,
+    write_truth,
+)
+from tipoff.results._summary import HEADLINE, Interval, SeasonSummary, summarize
+
+__all__ = [
+    "HEADLINE",
+    "LOG_COLUMNS",
+    "Interval",
+    "SeasonSummary",
+    "daily_frame",
+    "incident_log_text",
+    "summarize",
+    "totals_frame",
+    "truth_document",
+    "write_bytes_atomic",
+    "write_incident_log",
+    "write_table",
+    "write_text_atomic",
+]

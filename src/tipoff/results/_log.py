@@ -1,0 +1,60 @@
+"""The defender's incident log (what a defender can see) and, separately, a run's ground truth."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from typing import Any
+
+from tipoff.engines import RunRecord
+from tipoff.errors import UsageError
+from tipoff.results._io import write_text_atomic
+
+__all__ = ["LOG_COLUMNS", "incident_log_text", "truth_document", "write_incident_log", "write_truth"]
+
+#: Columns of the incident log, in order (MODEL.md, "The defender's incident log").
+LOG_COLUMNS = ("delivery", "day", "sender", "relays", "courier", "recipient", "mode", "outcome")
+
+
+def incident_log_text(record: RunRecord, /, *, fmt: str = "csv") -> str:
+    """The incident log of a recorded run as CSV (``relays`` joined by ``;``) or JSON lines.
+
+    It holds only what the defender sees: no informant, no cause, no ground truth.
+    """
+    rows = [{k: row[k] for k in LOG_COLUMNS} for row in record.deliveries]
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows)
+    if fmt != "csv":
+        raise UsageError(f"unknown log format {fmt!r} (csv or jsonl)")
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=LOG_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({**r, "relays": ";".join(r["relays"])})
+    return buf.getvalue()
+
+
+def write_incident_log(record: RunRecord, path: str | os.PathLike[str], /) -> None:
+    """Write the incident log atomically; ``.jsonl`` writes JSON lines, anything else CSV."""
+    fmt = "jsonl" if str(path).endswith((".jsonl", ".ndjson")) else "csv"
+    write_text_atomic(path, incident_log_text(record, fmt=fmt))
+
+
+def truth_document(record: RunRecord, /, *, provenance: dict[str, Any]) -> dict[str, Any]:
+    """The recorded run's ground truth, for evaluating attribution only: never give it to a model."""
+    return {
+        "warning": "Ground truth of a simulated run, for evaluation only. Not for any real network.",
+        "run": record.run,
+        "informants": record.informants,
+        "traced_relays": record.traced_relays,
+        "deliveries": record.truth,
+        "provenance": provenance,
+    }
+
+
+def write_truth(record: RunRecord, path: str | os.PathLike[str], /, *, provenance: dict[str, Any]) -> None:
+    """Write the ground truth as JSON, atomically."""
+    doc = truth_document(record, provenance=provenance)
+    write_text_atomic(path, json.dumps(doc, indent=2) + "\n")
