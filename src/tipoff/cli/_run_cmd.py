@@ -102,9 +102,7 @@ def _print_human(s: SeasonSummary, currency: str) -> None:
         iv = s.totals[name]
         fmt = "{:,.0f}" if name == "money_lost" else "{:.1f}"
         unit = f" {currency}" if name == "money_lost" else ""
-        table.add_row(
-            LABELS[name] + unit, fmt.format(iv.mean), f"{iv.lo:,.0f} to {iv.hi:,.0f}"
-        )
+        table.add_row(LABELS[name] + unit, fmt.format(iv.mean), f"{iv.lo:,.0f} to {iv.hi:,.0f}")
     out.print(table)
     if s.totals["intercepted"].mean > 0:
         causes = ", ".join(f"{c} {share:.0%}" for c, share in s.causes.items() if share > 0)
@@ -127,14 +125,21 @@ def run(
         str | None,
         typer.Argument(help="A scenario file or preset name (default: north-hamgyong-spring)."),
     ] = None,
-    runs: Annotated[int, typer.Option("--runs", "-n", min=1, max=10_000_000, help="Seasons to simulate.")] = 1000,
+    runs: Annotated[
+        int, typer.Option("--runs", "-n", min=1, max=10_000_000, help="Seasons to simulate.")
+    ] = 1000,
     seed: Annotated[
-        int | None, typer.Option("--seed", min=0, help="Seed; the same seed gives the same results.")
+        int | None,
+        typer.Option("--seed", min=0, help="Seed; the same seed gives the same results."),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
     log_out: Annotated[
         Path | None,
-        typer.Option("--log-out", help="Write run 0's incident log (.csv or .jsonl): what a defender sees."),
+        typer.Option(
+            "--log-out", help="Write run 0's incident log (.csv or .jsonl): what a defender sees."
+        ),
     ] = None,
     truth_out: Annotated[
         Path | None,
@@ -142,9 +147,13 @@ def run(
     ] = None,
     table_out: Annotated[
         Path | None,
-        typer.Option("--table-out", help="Write the daily series as .csv or .parquet (needs pandas)."),
+        typer.Option(
+            "--table-out", help="Write the daily series as .csv or .parquet (needs pandas)."
+        ),
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Worker processes.")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=256, help="Worker processes.")
+    ] = 1,
 ) -> None:
     """Simulate seasons of the operation against a scenario and summarise them."""
     from tipoff.engines import simulate_season

@@ -271,10 +271,7 @@ def compile_scenario(scenario: Scenario, /) -> CompiledModel:
             [d.amount if d.amount is not None else math.nan for d in ex], np.float64
         ),
         explicit_mode=_frozen(
-            [
-                mode_code[(d.mode or scenario.handover).value]
-                for d in ex
-            ],
+            [mode_code[(d.mode or scenario.handover).value] for d in ex],
             np.int8,
         ),
     )

@@ -177,9 +177,7 @@ class CompiledModel:
         return self.sender_recipient_indices[lo:hi]
 
 
-def stakeout_catch(
-    op: OperationParams, known: npt.ArrayLike, mode: npt.ArrayLike
-) -> FloatArray:
+def stakeout_catch(op: OperationParams, known: npt.ArrayLike, mode: npt.ArrayLike) -> FloatArray:
     """a(K): the stake-out catch given the known items and the hand-over mode (MODEL.md step 4).
 
     Address and schedule known: ``catch.address_and_schedule``; address only:

@@ -25,4 +25,5 @@ __all__ = [
     "write_incident_log",
     "write_table",
     "write_text_atomic",
+    "write_truth",
 ]

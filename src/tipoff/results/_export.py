@@ -26,9 +26,7 @@ def _pandas() -> Any:
 def totals_frame(summary: SeasonSummary, /) -> pd.DataFrame:
     """One row per season total: metric, mean, lo, hi, stderr."""
     pd = _pandas()
-    return pd.DataFrame(
-        [{"metric": k, **v.to_dict()} for k, v in summary.totals.items()]
-    )
+    return pd.DataFrame([{"metric": k, **v.to_dict()} for k, v in summary.totals.items()])
 
 
 def daily_frame(summary: SeasonSummary, /) -> pd.DataFrame:

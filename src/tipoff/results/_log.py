@@ -12,7 +12,13 @@ from tipoff.engines import RunRecord
 from tipoff.errors import UsageError
 from tipoff.results._io import write_text_atomic
 
-__all__ = ["LOG_COLUMNS", "incident_log_text", "truth_document", "write_incident_log", "write_truth"]
+__all__ = [
+    "LOG_COLUMNS",
+    "incident_log_text",
+    "truth_document",
+    "write_incident_log",
+    "write_truth",
+]
 
 #: Columns of the incident log, in order (MODEL.md, "The defender's incident log").
 LOG_COLUMNS = ("delivery", "day", "sender", "relays", "courier", "recipient", "mode", "outcome")
@@ -54,7 +60,9 @@ def truth_document(record: RunRecord, /, *, provenance: dict[str, Any]) -> dict[
     }
 
 
-def write_truth(record: RunRecord, path: str | os.PathLike[str], /, *, provenance: dict[str, Any]) -> None:
+def write_truth(
+    record: RunRecord, path: str | os.PathLike[str], /, *, provenance: dict[str, Any]
+) -> None:
     """Write the ground truth as JSON, atomically."""
     doc = truth_document(record, provenance=provenance)
     write_text_atomic(path, json.dumps(doc, indent=2) + "\n")

@@ -46,7 +46,10 @@ def _interval(values: npt.NDArray[np.int64]) -> Interval:
     lo, hi = np.percentile(v, [2.5, 97.5]) if n else (0.0, 0.0)
     sd = float(v.std(ddof=1)) if n > 1 else 0.0
     return Interval(
-        mean=float(v.mean()) if n else 0.0, lo=float(lo), hi=float(hi), stderr=sd / np.sqrt(max(n, 1))
+        mean=float(v.mean()) if n else 0.0,
+        lo=float(lo),
+        hi=float(hi),
+        stderr=sd / np.sqrt(max(n, 1)),
     )
 
 
@@ -128,6 +131,8 @@ def summarize(output: SeasonOutput, /) -> SeasonSummary:
             p: float(o.family_arrests_by_place[:, k].mean()) for k, p in enumerate(o.place_names)
         },
         daily_mean={name: mean[k] for k, name in enumerate(o.metrics)},
-        daily_lo={name: np.maximum(mean[k] - 1.96 * sd[k], 0.0) for k, name in enumerate(o.metrics)},
+        daily_lo={
+            name: np.maximum(mean[k] - 1.96 * sd[k], 0.0) for k, name in enumerate(o.metrics)
+        },
         daily_hi={name: mean[k] + 1.96 * sd[k] for k, name in enumerate(o.metrics)},
     )

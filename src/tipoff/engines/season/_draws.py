@@ -116,16 +116,16 @@ def draw_run(model: CompiledModel, gen: np.random.Generator) -> RunDraws:
     n_ex = model.explicit_day.size
     z = gen.standard_normal(g_sender.size + n_ex)
     raw = model.amount_median * np.exp(model.amount_spread * z)
-    ex_amount = np.where(np.isnan(model.explicit_amount), raw[g_sender.size :], model.explicit_amount)
+    ex_amount = np.where(
+        np.isnan(model.explicit_amount), raw[g_sender.size :], model.explicit_amount
+    )
     amount = np.maximum(1, np.rint(np.concatenate([raw[: g_sender.size], ex_amount]))).astype(
         np.int64
     )
 
     day = np.concatenate([g_day, model.explicit_day]).astype(np.int32)
     sender = np.concatenate([g_sender, model.explicit_sender]).astype(np.int32)
-    candidates = np.concatenate(
-        [g_sender, n_s + np.arange(n_ex, dtype=np.int32)]
-    ).astype(np.int32)
+    candidates = np.concatenate([g_sender, n_s + np.arange(n_ex, dtype=np.int32)]).astype(np.int32)
     mode = np.concatenate(
         [np.full(g_sender.size, model.handover_mode, dtype=np.int8), model.explicit_mode]
     )
@@ -150,7 +150,9 @@ def draw_run(model: CompiledModel, gen: np.random.Generator) -> RunDraws:
         else np.zeros(T, dtype=np.int64)
     )
     n_pairs = model.courier_pairs.shape[0]
-    pair_reveal = gen.random(n_pairs) if op.reveal_couriers > 0 else np.ones(n_pairs)
+    pair_reveal: np.ndarray = np.ones(n_pairs, dtype=np.float64)
+    if op.reveal_couriers > 0:
+        pair_reveal = np.asarray(gen.random(n_pairs), dtype=np.float64)
     return RunDraws(
         informant_day=informant_day,
         day=day[order],

@@ -51,8 +51,8 @@ __all__ = [
     "sweep",
 ]
 
-I32 = npt.NDArray[np.int32]
-B = npt.NDArray[np.bool_]
+I32 = np.ndarray  # int32 arrays (numpy dtype typing is too narrow for index arithmetic)
+B = np.ndarray  # bool arrays
 
 
 def interrogate(model: CompiledModel, st: ChunkState, runs: I32, couriers: I32, t: int) -> None:
@@ -68,7 +68,9 @@ def interrogate(model: CompiledModel, st: ChunkState, runs: I32, couriers: I32, 
         return
     n_c = model.n_couriers
     if op.reveal_recipients > 0 and op.watch_days > 0 and st.history:
-        h_run, h_courier, h_gen, h_recipient, h_reveal = (np.concatenate(c) for c in zip(*st.history))
+        h_run, h_courier, h_gen, h_recipient, h_reveal = (
+            np.concatenate(c) for c in zip(*st.history, strict=True)
+        )
         key = runs.astype(np.int64) * n_c + couriers
         h_key = h_run.astype(np.int64) * n_c + h_courier
         current = h_gen == st.courier_generation[h_run, h_courier]
@@ -133,7 +135,9 @@ def route(model: CompiledModel, st: ChunkState, tables: Tables, sl: slice) -> tu
     courier = model.chain_courier[np.where(valid, cand, 0)]
     free = valid & st.courier_free[st.run[sl][:, None], courier]
     n_free = free.sum(axis=1)
-    k = np.minimum((st.uniforms[sl, COL_ROUTE] * n_free).astype(np.int64), np.maximum(n_free - 1, 0))
+    k = np.minimum(
+        (st.uniforms[sl, COL_ROUTE] * n_free).astype(np.int64), np.maximum(n_free - 1, 0)
+    )
     position = np.argmax(np.cumsum(free, axis=1) > k[:, None], axis=1)
     chain = cand[np.arange(cand.shape[0]), position]
     stalled = n_free == 0
@@ -207,9 +211,7 @@ def knowledge(
         # informants of each community today, per run (true informants only)
         active = st.informant_day[:, tables.community_members] <= ref
         counts = np.zeros((st.informant_day.shape[0], model.n_communities), dtype=np.int64)
-        counts[:, tables.community_ids] = np.add.reduceat(
-            active, tables.community_starts, axis=1
-        )
+        counts[:, tables.community_ids] = np.add.reduceat(active, tables.community_starts, axis=1)
         first = np.ones_like(present)
         for j in range(1, S):
             first[:, j] = ~(same[:, j, :j]).any(axis=1)
@@ -220,7 +222,9 @@ def knowledge(
         hit = rep & (u[:, col_community(model) : col_community(model) + S] < p_off)
         off = np.bitwise_or.reduce(np.where(hit, union, 0), axis=1).astype(np.uint8)
         harvested_from = np.where(
-            (harvested_from < 0) & hit.any(axis=1), comm[np.arange(n), hit.argmax(1)], harvested_from
+            (harvested_from < 0) & hit.any(axis=1),
+            comm[np.arange(n), hit.argmax(1)],
+            harvested_from,
         )
         harvest = harvest | off
 
@@ -288,7 +292,8 @@ def intercept(
     us = u[:, COL_STAKEOUT]
     at_handover = us < np.maximum(a3, aw)
     cause = np.select(
-        [us < a1, us < a2, us < a3], [CAUSE_INFORMANT, CAUSE_HARVEST, CAUSE_TRACING],
+        [us < a1, us < a2, us < a3],
+        [CAUSE_INFORMANT, CAUSE_HARVEST, CAUSE_TRACING],
         CAUSE_INTERROGATION,
     )
     ui = u[:, COL_IDENTITY]

@@ -41,14 +41,16 @@ class RunRecord:
         ids = model.party_ids
         days = st.informant_day[local]
         self.informants = [
-            {"party": ids[p], "role": "relay" if model.party_role[p] == 1 else "other",
-             "from_day": int(days[p])}
+            {
+                "party": ids[p],
+                "role": "relay" if model.party_role[p] == 1 else "other",
+                "from_day": int(days[p]),
+            }
             for p in np.flatnonzero(days < model.horizon_days)
         ]
         traced = st.traced_day[local]
         self.traced_relays = [
-            {"party": ids[p], "from_day": int(traced[p])}
-            for p in np.flatnonzero(traced < NEVER)
+            {"party": ids[p], "from_day": int(traced[p])} for p in np.flatnonzero(traced < NEVER)
         ]
         return self
 

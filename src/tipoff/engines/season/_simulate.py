@@ -18,8 +18,8 @@ from tipoff.engines.season._record import RunRecord, record_day, start_record
 from tipoff.engines.season._state import (
     CAUSES,
     METRICS,
-    M,
     ChunkState,
+    M,
     Tables,
     build_tables,
     new_state,
@@ -74,7 +74,9 @@ def simulate_day(
     k = mech.knowledge(model, st, tables, sl, chain, t)
     staked = mech.stake_out(model, st, sl, k.known, stalled)
     intercepted, cause, at_handover = mech.intercept(model, st, sl, k, staked, stalled, t)
-    runs_arrested, _, family = mech.arrest(model, st, tables, sl, chain, intercepted, at_handover, t)
+    runs_arrested, _, family = mech.arrest(
+        model, st, tables, sl, chain, intercepted, at_handover, t
+    )
 
     run, R = st.run[sl], st.daily.shape[0]
     amount = st.amount[sl]
@@ -109,7 +111,9 @@ class _ChunkResult:
     record: RunRecord | None
 
 
-def _simulate_chunk(model: CompiledModel, seed: int, start: int, stop: int, record_run: int) -> _ChunkResult:
+def _simulate_chunk(
+    model: CompiledModel, seed: int, start: int, stop: int, record_run: int
+) -> _ChunkResult:
     draws = [draw_run(model, g) for g in run_generators(seed, start, stop)]
     st = new_state(model, draws)
     tables = build_tables(model)
@@ -123,7 +127,10 @@ def _simulate_chunk(model: CompiledModel, seed: int, start: int, stop: int, reco
         st.daily.sum(axis=2),
         st.daily.sum(axis=0),
         (st.daily * st.daily).sum(axis=0),
-        st.causes, st.courier_arrests_by_place, st.family_arrests_by_place, record
+        st.causes,
+        st.courier_arrests_by_place,
+        st.family_arrests_by_place,
+        record,
     )
 
 

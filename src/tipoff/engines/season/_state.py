@@ -36,7 +36,7 @@ METRICS = (
 )
 M = {name: k for k, name in enumerate(METRICS)}
 
-I32 = npt.NDArray[np.int32]
+I32 = np.ndarray  # int32 arrays
 
 
 @dataclass(frozen=True, slots=True)
