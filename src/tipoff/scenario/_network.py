@@ -7,7 +7,7 @@ into the scenario document (like pydantic's ``loc``), so the loader can point at
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tipoff.scenario._schema import PATH_ROLES, Party, Role, Scenario, Side
@@ -91,8 +91,8 @@ def expand(scenario: Scenario) -> Network:
 
     courier_pool = [p.id for p in parties if p.role is Role.courier]
     if gen.couriers is not None:
-        g = gen.couriers
-        ids = _ids(g.prefix, g.count)
+        gc = gen.couriers
+        ids = _ids(gc.prefix, gc.count)
         for k, pid in enumerate(ids):
             parties.append(
                 ResolvedParty(
@@ -101,16 +101,16 @@ def expand(scenario: Scenario) -> Network:
                     side=Side.north,
                     community=None,
                     coercible=False,
-                    home=g.homes[k % len(g.homes)],
+                    home=gc.homes[k % len(gc.homes)],
                     informant=None,
                     origin=("generate", "couriers"),
                 )
             )
         courier_pool = ids
     if gen.relays is not None:
-        g = gen.relays
-        for k, pid in enumerate(_ids(g.prefix, g.count)):
-            community = g.communities[k % len(g.communities)] if g.communities else None
+        gr = gen.relays
+        for k, pid in enumerate(_ids(gr.prefix, gr.count)):
+            community = gr.communities[k % len(gr.communities)] if gr.communities else None
             parties.append(
                 ResolvedParty(
                     id=pid,
@@ -125,7 +125,7 @@ def expand(scenario: Scenario) -> Network:
             )
             if courier_pool and pid not in relay_couriers:
                 relay_couriers[pid] = _round_robin(
-                    courier_pool, k * g.couriers_per_relay, g.couriers_per_relay
+                    courier_pool, k * gr.couriers_per_relay, gr.couriers_per_relay
                 )
     if gen.senders is not None:
         g = gen.senders
@@ -146,12 +146,12 @@ def expand(scenario: Scenario) -> Network:
             )
             sender_relays.setdefault(pid, _round_robin(list(g.relays), k * per, per))
     if gen.recipients is not None:
-        g = gen.recipients
+        gf = gen.recipients
         n = 0
         for sender in [p for p in parties if p.role is Role.sender]:
             if sender.id in sender_recipients:
                 continue
-            ids = [f"{sender.id}.{g.prefix}{j}" for j in range(1, g.per_sender + 1)]
+            ids = [f"{sender.id}.{gf.prefix}{j}" for j in range(1, gf.per_sender + 1)]
             for pid in ids:
                 parties.append(
                     ResolvedParty(
@@ -160,7 +160,7 @@ def expand(scenario: Scenario) -> Network:
                         side=Side.north,
                         community=None,
                         coercible=False,
-                        home=g.homes[n % len(g.homes)],
+                        home=gf.homes[n % len(gf.homes)],
                         informant=None,
                         origin=("generate", "recipients"),
                     )
@@ -177,7 +177,7 @@ def expand(scenario: Scenario) -> Network:
 
 
 def _check_link_table(
-    table: dict[str, tuple[str, ...]],
+    table: Mapping[str, Sequence[str]],
     name: str,
     key_role: Role,
     value_role: Role,
@@ -200,9 +200,7 @@ def _relays_reaching_courier(net: Network, roles: dict[str, Role]) -> set[str]:
     """Relays from which some chain of at most MAX_RELAY_HOPS relays ends at a courier."""
     reach = {r for r, cs in net.relay_couriers.items() if any(c in roles for c in cs)}
     for _ in range(MAX_RELAY_HOPS - 1):
-        grown = reach | {
-            r for r, nxt in net.relay_relays.items() if any(n in reach for n in nxt)
-        }
+        grown = reach | {r for r, nxt in net.relay_relays.items() if any(n in reach for n in nxt)}
         if grown == reach:
             break
         reach = grown
@@ -250,7 +248,8 @@ def reference_problems(scenario: Scenario, net: Network) -> list[tuple[Loc, str]
         ("relay_couriers", Role.relay, Role.courier),
         ("sender_recipients", Role.sender, Role.recipient),
     ):
-        problems.extend(_check_link_table(getattr(net, name), name, kr, vr, roles))
+        # only the tables as written: generated entries are checked at their generator
+        problems.extend(_check_link_table(getattr(scenario.links, name), name, kr, vr, roles))
     if scenario.generate.senders is not None:
         for j, rid in enumerate(scenario.generate.senders.relays):
             if roles.get(rid) is not Role.relay:
@@ -300,8 +299,10 @@ def reference_problems(scenario: Scenario, net: Network) -> list[tuple[Loc, str]
         if d.relays is not None:
             prev: str | None = None
             for j, r in enumerate(d.relays):
-                allowed = net.sender_relays.get(d.sender, ()) if prev is None else (
-                    net.relay_relays.get(prev, ())
+                allowed = (
+                    net.sender_relays.get(d.sender, ())
+                    if prev is None
+                    else (net.relay_relays.get(prev, ()))
                 )
                 if r not in allowed:
                     src = f"sender '{d.sender}'" if prev is None else f"relay '{prev}'"
@@ -313,7 +314,10 @@ def reference_problems(scenario: Scenario, net: Network) -> list[tuple[Loc, str]
                     d.relays[-1], ()
                 ):
                     problems.append(
-                        ((*loc, "courier"), f"relay '{d.relays[-1]}' does not work with '{d.courier}'")
+                        (
+                            (*loc, "courier"),
+                            f"relay '{d.relays[-1]}' does not work with '{d.courier}'",
+                        )
                     )
         elif d.courier is not None and roles.get(d.courier) is not Role.courier:
             problems.append(((*loc, "courier"), f"'{d.courier}' is not a known courier"))

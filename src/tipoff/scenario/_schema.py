@@ -18,21 +18,21 @@ __all__ = [
     "ROLES",
     "AmountSpec",
     "Catch",
+    "CourierGenerator",
     "DeliverySpec",
     "Generate",
+    "Harvest",
     "Interrogation",
     "Item",
     "Links",
     "Mode",
     "Operation",
     "Party",
-    "Recruitment",
     "RecipientGenerator",
+    "Recruitment",
     "RelayGenerator",
-    "CourierGenerator",
     "RelayStep",
     "Response",
-    "Harvest",
     "Role",
     "Scenario",
     "SenderGenerator",
@@ -288,7 +288,8 @@ class Response(_Strict):
 
     catch: Catch
     meeting_point_factor: Probability = Field(
-        default=1.0, description="Multiplies the stake-out catch when the hand-over is away from home."
+        default=1.0,
+        description="Multiplies the stake-out catch when the hand-over is away from home.",
     )
     capacity_per_day: int | None = Field(
         default=None, ge=0, le=1_000_000, description="Most stake-outs a day; null means unlimited."

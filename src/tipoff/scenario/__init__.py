@@ -1,0 +1,69 @@
+"""The scenario language: what users write, loaded from YAML with every problem at ``file:line:col``.
+
+>>> from tipoff.scenario import parse_scenario, scenario_digest
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from tipoff.scenario._jsonschema import scenario_json_schema
+from tipoff.scenario._load import MAX_FILE_BYTES, load_scenario, parse_scenario
+from tipoff.scenario._network import Network, expand
+from tipoff.scenario._presets import list_presets, load_preset, preset_text, resolve_scenario
+from tipoff.scenario._schema import (
+    ITEMS,
+    PATH_ROLES,
+    ROLES,
+    Item,
+    Mode,
+    Operation,
+    Party,
+    Role,
+    Scenario,
+    Side,
+    Step,
+)
+
+__all__ = [
+    "ITEMS",
+    "MAX_FILE_BYTES",
+    "PATH_ROLES",
+    "ROLES",
+    "Item",
+    "Mode",
+    "Network",
+    "Operation",
+    "Party",
+    "Role",
+    "Scenario",
+    "Side",
+    "Step",
+    "expand",
+    "list_presets",
+    "load_preset",
+    "load_scenario",
+    "parse_scenario",
+    "preset_text",
+    "resolve_scenario",
+    "scenario_digest",
+    "scenario_json_schema",
+]
+
+
+def scenario_digest(scenario: Scenario, /) -> str:
+    """A short fingerprint of a scenario, recorded in results for provenance.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+
+    Returns
+    -------
+    str
+        The first 16 hex digits of the SHA-256 of the scenario's canonical JSON
+        (``model_dump_json(by_alias=True)``): equal scenarios, however written, share it.
+    """
+    canonical = scenario.model_dump_json(by_alias=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
