@@ -59,9 +59,10 @@ def interrogate(model: CompiledModel, st: ChunkState, runs: I32, couriers: I32, 
     """Arrested couriers reveal past recipients (homes watched) and couriers they know (swept).
 
     A courier reveals each recipient it handed over to this season (its current generation only)
-    with probability ``interrogation.recipients``; revealed homes are watched through day
-    ``t + watch_days``. It reveals each courier sharing a relay with it with probability
-    ``interrogation.couriers``; those are arrested on day ``t + max(1, sweep_delay_days)``.
+    with probability ``interrogation.recipients``, once per recipient however many hand-overs;
+    revealed homes are watched through day ``t + watch_days``. It reveals each courier sharing a
+    relay with it with probability ``interrogation.couriers``; those still free are arrested on
+    day ``t + max(1, sweep_delay_days)``.
     """
     op = model.operation
     if runs.size == 0:
@@ -74,16 +75,23 @@ def interrogate(model: CompiledModel, st: ChunkState, runs: I32, couriers: I32, 
         key = runs.astype(np.int64) * n_c + couriers
         h_key = h_run.astype(np.int64) * n_c + h_courier
         current = h_gen == st.courier_generation[h_run, h_courier]
-        hit = np.isin(h_key, key) & current & (h_reveal < op.reveal_recipients)
-        if hit.any():
-            r, f = h_run[hit], h_recipient[hit]
+        served = np.flatnonzero(np.isin(h_key, key) & current)
+        # one draw per (courier, recipient), however many hand-overs: the first one's uniform
+        pair = h_key[served] * model.n_parties + h_recipient[served]
+        _, first = np.unique(pair, return_index=True)
+        revealed = served[first][h_reveal[served[first]] < op.reveal_recipients]
+        if revealed.size:
+            r, f = h_run[revealed], h_recipient[revealed]
             np.maximum.at(st.watch_until, (r, f), t + op.watch_days)
     if op.reveal_couriers > 0 and st.pair_reveal.shape[1]:
         arrested = np.zeros((st.courier_free.shape[0], n_c), dtype=np.bool_)
         arrested[runs, couriers] = True
         tables_from = model.courier_pairs[:, 0]
         tables_to = model.courier_pairs[:, 1]
-        hit = arrested[:, tables_from] & (st.pair_reveal < op.reveal_couriers)
+        # only a courier still free can be swept: one already in custody was named too late, and
+        # its slot's next recruit is a new person whom nobody named
+        free_to = st.courier_free[:, tables_to]
+        hit = arrested[:, tables_from] & (st.pair_reveal < op.reveal_couriers) & free_to
         r, p = np.nonzero(hit)
         if r.size:
             when = t + max(1, op.sweep_delay_days)
@@ -332,8 +340,14 @@ def arrest(
     family = intercepted & at_handover & (u[:, COL_FAMILY] < op.family_arrest)
     rec_home = model.party_home[st.recipient[sl]]
     place = np.where(at_handover, rec_home, tables.courier_home[courier])
-    okp = intercepted & (place >= 0)
-    np.add.at(st.courier_arrests_by_place, (run[okp], place[okp]), 1)
+    caught = np.flatnonzero(intercepted)
+    pairs, first = np.unique(
+        run[caught].astype(np.int64) * model.n_couriers + courier[caught], return_index=True
+    )
+    # a courier caught at several hand-overs of one day is one arrest, at its first one's place
+    once = caught[first]
+    once = once[place[once] >= 0]
+    np.add.at(st.courier_arrests_by_place, (run[once], place[once]), 1)
     okf = family & (rec_home >= 0)
     np.add.at(st.family_arrests_by_place, (run[okf], rec_home[okf]), 1)
     traced = family & (u[:, COL_TRACING] < op.tracing)
@@ -342,7 +356,6 @@ def arrest(
         last = model.chain_relays[c[traced], hops - 1]
         np.minimum.at(st.traced_day, (run[traced], last), t + 1)
 
-    pairs = np.unique(run[intercepted].astype(np.int64) * model.n_couriers + courier[intercepted])
     runs = (pairs // model.n_couriers).astype(np.int32)
     couriers = (pairs % model.n_couriers).astype(np.int32)
     attempted = chain >= 0

@@ -190,7 +190,7 @@ def simulate_season(
     if record_run is not None and not 0 <= record_run < n_runs:
         raise UsageError(f"record_run must be in 0..{n_runs - 1}, got {record_run}")
     seed = make_seed(seed)
-    size = chunk_size or _auto_chunk(model)
+    size = _auto_chunk(model) if chunk_size is None else chunk_size
     if size < 1:
         raise UsageError(f"chunk_size must be at least 1, got {size}")
     bounds = [(s, min(s + size, n_runs)) for s in range(0, n_runs, size)]
