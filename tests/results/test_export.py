@@ -44,6 +44,6 @@ def test_csv_and_parquet_round_trip(summary, tmp_path):
 
 
 def test_unknown_table_format_is_a_usage_error(summary, tmp_path):
-    with pytest.raises(UsageError, match="csv or .parquet"):
+    with pytest.raises(UsageError, match=r"csv or \.parquet"):
         write_table(daily_frame(summary), tmp_path / "daily.xlsx")
     assert not (tmp_path / "daily.xlsx").exists()
