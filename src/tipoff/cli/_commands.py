@@ -1,3 +1,7 @@
 """Import every command module so that its commands register on the app."""
 
-from tipoff.cli import _run_cmd, _scenario_cmds  # noqa: F401
+from tipoff.cli import (  # noqa: F401
+    _exposure_cmd,
+    _run_cmd,
+    _scenario_cmds,
+)

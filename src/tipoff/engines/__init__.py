@@ -1,6 +1,16 @@
 """Engines: the season simulator (dynamic) and, as they land, exact and Monte Carlo exposure."""
 
 from tipoff.engines._provenance import Provenance
+from tipoff.engines.exact import ExposureOutput, exposure
 from tipoff.engines.season import CAUSES, METRICS, RunRecord, SeasonOutput, simulate_season
 
-__all__ = ["CAUSES", "METRICS", "Provenance", "RunRecord", "SeasonOutput", "simulate_season"]
+__all__ = [
+    "CAUSES",
+    "METRICS",
+    "ExposureOutput",
+    "Provenance",
+    "RunRecord",
+    "SeasonOutput",
+    "exposure",
+    "simulate_season",
+]

@@ -11,20 +11,23 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 __all__ = [
     "ITEMS",
     "ROLES",
     "AmountSpec",
     "Catch",
+    "CountermeasureSpec",
     "CourierGenerator",
     "DeliverySpec",
     "Generate",
     "Harvest",
     "Interrogation",
     "Item",
+    "LeadCap",
     "Links",
+    "MeasureCost",
     "Mode",
     "Operation",
     "Party",
@@ -38,6 +41,7 @@ __all__ = [
     "SenderGenerator",
     "Side",
     "Step",
+    "Withhold",
     "Workload",
 ]
 
@@ -100,6 +104,8 @@ ITEMS: tuple[str, ...] = tuple(i.value for i in Item)
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
 #: Protocol targets beyond the four roles: the first or last relay of the path only.
 PATH_ROLES: tuple[str, ...] = (*ROLES, "first_relay", "last_relay")
+#: In a countermeasure's ``targets``: every protocol target on the China side.
+CHINA_SIDE = "china_side"
 
 
 class _Strict(BaseModel):
@@ -282,6 +288,15 @@ class Catch(_Strict):
     address_only: Probability = 0.0
     courier_identity: Probability = 0.0
 
+    @model_validator(mode="after")
+    def _more_knowledge_never_lowers_the_catch(self) -> Catch:
+        if self.address_only > self.address_and_schedule:
+            raise ValueError(
+                "address_only must not exceed address_and_schedule: knowing the schedule as well "
+                "cannot make a stake-out less likely to succeed"
+            )
+        return self
+
 
 class Response(_Strict):
     """How the service acts on what it knows."""
@@ -335,6 +350,87 @@ class Operation(_Strict):
     )
 
 
+class Withhold(_Strict):
+    """Items that some targets are no longer told (countermeasures, ``withhold``)."""
+
+    items: list[Item] = Field(min_length=1, description="The items no longer told.")
+    targets: list[str] = Field(
+        min_length=1,
+        description="Who is no longer told them: a protocol target (sender, relay, first_relay, "
+        "last_relay, courier, recipient), a party id, or china_side (every China-side target: "
+        "the relay targets and parties on the china side). `relay` also covers first_relay and "
+        "last_relay. A target no longer told an item cannot pass it on either: the items also "
+        "leave the steps the target tells.",
+    )
+
+
+class LeadCap(_Strict):
+    """Items told no earlier than ``lead_days`` before the hand-over (countermeasures)."""
+
+    items: list[Item] = Field(min_length=1, description="The items told later.")
+    targets: list[str] = Field(
+        default_factory=list,
+        description="Whose steps are changed (same words as in withhold); empty means everyone.",
+    )
+    lead_days: NonNegInt = Field(
+        le=365, description="The most days before the hand-over these items are told."
+    )
+
+
+class MeasureCost(_Strict):
+    """What a countermeasure costs, per delivery (assumptions the user states)."""
+
+    fee: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Added fee as a share of the amount (0.05: five percentage points more).",
+    )
+    days: float = Field(
+        default=0.0, ge=0.0, le=365.0, description="Added days until the family has the money."
+    )
+    contacts: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="Added phone contacts per delivery; each carries its own detection risk "
+        "(tipoff harden --contact-risk).",
+    )
+
+
+class CountermeasureSpec(_Strict):
+    """A change to the procedure, defined in the scenario file (``tipoff harden`` scores it)."""
+
+    name: Annotated[
+        str,
+        StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"),
+        Field(description="A short name: a letter, then up to 39 letters, digits, '_', '.', '-'."),
+    ]
+    description: str = Field(default="", max_length=500, description="What it changes, in words.")
+    sources: list[Annotated[str, StringConstraints(pattern=r"^C[0-9]{1,2}$")]] = Field(
+        default_factory=list,
+        description="Countermeasure ids of the domain notes it rests on (C1 ... C15).",
+    )
+    status: Literal["reported", "recommended", "hypothesis"] = Field(
+        default="hypothesis",
+        description="reported in practice, recommended by an NGO or government, or a hypothesis.",
+    )
+    withhold: list[Withhold] = Field(
+        default_factory=list, description="Items some targets are no longer told."
+    )
+    cap_lead_days: list[LeadCap] = Field(
+        default_factory=list, description="Items told later than today (steps split as needed)."
+    )
+    tell: list[Step] = Field(
+        default_factory=list, description="Steps added to the protocol (applied last)."
+    )
+    handover: Mode | None = Field(
+        default=None,
+        description="Hand-over mode for every delivery (null: unchanged).",
+    )
+    cost: MeasureCost = Field(default_factory=MeasureCost, description="What it costs.")
+
+
 class Scenario(_Strict):
     """A network, its procedure and the operation against it, over a season."""
 
@@ -349,3 +445,7 @@ class Scenario(_Strict):
     protocol: list[Step] = Field(min_length=1)
     handover: Mode = Mode.home
     operation: Operation
+    countermeasures: list[CountermeasureSpec] = Field(
+        default_factory=list,
+        description="Changes to the procedure to score with `tipoff harden`, besides its library.",
+    )

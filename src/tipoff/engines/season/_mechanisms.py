@@ -196,6 +196,15 @@ def knowledge(
     tip[:, 1:-1] = model.chain_slot_tip[c]
     tip[:, -1] = model.recipient_mask_tip
     tip[~ok] = 0
+    # a party told in two slots (the protocol names the delivery's own sender or recipient by id)
+    # is one party: merge its masks into the first slot, so it gets one draw (MODEL.md)
+    for j in range(1, S):
+        dup = (party[:, :j] == party[:, j : j + 1]) & (party[:, j : j + 1] >= 0)
+        if dup.any():
+            rows, first = np.nonzero(dup)
+            tip[rows, first] |= tip[rows, j]
+            party[rows, j] = -1
+            tip[rows, j] = 0
     present = party >= 0
     p = np.where(present, party, 0)
     ref = max(0, t - op.delay_days)

@@ -1,0 +1,200 @@
+"""``tipoff exposure``: how exposed each delivery is, and which step of the procedure exposes it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from tipoff.cli._app import app
+from tipoff.cli._common import load_scenario_arg, out, print_json
+from tipoff.errors import UsageError
+
+if TYPE_CHECKING:
+    from tipoff.analysis._exposure import ExposureReport
+    from tipoff.model import CompiledModel
+
+METHODS = ("exact", "montecarlo")
+ROLE_NAMES = ("sender", "relay", "courier", "recipient")
+MODE_NAMES = ("home", "meeting_point")
+
+
+def _route(model: CompiledModel, chain: int) -> tuple[list[str], str]:
+    relays = [model.party_ids[p] for p in model.chain_relays[chain] if p >= 0]
+    courier = model.party_ids[model.courier_party[model.chain_courier[chain]]]
+    return relays, courier
+
+
+def _document(report: ExposureReport, model: CompiledModel) -> dict[str, Any]:
+    o = report.output
+    rows = o.deliveries
+    montecarlo = o.method == "montecarlo"
+    deliveries = []
+    for r in range(len(rows)):
+        relays, courier = _route(model, int(rows.chain[r]))
+        d: dict[str, Any] = {
+            "id": rows.ids[r],
+            "sender": model.party_ids[model.sender_party[rows.sender[r]]],
+            "relays": relays,
+            "courier": courier,
+            "recipient": model.party_ids[rows.recipient[r]],
+            "mode": MODE_NAMES[int(rows.mode[r])],
+            "day": int(rows.day[r]),
+            "weight": float(rows.weight[r]),
+            "p_intercept": float(o.p_intercept[r]),
+        }
+        if montecarlo:
+            d["stderr"] = float(o.stderr[r])
+        deliveries.append(d)
+    told = sorted({int(p) for p in o.slot_party.ravel() if p >= 0})
+    parties = [
+        {
+            "id": model.party_ids[p],
+            "role": ROLE_NAMES[int(model.party_role[p])],
+            "risk_reduction_if_withheld": float(o.party_reduction[p]),
+        }
+        for p in sorted(told, key=lambda p: (-o.party_reduction[p], p))
+    ]
+    steps = [
+        {
+            "step": s.step,
+            "label": s.label,
+            "from": s.source,
+            "to": s.target,
+            "items": list(s.items),
+            "lead_days": s.lead_days,
+            "attributable": s.attributable,
+        }
+        for s in report.steps
+    ]
+    return {
+        "method": o.method,
+        "expected_interceptions": o.expected_interceptions,
+        "deliveries": deliveries,
+        "parties": parties,
+        "roles": [{"role": k, "risk_reduction_if_withheld": v} for k, v in report.roles.items()],
+        "steps": steps,
+        "cut_sets": [
+            {"delivery": rows.ids[c.row], "parties": list(c.parties), "catch": c.catch}
+            for c in report.cut_sets
+        ],
+        "threshold": o.threshold,
+        "advice": report.advice,
+        "provenance": o.provenance.to_dict(),
+    }
+
+
+def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None:
+    o = report.output
+    rows = o.deliveries
+    montecarlo = o.method == "montecarlo"
+    title = (
+        f"{escape(model.name)}: {len(rows)} delivery routes, "
+        f"{o.expected_interceptions:.2f} expected interceptions ({o.method}"
+        + (f", seed {o.provenance.seed})" if montecarlo else ")")
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("delivery", no_wrap=True)
+    table.add_column("route", overflow="fold")
+    table.add_column("mode")
+    table.add_column("day", justify="right")
+    table.add_column("P(intercepted)", justify="right", no_wrap=True)
+    table.add_column("main step", justify="right")
+    table.add_column("one position enough", overflow="fold")
+    alone = {
+        r: [c.parties[0] for c in report.cut_sets if c.row == r and len(c.parties) == 1]
+        for r in report.top
+    }
+    for r in report.top[:top]:
+        relays, courier = _route(model, int(rows.chain[r]))
+        sender = model.party_ids[model.sender_party[rows.sender[r]]]
+        route = " > ".join([sender, *relays, courier, model.party_ids[rows.recipient[r]]])
+        p = f"{o.p_intercept[r]:.3f}" + (f" ± {o.stderr[r]:.3f}" if montecarlo else "")
+        drivers = sorted(report.steps, key=lambda s: -s.per_delivery[r])
+        driver = f"{drivers[0].step + 1}" if drivers and drivers[0].per_delivery[r] > 1e-12 else "-"
+        table.add_row(
+            escape(rows.ids[r]),
+            escape(route),
+            MODE_NAMES[int(rows.mode[r])],
+            str(int(rows.day[r])),
+            p,
+            driver,
+            escape(", ".join(alone.get(r, [])) or "-"),
+        )
+    out.print(table)
+
+    steps = Table(
+        title="Procedure steps: interceptions avoided if the step is dropped", title_justify="left"
+    )
+    for name in ("step", "who is told what", "avoided"):
+        steps.add_column(name, justify="right" if name == "avoided" else "left")
+    for s in report.steps:
+        steps.add_row(str(s.step + 1), escape(s.label), f"{s.attributable:.2f}")
+    out.print(steps)
+
+    roles = ", ".join(f"{k} {v:.2f}" for k, v in report.roles.items())
+    out.print(
+        f"Interceptions avoided if a role is told nothing: {roles}", markup=False, soft_wrap=True
+    )
+    out.print()
+    out.print(report.advice, markup=False, soft_wrap=True)
+
+
+@app.command("exposure")
+def exposure_cmd(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(help="A scenario file or preset name (default: north-hamgyong-spring)."),
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="exact (closed form) or montecarlo (sampled).")
+    ] = "exact",
+    samples: Annotated[
+        int | None,
+        typer.Option("--samples", help="Samples per delivery (montecarlo only; default 20000)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed (montecarlo only; recorded in the output).")
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", help="Catch at which one compromised position is enough."),
+    ] = 0.5,
+    top: Annotated[int, typer.Option("--top", help="Most exposed deliveries to show.")] = 10,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+) -> None:
+    """How exposed each delivery is under the static model, and which step exposes it."""
+    from tipoff.analysis._exposure import exposure_report
+    from tipoff.model import compile_scenario
+
+    if method not in METHODS:
+        raise UsageError(f"--method must be exact or montecarlo, got {method!r}")
+    if method == "exact" and (samples is not None or seed is not None):
+        raise UsageError("--samples and --seed apply to --method montecarlo only")
+    if samples is not None and samples < 2:
+        raise UsageError(f"--samples must be at least 2, got {samples}")
+    if seed is not None and seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {seed}")
+    if not 0.0 <= threshold <= 1.0:
+        raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
+    if top < 1:
+        raise UsageError(f"--top must be at least 1, got {top}")
+    spec = load_scenario_arg(scenario)
+    model = compile_scenario(spec)
+    report = exposure_report(
+        spec,
+        model=model,
+        method=method,
+        n_samples=samples if samples is not None else 20_000,
+        seed=seed,
+        threshold=threshold,
+        top=top,
+    )
+    if json_out:
+        print_json(_document(report, model))
+    else:
+        _print_human(report, model, top)

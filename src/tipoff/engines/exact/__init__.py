@@ -1,0 +1,30 @@
+"""Static exposure of each delivery: MODEL.md's static semantics in closed form, or sampled."""
+
+from tipoff.engines.exact._closed_form import catch_table, state_probabilities
+from tipoff.engines.exact._compromise import PARTY, PEER, compromise_catch
+from tipoff.engines.exact._deliveries import (
+    RELEVANT,
+    Deliveries,
+    Layout,
+    layout,
+    model_deliveries,
+    rho_on,
+)
+from tipoff.engines.exact._exposure import METHODS, ExposureOutput, exposure
+
+__all__ = [
+    "METHODS",
+    "PARTY",
+    "PEER",
+    "RELEVANT",
+    "Deliveries",
+    "ExposureOutput",
+    "Layout",
+    "catch_table",
+    "compromise_catch",
+    "exposure",
+    "layout",
+    "model_deliveries",
+    "rho_on",
+    "state_probabilities",
+]

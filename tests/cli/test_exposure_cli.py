@@ -1,0 +1,146 @@
+"""``tipoff exposure`` through the CLI entry point: tables, advice, the JSON contract, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tipoff.cli import main
+
+MARKUP = """\
+name: markup
+horizon_days: 30
+parties:
+  - {id: s1, role: sender}
+  - {id: r1, role: relay, community: "[red]yanji"}
+  - {id: r2, role: relay, community: "[red]yanji"}
+  - {id: c1, role: courier}
+  - {id: f1, role: recipient}
+links:
+  sender_relays: {s1: [r1]}
+  relay_couriers: {r1: [c1], r2: [c1]}
+  sender_recipients: {s1: [f1]}
+protocol:
+  - {from: sender, to: relay, items: [recipient_address, schedule], lead_days: 5}
+operation:
+  recruitment: {initial: 0.3}
+  harvest: {community: 0.5}
+  relay: {success: 0.9, delay_days: 1}
+  response:
+    catch: {address_and_schedule: 0.9, address_only: 0.4}
+"""
+
+
+def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = 0 if exc.code is None else int(exc.code)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_human_output_names_the_step_to_change(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = invoke(["exposure", "classroom"], capsys)
+    assert code == 0, err
+    assert "P(intercepted)" in out
+    assert "Procedure steps" in out
+    assert "Tell the relay less" in out
+    assert "expected interceptions" in out
+
+
+def test_default_is_the_seed_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = invoke(["exposure", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["provenance"]["scenario"] == "north-hamgyong-spring"
+
+
+def test_json_contract_exact(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = invoke(["exposure", "classroom", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["method"] == "exact"
+    d = doc["deliveries"][0]
+    assert {"id", "sender", "relays", "courier", "recipient", "mode", "day", "p_intercept"} <= set(
+        d
+    )
+    assert "stderr" not in d
+    assert isinstance(d["relays"], list) and d["mode"] in ("home", "meeting_point")
+    assert all(0.0 <= x["p_intercept"] <= 1.0 for x in doc["deliveries"])
+    roles = {p["role"] for p in doc["parties"]}
+    assert roles <= {"sender", "relay", "courier", "recipient"}
+    assert all({"id", "role", "risk_reduction_if_withheld"} <= set(p) for p in doc["parties"])
+    reductions = [p["risk_reduction_if_withheld"] for p in doc["parties"]]
+    assert reductions == sorted(reductions, reverse=True)
+    assert [s["step"] for s in doc["steps"]] == [0, 1]
+    assert all(isinstance(s["attributable"], float) for s in doc["steps"])
+    assert doc["provenance"]["method"] == "exact" and doc["provenance"]["seed"] is None
+    assert doc["provenance"]["scenario"] == "classroom"
+
+
+def test_json_contract_montecarlo(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "exposure",
+        "classroom",
+        "--method",
+        "montecarlo",
+        "--samples",
+        "500",
+        "--seed",
+        "7",
+        "--json",
+    ]
+    code, out, err = invoke(argv, capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["method"] == "montecarlo"
+    assert all("stderr" in d and d["stderr"] >= 0 for d in doc["deliveries"])
+    assert doc["provenance"]["seed"] == 7
+    assert doc["provenance"]["options"]["n_samples"] == 500
+    code, again, _ = invoke(argv, capsys)
+    assert code == 0 and again == out
+
+
+def test_montecarlo_human_output_shows_the_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = invoke(
+        ["exposure", "classroom", "--method", "montecarlo", "--samples", "200", "--seed", "3"],
+        capsys,
+    )
+    assert code == 0, err
+    assert "seed 3" in out and "±" in out
+
+
+def test_user_strings_are_not_markup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "markup.yaml"
+    path.write_text(MARKUP, encoding="utf-8")
+    code, out, err = invoke(["exposure", str(path), "--threshold", "0.1"], capsys)
+    assert code == 0, err
+    flat = out.replace("\n", "").replace("│", "").replace(" ", "")
+    assert "community:[red]yanji" in flat
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["exposure", "classroom", "--method", "bayes"],
+        ["exposure", "classroom", "--samples", "100"],
+        ["exposure", "classroom", "--seed", "1"],
+        ["exposure", "classroom", "--method", "montecarlo", "--samples", "1"],
+        ["exposure", "classroom", "--threshold", "2"],
+        ["exposure", "classroom", "--top", "0"],
+    ],
+)
+def test_bad_options_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = invoke(argv, capsys)
+    assert code == 2
+    assert "Traceback" not in err
+
+
+def test_unknown_scenario_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = invoke(["exposure", "no-such-preset-or-file"], capsys)
+    assert code == 3
+    assert "Traceback" not in err
