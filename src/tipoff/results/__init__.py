@@ -1,6 +1,15 @@
 """Results: summaries with intervals and provenance, the incident log, exports, safe writes."""
 
 from tipoff.results._export import daily_frame, totals_frame, write_table
+from tipoff.results._incident_log import (
+    MAX_LOG_BYTES,
+    IncidentLog,
+    LogError,
+    LoggedDelivery,
+    courier_slot,
+    parse_incident_log,
+    read_incident_log,
+)
 from tipoff.results._io import write_bytes_atomic, write_text_atomic
 from tipoff.results._log import (
     LOG_COLUMNS,
@@ -14,10 +23,17 @@ from tipoff.results._summary import HEADLINE, Interval, SeasonSummary, summarize
 __all__ = [
     "HEADLINE",
     "LOG_COLUMNS",
+    "MAX_LOG_BYTES",
+    "IncidentLog",
     "Interval",
+    "LogError",
+    "LoggedDelivery",
     "SeasonSummary",
+    "courier_slot",
     "daily_frame",
     "incident_log_text",
+    "parse_incident_log",
+    "read_incident_log",
     "summarize",
     "totals_frame",
     "truth_document",

@@ -1,0 +1,30 @@
+"""Attribution: from the defender's incident log to each intermediary's probability of being compromised.
+
+Evidence, not accusation (MODEL.md): the probabilities say whom to tell less, never whom to blame.
+See docs/attribution.md for the model, the maths and the caveats.
+"""
+
+from tipoff.analysis.attribution._attribute import METHODS, AttributionWarning, attribute
+from tipoff.analysis.attribution._diagnostics import effective_sample_size, split_rhat
+from tipoff.analysis.attribution._result import AttributionResult, PartyAttribution, RateEstimate
+from tipoff.analysis.attribution._scores import (
+    brier_score,
+    expected_calibration_error,
+    roc_auc,
+    score_attribution,
+)
+
+__all__ = [
+    "METHODS",
+    "AttributionResult",
+    "AttributionWarning",
+    "PartyAttribution",
+    "RateEstimate",
+    "attribute",
+    "brier_score",
+    "effective_sample_size",
+    "expected_calibration_error",
+    "roc_auc",
+    "score_attribution",
+    "split_rhat",
+]

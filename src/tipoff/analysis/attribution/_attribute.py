@@ -1,0 +1,270 @@
+"""``attribute``: from the defender's incident log to each intermediary's probability of being compromised."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from tipoff._rng import make_seed
+from tipoff.analysis.attribution._evidence import Evidence, build_evidence
+from tipoff.analysis.attribution._exact import MAX_EXACT_CANDIDATES, exact_cost, exact_fit
+from tipoff.analysis.attribution._fit import Fit, RatePriors
+from tipoff.analysis.attribution._gibbs import gibbs_fit
+from tipoff.analysis.attribution._result import AttributionResult, PartyAttribution, RateEstimate
+from tipoff.engines import Provenance
+from tipoff.errors import UsageError
+from tipoff.model import ROLE_CODE, CompiledModel
+from tipoff.results import IncidentLog
+
+__all__ = ["METHODS", "AttributionWarning", "attribute"]
+
+METHODS = ("auto", "exact", "gibbs")
+#: ``method="auto"`` enumerates exactly when it costs fewer floating-point operations than this.
+AUTO_EXACT_COST = 3e8
+AUTO_EXACT_CANDIDATES = 16
+#: Prior weights, in deliveries' worth of evidence, of the effectiveness and the background.
+DEFAULT_STRENGTH = (10.0, 100.0)
+_ROLE_NAME = {v: k for k, v in ROLE_CODE.items()}
+
+
+class AttributionWarning(UserWarning):
+    """The sampler did not converge well enough to trust every digit (see the diagnostics)."""
+
+
+def _check_rate(name: str, value: float | None) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1
+    ):
+        raise UsageError(f"{name} must be a probability in [0, 1] or None, got {value!r}")
+
+
+def _check_prior(name: str, value: tuple[float, float] | None) -> None:
+    if value is None:
+        return
+    ok = (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and math.isfinite(v) for v in value)
+        and 0 < value[0] < 1
+        and value[1] > 0
+    )
+    if not ok:
+        raise UsageError(f"{name} must be (mean in (0, 1), strength > 0), got {value!r}")
+
+
+def attribute(
+    log: IncidentLog,
+    model: CompiledModel,
+    /,
+    *,
+    method: str = "auto",
+    seed: int | None = None,
+    effectiveness: float | None = None,
+    background: float | None = None,
+    effectiveness_prior: tuple[float, float] | None = None,
+    background_prior: tuple[float, float] | None = None,
+    n_chains: int = 8,
+    n_warmup: int = 200,
+    n_draws: int = 500,
+) -> AttributionResult:
+    """Each intermediary's posterior probability of being an informant, given the incident log.
+
+    The model (docs/attribution.md): a candidate ``i`` is an informant throughout the log with
+    prior probability ``rho_i`` (the scenario's recruitment by the log's last day); an informant
+    gets a delivery it could expose intercepted with probability ``theta * r_di`` (``r_di`` from
+    the protocol, ``theta`` the unknown effectiveness), independently of other sources, and any
+    delivery is intercepted for unrelated reasons with the unknown probability ``eps``:
+
+    .. math::
+
+        P(\\text{intercepted}_d \\mid z, \\theta, \\varepsilon) =
+        1 - (1 - \\varepsilon) \\prod_i (1 - \\theta r_{di})^{z_i}.
+
+    ``theta`` and ``eps`` have Beta priors centred on the scenario's ``relay.success`` times the
+    full catch, and on ``background``. ``unknown`` outcomes are missing data.
+
+    Parameters
+    ----------
+    log
+        The incident log, read with the same model (:func:`tipoff.results.read_incident_log`).
+    model
+        The compiled scenario: who is told what, communities, the operation's parameters.
+    method
+        ``"exact"``: enumerate every configuration of informants (within independent components)
+        and integrate the rates on a grid, the reference; ``"gibbs"``: vectorised Gibbs sampling,
+        for hundreds of candidates; ``"auto"``: exact when cheap, else Gibbs.
+    seed
+        Seed of the sampler (recorded; None draws one).
+    effectiveness, background
+        Fix ``theta`` or ``eps`` instead of learning it (``effectiveness=1, background=0`` is the
+        noiseless group-testing limit).
+    effectiveness_prior, background_prior
+        ``(mean, strength)`` of a Beta prior, replacing the scenario's: the strength counts
+        deliveries' worth of evidence (defaults 10 and 100).
+    n_chains, n_warmup, n_draws
+        Gibbs chains, warm-up sweeps and kept sweeps.
+
+    Returns
+    -------
+    AttributionResult
+        Ranked by ``p_compromised`` (highest first); a Gibbs run that converged poorly carries
+        warnings (also issued as :class:`AttributionWarning`).
+
+    Examples
+    --------
+    >>> from tipoff.model import compile_scenario
+    >>> from tipoff.results import parse_incident_log
+    >>> from tipoff.scenario import load_preset
+    >>> model = compile_scenario(load_preset("classroom"))
+    >>> log = parse_incident_log(
+    ...     "delivery,day,sender,relays,courier,recipient,mode,outcome\\n"
+    ...     "d1,5,s001,r1,c1,s001.f1,home,intercepted\\n"
+    ...     "d2,6,s003,r3,c2,s003.f1,home,delivered\\n",
+    ...     model=model,
+    ... )
+    >>> result = attribute(log, model, method="exact")
+    >>> [p.id for p in result.parties][:1]
+    ['r1']
+    """
+    if method not in METHODS:
+        raise UsageError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    _check_rate("effectiveness", effectiveness)
+    _check_rate("background", background)
+    _check_prior("effectiveness_prior", effectiveness_prior)
+    _check_prior("background_prior", background_prior)
+    for name, v, least in (("n_chains", n_chains, 2), ("n_warmup", n_warmup, 0)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < least:
+            raise UsageError(f"{name} must be an integer >= {least}, got {v!r}")
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int) or n_draws < 10:
+        raise UsageError(f"n_draws must be an integer >= 10, got {n_draws!r}")
+    seed = make_seed(seed)
+
+    ev = build_evidence(log, model)
+    priors = RatePriors(
+        theta_mean=effectiveness_prior[0] if effectiveness_prior else ev.theta_prior_mean,
+        theta_strength=effectiveness_prior[1] if effectiveness_prior else DEFAULT_STRENGTH[0],
+        eps_mean=background_prior[0] if background_prior else ev.background_prior_mean,
+        eps_strength=background_prior[1] if background_prior else DEFAULT_STRENGTH[1],
+        theta_fixed=effectiveness,
+        eps_fixed=background,
+    )
+    largest = max((c.size for c, _ in ev.components()), default=0)
+    chosen = method
+    if method == "auto":
+        cheap = largest <= AUTO_EXACT_CANDIDATES and exact_cost(ev) <= AUTO_EXACT_COST
+        chosen = "exact" if cheap else "gibbs"
+    if chosen == "exact" and largest > MAX_EXACT_CANDIDATES:
+        raise UsageError(
+            f"method='exact' enumerates 2^n configurations; the largest group of candidates "
+            f"that share deliveries has {largest} (at most {MAX_EXACT_CANDIDATES}): "
+            "use method='gibbs'"
+        )
+    if chosen == "exact":
+        fit = exact_fit(ev, priors)
+    else:
+        fit = gibbs_fit(
+            ev, priors, seed=seed, n_chains=n_chains, n_warmup=n_warmup, n_draws=n_draws
+        )
+    for w in fit.warnings:
+        warnings.warn(w, AttributionWarning, stacklevel=2)
+    options: dict[str, Any] = {
+        "method": method,
+        "log_digest": log.digest,
+        "effectiveness": effectiveness,
+        "background": background,
+        "effectiveness_prior": [priors.theta_mean, priors.theta_strength],
+        "background_prior": [priors.eps_mean, priors.eps_strength],
+    }
+    if chosen == "gibbs":
+        options.update(n_chains=n_chains, n_warmup=n_warmup, n_draws=n_draws)
+    return _result(
+        ev,
+        model,
+        fit,
+        priors,
+        Provenance(
+            method=f"attribution-{chosen}",
+            seed=seed,
+            scenario=model.name,
+            scenario_digest=model.digest,
+            options=options,
+        ),
+        chosen,
+    )
+
+
+def _indistinguishable(ev: Evidence, model: CompiledModel) -> tuple[tuple[str, ...], ...]:
+    """Groups of candidates with identical evidence (same deliveries, same weights)."""
+    sig: dict[tuple[tuple[int, float], ...], list[int]] = {}
+    rows: dict[int, list[tuple[int, float]]] = {}
+    for p, c, w in zip(ev.entry_pattern, ev.entry_candidate, ev.entry_weight, strict=True):
+        rows.setdefault(int(c), []).append((int(p), round(float(w), 9)))
+    for c, row in rows.items():
+        key = (*sorted(row), (-1, round(float(ev.prior[c]), 9)))
+        sig.setdefault(key, []).append(c)
+    groups = [
+        tuple(sorted(model.party_ids[ev.party[c]] for c in cs))
+        for cs in sig.values()
+        if len(cs) > 1
+    ]
+    return tuple(sorted(groups))
+
+
+def _result(
+    ev: Evidence,
+    model: CompiledModel,
+    fit: Fit,
+    priors: RatePriors,
+    provenance: Provenance,
+    method: str,
+) -> AttributionResult:
+    parties = [
+        PartyAttribution(
+            id=model.party_ids[ev.party[i]],
+            role=_ROLE_NAME[int(model.party_role[ev.party[i]])],
+            p_compromised=float(np.clip(fit.p[i], 0.0, 1.0)),
+            lo=float(np.clip(fit.lo[i], 0.0, 1.0)),
+            hi=float(np.clip(fit.hi[i], 0.0, 1.0)),
+            prior=float(ev.prior[i]),
+            attributable_interceptions=float(fit.attributable[i]),
+            exposures=int(ev.exposures[i]),
+            exposed_interceptions=int(ev.exposed_interceptions[i]),
+        )
+        for i in range(ev.n_candidates)
+    ]
+    parties.sort(key=lambda p: (-p.p_compromised, p.id))
+    n_int = int(ev.n_intercepted.sum())
+    n_del = int(ev.n_delivered.sum())
+    return AttributionResult(
+        method=method,
+        parties=tuple(parties),
+        effectiveness=RateEstimate(
+            prior_mean=priors.theta_mean,
+            mean=fit.theta[0],
+            lo=fit.theta[1],
+            hi=fit.theta[2],
+            fixed=priors.theta_fixed is not None,
+        ),
+        background=RateEstimate(
+            prior_mean=priors.eps_mean,
+            mean=fit.eps[0],
+            lo=fit.eps[1],
+            hi=fit.eps[2],
+            fixed=priors.eps_fixed is not None,
+        ),
+        background_interceptions=fit.background_interceptions,
+        deliveries={
+            "logged": ev.n_deliveries,
+            "delivered": n_del,
+            "intercepted": n_int,
+            "unknown": ev.n_unknown,
+            "last_day": ev.last_day,
+        },
+        indistinguishable=_indistinguishable(ev, model),
+        diagnostics={"candidates": ev.n_candidates, "patterns": ev.n_patterns, **fit.diagnostics},
+        warnings=fit.warnings,
+        provenance=provenance,
+    )

@@ -1,0 +1,334 @@
+"""From an incident log and a scenario to the evidence attribution weighs: who could have exposed what.
+
+Seen from the defender, a delivery's *candidates* are the coercible parties its procedure tells
+something in time for a tip, and the coercible members of their communities, who may overhear
+(MODEL.md, static semantics, steps 2-3). For candidate ``i`` of delivery ``d`` the scenario gives
+the chance that ``i``, alone an informant, gets the courier caught:
+
+.. math::
+
+    c_{di} = \\pi \\left[(1 - \\sigma)\\,\\kappa(D_i) + \\sigma\\,\\kappa(D_i \\cup G_i)\\right],
+    \\qquad \\kappa(K) = 1 - (1 - a(K))(1 - b(K)),
+
+with ``D_i`` what ``i`` is told in time (empty off the route), ``G_i`` what the other members of
+its community are told, ``a`` and ``b`` the stake-out and courier-identity catches (the row's
+hand-over mode included). Attribution learns one scale for these, the *effectiveness* ``theta`` of
+a fully informed informant, and keeps the protocol's shape: the *exposure weight*
+``r_di = c_di / (pi * kappa_ref)`` lies in [0, 1], where ``kappa_ref`` is the catch of a home
+hand-over whose address, schedule and courier are known. An informant ``i`` then gets delivery
+``d`` intercepted with probability ``theta * r_di``.
+
+Deliveries with the same weights and outcome are pooled into *patterns*; ``unknown`` outcomes are
+missing data and drop out. Candidates that never share a pattern are independent given the rates:
+they split into *components*, which the exact method enumerates one at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tipoff.model import (
+    ADDRESS,
+    MODE_HOME,
+    MODE_MEETING_POINT,
+    ROLE_CODE,
+    CompiledModel,
+    identity_catch,
+    stakeout_catch,
+)
+from tipoff.results import IncidentLog, courier_slot
+
+__all__ = ["Evidence", "build_evidence"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+_MODE = {"home": MODE_HOME, "meeting_point": MODE_MEETING_POINT}
+_RECIPIENT = ROLE_CODE["recipient"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """The log, reduced to what the likelihood needs.
+
+    Candidates are indexed ``0..n-1`` (``party``: their party indices). Patterns are indexed
+    ``0..P-1``; ``entry_*`` (sorted by pattern, then candidate) list each pattern's candidates with
+    their exposure weight, ``pattern_start`` is the CSR offset of each pattern's entries.
+    """
+
+    party: IntArray  # (n,) party index of each candidate
+    prior: FloatArray  # (n,) prior probability of being an informant by the end of the log
+    exposures: IntArray  # (n,) deliveries with an observed outcome the candidate could expose
+    exposed_interceptions: IntArray  # (n,) of which intercepted
+    told: IntArray  # (n,) deliveries (any outcome) the candidate could expose
+    component: IntArray  # (n,) component label
+    pattern_start: IntArray  # (P + 1,)
+    entry_pattern: IntArray  # (E,)
+    entry_candidate: IntArray  # (E,)
+    entry_weight: FloatArray  # (E,) r_di in (0, 1]
+    n_delivered: FloatArray  # (P,)
+    n_intercepted: FloatArray  # (P,)
+    theta_prior_mean: float  # pi * kappa_ref
+    background_prior_mean: float  # eps
+    n_deliveries: int
+    n_unknown: int
+    last_day: int
+
+    @property
+    def n_candidates(self) -> int:
+        return int(self.party.size)
+
+    @property
+    def n_patterns(self) -> int:
+        return int(self.n_delivered.size)
+
+    def components(self) -> list[tuple[IntArray, IntArray]]:
+        """Each component's candidates and the patterns that involve them (no empty patterns)."""
+        pat_comp = np.full(self.n_patterns, -1, dtype=np.int64)
+        pat_comp[self.entry_pattern] = self.component[self.entry_candidate]
+        out = []
+        for c in np.unique(self.component):
+            out.append((np.flatnonzero(self.component == c), np.flatnonzero(pat_comp == c)))
+        return out
+
+    def empty_patterns(self) -> IntArray:
+        """Patterns with no candidate: only background interceptions explain them."""
+        sizes = np.diff(self.pattern_start)
+        return np.flatnonzero(sizes == 0)
+
+
+def _kappa(model: CompiledModel, known: npt.NDArray[np.uint8], mode: int) -> FloatArray:
+    op = model.operation
+    a = stakeout_catch(op, known, np.full(known.shape, mode))
+    b = identity_catch(op, known)
+    return np.asarray(1.0 - (1.0 - a) * (1.0 - b), dtype=np.float64)
+
+
+class _Weights:
+    """Exposure weights of one kind of delivery (route, mode, override), cached by that key."""
+
+    def __init__(self, model: CompiledModel, candidate: npt.NDArray[np.bool_]) -> None:
+        self.model = model
+        self.candidate = candidate
+        op = model.operation
+        full = np.array([0xFF], dtype=np.uint8)
+        self.kappa_ref = float(_kappa(model, full, MODE_HOME)[0])
+        self.members: dict[int, npt.NDArray[np.int64]] = {}
+        comm = model.party_community
+        for c in range(model.n_communities):
+            self.members[c] = np.flatnonzero((comm == c) & candidate)
+        self.sigma = op.harvest
+        self.cache: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[float, ...]]] = {}
+
+    def of(
+        self,
+        sender: int,
+        chain: int,
+        replaced_courier: int,
+        recipient: int,
+        mode: int,
+        exposed: tuple[int, ...] | None,
+    ) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        m = self.model
+        key = (sender, chain, replaced_courier, recipient, mode, exposed)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        told: dict[int, int] = {}
+
+        def tell(p: int, mask: int) -> None:
+            if p >= 0 and mask:
+                told[p] = told.get(p, 0) | mask
+
+        tell(sender, m.sender_mask_tip)
+        for p, mask in zip(m.chain_slot_party[chain], m.chain_slot_tip[chain], strict=True):
+            if p >= 0 and p != replaced_courier:  # a replacement is someone else
+                tell(int(p), int(mask))
+        tell(recipient, m.recipient_mask_tip)
+        if exposed is not None:
+            for p in list(told):
+                told[p] &= ~ADDRESS & 0xFF
+            for p in exposed:
+                told[p] = told.get(p, 0) | ADDRESS
+        told = {p: mask for p, mask in told.items() if mask}
+        weights: dict[int, float] = {}
+        direct = [p for p in told if self.candidate[p]]
+        if direct:
+            d_masks = np.array([told[p] for p in direct], dtype=np.uint8)
+            k_direct = _kappa(m, d_masks, mode)
+            for p, k in zip(direct, k_direct, strict=True):
+                weights[p] = (1.0 - self.sigma) * float(k)
+        else:
+            k_direct = np.zeros(0)
+        if self.sigma > 0:
+            by_comm: dict[int, list[int]] = {}
+            for p in told:
+                c = int(m.party_community[p])
+                if c >= 0:
+                    by_comm.setdefault(c, []).append(p)
+            for c, inside in by_comm.items():
+                members = self.members[c]
+                if members.size == 0:
+                    continue
+                own = np.array([told.get(int(j), 0) for j in members], dtype=np.uint8)
+                # G_j: what the *other* members were told (a member told nothing hears all of it)
+                others = np.array(
+                    [_or_without(told, inside, int(j)) for j in members], dtype=np.uint8
+                )
+                k_harvest = _kappa(m, own | others, mode)
+                for j, k in zip(members, k_harvest, strict=True):
+                    weights[int(j)] = weights.get(int(j), 0.0) + self.sigma * float(k)
+        for p in direct:  # direct parties outside any community: (1 - sigma) k + sigma k
+            if self.sigma > 0 and int(m.party_community[p]) < 0:
+                weights[p] += self.sigma * float(k_direct[direct.index(p)])
+        ref = self.kappa_ref
+        items = sorted(
+            (p, min(1.0, w / ref)) for p, w in weights.items() if ref > 0 and w / ref > 1e-12
+        )
+        out = (tuple(p for p, _ in items), tuple(w for _, w in items))
+        self.cache[key] = out
+        return out
+
+
+def _or_without(told: dict[int, int], inside: list[int], j: int) -> int:
+    union = 0
+    for p in inside:
+        if p != j:
+            union |= told[p]
+    return union
+
+
+def build_evidence(log: IncidentLog, model: CompiledModel, /) -> Evidence:
+    """Reduce a validated incident log to candidates, priors and pooled patterns.
+
+    Parameters
+    ----------
+    log
+        Read with ``model`` (so every party and route is known to exist).
+    model
+        The compiled scenario.
+
+    Returns
+    -------
+    Evidence
+    """
+    op = model.operation
+    index = {pid: k for k, pid in enumerate(model.party_ids)}
+    chains = {
+        (tuple(int(p) for p in model.chain_relays[c] if p >= 0), int(model.chain_courier[c])): c
+        for c in range(model.n_chains)
+    }
+    courier_of_party = {int(p): k for k, p in enumerate(model.courier_party)}
+    last_day = max(d.day for d in log.deliveries)
+    ref_day = max(0, last_day - op.delay_days)
+    rho = 1.0 - (1.0 - model.party_rho0) * (1.0 - op.daily_hazard) ** ref_day
+    eligible = (
+        np.asarray(model.party_coercible, dtype=bool)
+        & (np.asarray(model.party_role) != _RECIPIENT)  # never families
+        & (rho > 0)
+    )
+    weights = _Weights(model, eligible)
+
+    pattern_of: dict[tuple[tuple[int, ...], tuple[float, ...]], int] = {}
+    patterns: list[tuple[tuple[int, ...], tuple[float, ...]]] = []
+    n_del: list[int] = []
+    n_int: list[int] = []
+    told_count: dict[int, int] = {}
+    n_unknown = 0
+    for d in log.deliveries:
+        base, generation = courier_slot(d.courier)
+        courier_id = d.courier if d.courier in index else base
+        courier_party = index[courier_id]
+        replaced = courier_party if (generation and courier_id == base) else -1
+        relays = tuple(index[r] for r in d.relays)
+        chain = chains[(relays, courier_of_party[courier_party])]
+        exposed = None
+        if d.exposed_to is not None:
+            exposed = tuple(sorted(index[p] for p in d.exposed_to if p in index))
+        key = weights.of(
+            index[d.sender], chain, replaced, index[d.recipient], _MODE[d.mode], exposed
+        )
+        for p in key[0]:
+            told_count[p] = told_count.get(p, 0) + 1
+        if d.outcome == "unknown":
+            n_unknown += 1
+            continue
+        k = pattern_of.get(key)
+        if k is None:
+            k = pattern_of[key] = len(patterns)
+            patterns.append(key)
+            n_del.append(0)
+            n_int.append(0)
+        if d.outcome == "intercepted":
+            n_int[k] += 1
+        else:
+            n_del[k] += 1
+
+    cand_party = np.array(sorted(told_count), dtype=np.int64)
+    cand_of = {int(p): i for i, p in enumerate(cand_party)}
+    n = cand_party.size
+    starts = [0]
+    e_pat: list[int] = []
+    e_cand: list[int] = []
+    e_w: list[float] = []
+    for k, (parties, ws) in enumerate(patterns):
+        for p, w in zip(parties, ws, strict=True):
+            e_pat.append(k)
+            e_cand.append(cand_of[p])
+            e_w.append(w)
+        starts.append(len(e_pat))
+    entry_pattern = np.array(e_pat, dtype=np.int64)
+    entry_candidate = np.array(e_cand, dtype=np.int64)
+    n_del_a = np.array(n_del, dtype=np.float64)
+    n_int_a = np.array(n_int, dtype=np.float64)
+    exposures = np.zeros(n, dtype=np.int64)
+    exposed_int = np.zeros(n, dtype=np.int64)
+    np.add.at(exposures, entry_candidate, (n_del_a + n_int_a)[entry_pattern].astype(np.int64))
+    np.add.at(exposed_int, entry_candidate, n_int_a[entry_pattern].astype(np.int64))
+
+    return Evidence(
+        party=cand_party,
+        prior=np.asarray(rho[cand_party], dtype=np.float64),
+        exposures=exposures,
+        exposed_interceptions=exposed_int,
+        told=np.array([told_count[int(p)] for p in cand_party], dtype=np.int64),
+        component=_components(n, starts, entry_candidate),
+        pattern_start=np.array(starts, dtype=np.int64),
+        entry_pattern=entry_pattern,
+        entry_candidate=entry_candidate,
+        entry_weight=np.array(e_w, dtype=np.float64),
+        n_delivered=n_del_a,
+        n_intercepted=n_int_a,
+        theta_prior_mean=op.relay_success * weights.kappa_ref,
+        background_prior_mean=op.background,
+        n_deliveries=len(log.deliveries),
+        n_unknown=n_unknown,
+        last_day=last_day,
+    )
+
+
+def _components(n: int, starts: list[int], entry_candidate: IntArray) -> IntArray:
+    """Label candidates by connected component (candidates sharing a pattern are connected)."""
+    parent = np.arange(n)
+
+    def find(i: int) -> int:
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    for k in range(len(starts) - 1):
+        members = entry_candidate[starts[k] : starts[k + 1]]
+        if members.size > 1:
+            r0 = find(int(members[0]))
+            for j in members[1:]:
+                rj = find(int(j))
+                if rj != r0:
+                    parent[rj] = r0
+    roots = np.array([find(i) for i in range(n)], dtype=np.int64)
+    _, labels = np.unique(roots, return_inverse=True)
+    return labels.astype(np.int64)

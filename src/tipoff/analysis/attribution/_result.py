@@ -1,0 +1,154 @@
+"""The answer of attribution: per party, a probability of being compromised, with its uncertainty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tipoff.engines import Provenance
+
+__all__ = ["AttributionResult", "PartyAttribution", "RateEstimate"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartyAttribution:
+    """What the log says about one party the procedure tells something.
+
+    Attributes
+    ----------
+    id, role
+        The party's pseudonym and role in the scenario.
+    p_compromised
+        Posterior probability that the party is an informant by the end of the log: the risk that
+        what it is told reaches the service.
+    lo, hi
+        5% and 95% quantiles of that probability over the posterior of the unknown rates
+        (effectiveness and background): how much it could move if the rates were known.
+    prior
+        The scenario's probability, before the log (recruitment by the last day of the log).
+    attributable_interceptions
+        Expected number of the log's interceptions due to this party (each interception shared
+        among its possible sources in proportion to their hazards, background included).
+    exposures, exposed_interceptions
+        Deliveries with a known outcome the party could have exposed, and how many of them were
+        intercepted.
+    """
+
+    id: str
+    role: str
+    p_compromised: float
+    lo: float
+    hi: float
+    prior: float
+    attributable_interceptions: float
+    exposures: int
+    exposed_interceptions: int
+
+    @property
+    def odds_ratio(self) -> float:
+        """Posterior odds over prior odds: how far the log moved this party (1: not at all)."""
+        p = min(max(self.p_compromised, 1e-12), 1 - 1e-12)
+        q = min(max(self.prior, 1e-12), 1 - 1e-12)
+        return (p / (1 - p)) / (q / (1 - q))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "role": self.role,
+            "p_compromised": self.p_compromised,
+            "lo": self.lo,
+            "hi": self.hi,
+            "prior": self.prior,
+            "attributable_interceptions": self.attributable_interceptions,
+            "exposures": self.exposures,
+            "exposed_interceptions": self.exposed_interceptions,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateEstimate:
+    """An unknown rate: its prior mean, posterior mean and 90% interval (or its fixed value)."""
+
+    prior_mean: float
+    mean: float
+    lo: float
+    hi: float
+    fixed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prior_mean": self.prior_mean,
+            "mean": self.mean,
+            "lo": self.lo,
+            "hi": self.hi,
+            "fixed": self.fixed,
+        }
+
+
+#: A party "stands out" when the log multiplies its odds of being an informant by at least this.
+STANDS_OUT = 3.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttributionResult:
+    """Per-party posterior probabilities of being compromised, ranked by risk of telling them.
+
+    Evidence, not accusation: a probability is a reason to tell a party less, never a verdict.
+    """
+
+    method: str
+    parties: tuple[PartyAttribution, ...]
+    effectiveness: RateEstimate
+    background: RateEstimate
+    background_interceptions: float
+    deliveries: dict[str, int]
+    indistinguishable: tuple[tuple[str, ...], ...]
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    provenance: Provenance
+
+    def party(self, party_id: str) -> PartyAttribution:
+        """One party's attribution; KeyError when it is not a candidate."""
+        for p in self.parties:
+            if p.id == party_id:
+                return p
+        raise KeyError(party_id)
+
+    def flagged(self, threshold: float = 0.5) -> tuple[PartyAttribution, ...]:
+        """Parties at or above ``threshold``."""
+        return tuple(p for p in self.parties if p.p_compromised >= threshold)
+
+    def false_alarms(self, threshold: float = 0.5) -> tuple[float, float]:
+        """Expected false alarms among the flagged parties, and their expected share.
+
+        With the posterior calibrated, a flagged party is not an informant with probability
+        ``1 - p``: the expected count is the sum of those, the rate that sum over the number
+        flagged (0 when none is).
+        """
+        flagged = self.flagged(threshold)
+        expected = sum(1.0 - p.p_compromised for p in flagged)
+        return expected, (expected / len(flagged) if flagged else 0.0)
+
+    @property
+    def thin_evidence(self) -> bool:
+        """True when the log cannot separate parties: nobody's odds rose ``STANDS_OUT``-fold."""
+        return not any(p.odds_ratio >= STANDS_OUT for p in self.parties)
+
+    def to_dict(self, threshold: float = 0.5) -> dict[str, Any]:
+        expected, rate = self.false_alarms(threshold)
+        return {
+            "method": self.method,
+            "parties": [p.to_dict() for p in self.parties],
+            "threshold": threshold,
+            "flagged": [p.id for p in self.flagged(threshold)],
+            "false_alarms": {"expected": expected, "rate": rate},
+            "thin_evidence": self.thin_evidence,
+            "indistinguishable": [list(g) for g in self.indistinguishable],
+            "effectiveness": self.effectiveness.to_dict(),
+            "background": self.background.to_dict(),
+            "background_interceptions": self.background_interceptions,
+            "deliveries": dict(self.deliveries),
+            "diagnostics": dict(self.diagnostics),
+            "warnings": list(self.warnings),
+            "provenance": self.provenance.to_dict(),
+        }

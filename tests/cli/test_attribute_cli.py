@@ -1,0 +1,104 @@
+"""``tipoff attribute`` through the CLI entry point: ranking, plain words, JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tipoff.cli import main
+
+
+def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = 0 if exc.code is None else int(exc.code)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def season_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("attr")
+    log = folder / "log.csv"
+    try:
+        main(["run", "--runs", "2", "--seed", "11", "--log-out", str(log)])
+    except SystemExit as exc:
+        assert not exc.code
+    return log
+
+
+def test_human_output_ranks_and_advises(
+    season_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    code, out, err = invoke(["attribute", str(season_log), "--seed", "1"], capsys)
+    assert code == 0, err
+    assert "Risk of telling them" in out
+    assert "helong-r2" in out.split("\n", 6)[-1]  # the top row: the seed-11 season's informant
+    assert "route around" in out and "Do not confront" in out
+    assert "false alarms" in out
+    assert ".f1" not in out  # never families
+
+
+def test_json_output(season_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    code, out, err = invoke(
+        [
+            "attribute",
+            str(season_log),
+            "--json",
+            "--method",
+            "gibbs",
+            "--seed",
+            "2",
+            "--threshold",
+            "0.4",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["method"] == "gibbs" and doc["threshold"] == 0.4
+    assert doc["provenance"]["seed"] == 2
+    assert {"max_rhat", "min_ess"} <= set(doc["diagnostics"])
+    first = doc["parties"][0]
+    assert set(first) >= {"id", "role", "p_compromised", "lo", "hi", "attributable_interceptions"}
+    assert all(p["role"] == "relay" for p in doc["parties"])
+
+
+def test_thin_evidence_is_said_plainly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "quiet.csv"
+    log.write_text(
+        "delivery,day,sender,relays,courier,recipient,mode,outcome\n"
+        "d1,3,s001,r1,c1,s001.f1,home,delivered\n",
+        encoding="utf-8",
+    )
+    code, out, _ = invoke(["attribute", str(log), "-s", "classroom"], capsys)
+    assert code == 0
+    assert "too thin to separate" in out and "No party reaches 50%" in out
+
+
+def test_bad_log_exits_3_with_positions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "bad.csv"
+    log.write_text(
+        "delivery,day,sender,relays,courier,recipient,mode,outcome,cause\n"
+        "d1,x,s001,r1,c1,s001.f1,home,delivered,informant\n",
+        encoding="utf-8",
+    )
+    code, out, err = invoke(["attribute", str(log), "-s", "classroom"], capsys)
+    assert code == 3 and out == ""
+    assert err.strip() == (
+        f"{log}:1:9: cause: is ground truth, which a defender cannot know: an incident log "
+        "holds only what the defender sees (remove the column)"
+    )
+    code, _, err = invoke(["attribute", str(tmp_path / "none.csv")], capsys)
+    assert code == 3 and "no such file" in err
+
+
+def test_bad_method_is_a_usage_error(season_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = invoke(["attribute", str(season_log), "--method", "mcmc"], capsys)
+    assert code == 2 and "--method" in err
