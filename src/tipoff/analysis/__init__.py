@@ -14,18 +14,22 @@ from tipoff.analysis.attribution import (
     PartyAttribution,
     attribute,
 )
+from tipoff.analysis.hardening import Countermeasure, HardeningResult, harden
 
 __all__: list[str] = [
     # attribution (issue 4)
     "AttributionResult",
     "AttributionWarning",
+    "Countermeasure",
     # exposure (issue 3)
     "CutSet",
     "ExposureReport",
+    "HardeningResult",
     "PartyAttribution",
     "StepAttribution",
     "attribute",
     "cut_sets",
     "exposure_report",
+    "harden",
     "step_attribution",
 ]

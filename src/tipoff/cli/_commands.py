@@ -3,6 +3,7 @@
 from tipoff.cli import (  # noqa: F401
     _attribute_cmd,
     _exposure_cmd,
+    _harden_cmd,
     _run_cmd,
     _scenario_cmds,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tipoff.scenario._schema import PATH_ROLES, Party, Role, Scenario, Side
+from tipoff.scenario._schema import CHINA_SIDE, PATH_ROLES, Party, Role, Scenario, Side
 
 __all__ = ["MAX_PARTIES", "MAX_RELAY_HOPS", "Network", "expand", "reference_problems"]
 
@@ -285,6 +285,8 @@ def reference_problems(scenario: Scenario, net: Network) -> list[tuple[Loc, str]
                     )
                 )
 
+    problems.extend(_countermeasure_problems(scenario, roles))
+
     for i, d in enumerate(scenario.workload.deliveries):
         loc: Loc = ("workload", "deliveries", i)
         if d.day >= scenario.horizon_days:
@@ -321,4 +323,41 @@ def reference_problems(scenario: Scenario, net: Network) -> list[tuple[Loc, str]
                     )
         elif d.courier is not None and roles.get(d.courier) is not Role.courier:
             problems.append(((*loc, "courier"), f"'{d.courier}' is not a known courier"))
+    return problems
+
+
+def _countermeasure_problems(scenario: Scenario, roles: dict[str, Role]) -> list[tuple[Loc, str]]:
+    """Countermeasures defined in the file: known targets, unique names, and some change."""
+    problems: list[tuple[Loc, str]] = []
+    seen: set[str] = set()
+    words = (*PATH_ROLES, CHINA_SIDE)
+    for i, m in enumerate(scenario.countermeasures):
+        loc: Loc = ("countermeasures", i)
+        if m.name in seen:
+            problems.append(((*loc, "name"), f"countermeasure '{m.name}' is defined twice"))
+        seen.add(m.name)
+        if not (m.withhold or m.cap_lead_days or m.tell or m.handover is not None):
+            problems.append(
+                (loc, "changes nothing: give withhold, cap_lead_days, tell or handover")
+            )
+        rules = [("withhold", j, r.targets) for j, r in enumerate(m.withhold)]
+        rules += [("cap_lead_days", j, r.targets) for j, r in enumerate(m.cap_lead_days)]
+        for part, j, targets in rules:
+            for k, target in enumerate(targets):
+                if target not in words and target not in roles:
+                    problems.append(
+                        (
+                            (*loc, part, j, "targets", k),
+                            f"'{target}' is neither a target ({', '.join(words)}) nor a party id",
+                        )
+                    )
+        for j, step in enumerate(m.tell):
+            for key, value in (("from", step.from_), ("to", step.to)):
+                if value not in PATH_ROLES and value not in roles:
+                    problems.append(
+                        (
+                            (*loc, "tell", j, key),
+                            f"'{value}' is neither a role ({', '.join(PATH_ROLES)}) nor a party id",
+                        )
+                    )
     return problems

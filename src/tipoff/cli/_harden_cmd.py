@@ -1,0 +1,357 @@
+"""``tipoff harden``: which changes to the procedure cut interceptions most, and at what cost."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from tipoff.cli._app import app
+from tipoff.cli._common import load_scenario_arg, out, print_json
+from tipoff.errors import UsageError
+
+if TYPE_CHECKING:
+    from tipoff.analysis.hardening import Cost, Countermeasure, HardeningResult, PlanResult
+    from tipoff.scenario import Scenario
+
+SEARCH_METHODS = ("auto", "exhaustive", "beam", "greedy")
+STATUS_WORDS = {"R": "reported practice", "Rec": "recommended", "I": "hypothesis"}
+
+
+def _say(text: str) -> None:
+    out.print(text, markup=False, soft_wrap=True)
+
+
+def _sources(m: Countermeasure) -> str:
+    return ", ".join(m.sources) or "-"
+
+
+def _cost_text(fee: float, days: float, contacts: int, handovers: float) -> str:
+    parts = []
+    if fee:
+        parts.append(f"+{fee * 100:.0f} fee points")
+    if days:
+        parts.append(f"+{days:.1f} days")
+    if contacts:
+        parts.append(f"+{contacts} phone contact{'s' if contacts != 1 else ''}")
+    if handovers != 1:
+        parts.append(f"x{handovers:g} hand-overs")
+    return ", ".join(parts) or "none"
+
+
+def _list_document(scenario: Scenario, measures: tuple[Countermeasure, ...]) -> dict[str, Any]:
+    return {
+        "scenario": scenario.name,
+        "countermeasures": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "changes": m.changes,
+                "rationale": m.rationale,
+                "sources": list(m.sources),
+                "status": m.status_code,
+                "origin": m.origin,
+                "cost": m.cost.to_dict(),
+                "cost_note": m.cost_note,
+                "not_applicable": m.not_applicable(scenario),
+            }
+            for m in measures
+        ],
+    }
+
+
+def _print_list(scenario: Scenario, measures: tuple[Countermeasure, ...]) -> None:
+    _say(f"Countermeasures, with their costs for {scenario.name}:")
+    for m in measures:
+        c = m.cost
+        reason = m.not_applicable(scenario)
+        _say("")
+        _say(
+            f"{m.id}  [{_sources(m)}; {m.status_code} {STATUS_WORDS[m.status_code]}]"
+            + ("  (defined in the scenario file)" if m.origin == "scenario" else "")
+        )
+        _say(f"  {m.title}.")
+        _say(f"  Changes: {m.changes}.")
+        _say(f"  Cost: {_cost_text(c.fee, c.days, c.contacts, c.handovers)}. {m.cost_note}")
+        if reason is not None:
+            _say(f"  Not applicable to {scenario.name}: {reason}.")
+    _say("")
+    _say(
+        "Status: R reported practice, Rec recommended, I hypothesis (domain notes §4). Every "
+        "cost is an assumption: see docs/hardening.md."
+    )
+
+
+def _season_cell(r: PlanResult) -> str:
+    if r.season is None:
+        return "-"
+    a = r.season.totals["arrests"]
+    d = r.season.versus_baseline["arrests"]
+    mark = "" if not d.significant else (" fewer" if d.mean < 0 else " more")
+    return f"{a.mean:.1f} ({d.mean:+.1f} ± {d.stderr:.1f}{mark})"
+
+
+def _short_cost(c: Cost) -> str:
+    parts = []
+    if c.fee:
+        parts.append(f"+{c.fee * 100:.0f} pt")
+    if c.days:
+        parts.append(f"+{c.days:.1f} d")
+    if c.contacts:
+        parts.append(f"+{c.contacts} call{'s' if c.contacts != 1 else ''}")
+    if c.handovers != 1:
+        parts.append(f"x{c.handovers:g} hand-overs")
+    return ", ".join(parts) or "none"
+
+
+def _print_options(result: HardeningResult) -> None:
+    base = result.baseline.p_intercept
+    table = Table(
+        title="Options: each measure alone, the Pareto front, the best plans",
+        title_justify="left",
+        show_lines=True,
+    )
+    table.add_column("plan", overflow="fold")
+    table.add_column("P(intercepted)", justify="right", no_wrap=True)
+    table.add_column("cost", overflow="fold")
+    table.add_column("arrests a season (vs today)", justify="right", overflow="fold")
+    for r in result.options:
+        change = (r.p_intercept - base) / base if base > 0 else 0.0
+        flags = []
+        if r.measures == result.recommended.measures:
+            flags.append("recommended")
+        if r.pareto:
+            flags.append("Pareto")
+        if not r.within_budget:
+            flags.append("over budget")
+        plan = "\n+ ".join(r.measures) + (f"\n({', '.join(flags)})" if flags else "")
+        table.add_row(
+            escape(plan),
+            f"{r.p_intercept:.3f} ({change:+.0%})",
+            _short_cost(r.cost),
+            _season_cell(r),
+        )
+    out.print(table)
+    out.print(
+        "cost per delivery: pt = fee percentage points, d = days, calls = phone contacts "
+        f"(each {result.contact_risk:.1%} detection risk, included in P). Pareto: no other "
+        "plan is better on P(intercepted), fee and days at once.",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _money(x: float, currency: str) -> str:
+    return f"{currency} {x:,.0f}"
+
+
+def _print_human(result: HardeningResult, scenario: Scenario) -> None:
+    cur = scenario.currency
+    b = result.baseline
+    seed = result.provenance.seed
+    runs = b.season.n_runs if b.season is not None else 0
+    out.print(
+        f"{scenario.name}: hardening the procedure (exact scores"
+        + (f"; {runs} simulated seasons per option, seed {seed})" if runs else ")"),
+        markup=False,
+        soft_wrap=True,
+    )
+    text = f"Today's procedure: P(intercepted) {b.p_intercept:.3f} per delivery."
+    if b.season is not None:
+        t = b.season.totals
+        text += (
+            f" In a typical season: {t['intercepted'].mean:.1f} deliveries intercepted, "
+            f"{t['arrests'].mean:.1f} arrests ({t['couriers_arrested'].mean:.1f} couriers, "
+            f"{t['family_arrested'].mean:.1f} family members), "
+            f"{_money(t['money_net'].mean, cur)} reached families net of fees "
+            f"({result.base_fee:.0%} assumed)."
+        )
+    out.print(text, markup=False, soft_wrap=True)
+    out.print()
+    _print_options(result)
+    out.print()
+    _print_recommendation(result, scenario)
+
+
+def _budget_text(result: HardeningResult) -> str:
+    parts = []
+    if result.max_fee is not None:
+        parts.append(f"at most +{result.max_fee * 100:g} fee points")
+    if result.max_days is not None:
+        parts.append(f"at most +{result.max_days:g} days")
+    return " and ".join(parts) if parts else "no budget limit given"
+
+
+def _print_recommendation(result: HardeningResult, scenario: Scenario) -> None:
+    cur = scenario.currency
+    rec, base = result.recommended, result.baseline
+    if not rec.measures:
+        if result.best.measures:
+            _say(
+                f"Recommended ({_budget_text(result)}): keep today's procedure. The best plan by "
+                f"the exact score ({' + '.join(result.best.measures)}) showed more arrests "
+                "than today's in the simulated seasons."
+            )
+        else:
+            _say(
+                f"Recommended ({_budget_text(result)}): keep today's procedure; no change within "
+                "the budget lowers P(intercepted) in tipoff's model."
+            )
+    else:
+        _say(f"Recommended plan ({_budget_text(result)}):")
+        for k, mid in enumerate(rec.measures, start=1):
+            m = result.measure(mid)
+            _say(
+                f"  {k}. {m.title} [{_sources(m)}; {STATUS_WORDS[m.status_code]}]"
+                + (" (defined in the scenario file)" if m.origin == "scenario" else "")
+            )
+        drop = (base.p_intercept - rec.p_intercept) / base.p_intercept if base.p_intercept else 0
+        buys = (
+            f"What it buys: P(intercepted) per delivery from {base.p_intercept:.3f} to "
+            f"{rec.p_intercept:.3f} ({drop:.0%} less)"
+        )
+        if rec.season is not None and base.season is not None:
+            v, t0, t1 = rec.season.versus_baseline, base.season.totals, rec.season.totals
+            buys += (
+                f"; in simulated seasons, arrests {t0['arrests'].mean:.1f} -> "
+                f"{t1['arrests'].mean:.1f} ({v['arrests'].mean:+.1f} ± {v['arrests'].stderr:.1f}),"
+                f" interceptions {t0['intercepted'].mean:.1f} -> {t1['intercepted'].mean:.1f}, "
+                f"money reaching families {v['money_net'].mean:+,.0f} ± "
+                f"{v['money_net'].stderr:,.0f} {cur} a season (net of fees)."
+            )
+        else:
+            buys += "."
+        _say(buys)
+        c = rec.cost
+        _say(
+            f"What it costs per delivery: {_cost_text(c.fee, c.days, c.contacts, c.handovers)}"
+            + (
+                f" (each phone contact's detection risk, {result.contact_risk:.1%} "
+                "[assumption], is already counted above)."
+                if c.contacts
+                else "."
+            )
+        )
+        if result.confirmed is True:
+            _say(
+                "Confirmed by the season simulator: arrests fall by more than two standard "
+                "errors of the run-by-run difference."
+            )
+        elif result.confirmed is False:
+            _say(
+                "Not confirmed: the season simulator cannot tell its arrests from today's at "
+                "this number of runs (more --runs may settle it)."
+            )
+        else:
+            _say("Not checked with the season simulator (--runs 0).")
+        hyp = [m for m in rec.measures if result.measure(m).status_code == "I"]
+        if hyp:
+            _say(
+                f"Caution: {', '.join(hyp)} {'is a hypothesis' if len(hyp) == 1 else 'are hypotheses'}"
+                " derived from the model, not reported practice; every cost is an assumption."
+            )
+    n = len(result.measures)
+    _say(
+        f"Search: {result.search} over {n} measure{'s' if n != 1 else ''} "
+        f"({result.n_evaluated} plans scored with the exact engine)."
+    )
+    if result.not_applicable:
+        na = "; ".join(f"{i} ({r})" for i, r in result.not_applicable)
+        _say(f"Not applicable here: {na}.")
+
+
+@app.command("harden")
+def harden_cmd(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(help="A scenario file or preset name (default: north-hamgyong-spring)."),
+    ] = None,
+    max_fee: Annotated[
+        float | None,
+        typer.Option(
+            "--max-fee", help="Most added fee, as a share of the amount (0.1: ten points)."
+        ),
+    ] = None,
+    max_days: Annotated[
+        float | None, typer.Option("--max-days", help="Most added days until delivery.")
+    ] = None,
+    runs: Annotated[
+        int,
+        typer.Option("--runs", "-n", help="Seasons simulated per option (0: exact scores only)."),
+    ] = 200,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the seasons (recorded in the output).")
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="Search: auto, exhaustive, beam or greedy.")
+    ] = "auto",
+    contact_risk: Annotated[
+        float | None,
+        typer.Option(
+            "--contact-risk",
+            help="Interception probability per added phone contact (default 0.002, an assumption).",
+        ),
+    ] = None,
+    list_only: Annotated[
+        bool, typer.Option("--list", help="List the countermeasures with their sources.")
+    ] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+) -> None:
+    """Which changes to the procedure cut interceptions and arrests most, and at what cost."""
+    from tipoff.analysis.hardening import CONTACT_RISK, harden, library, scenario_measures
+
+    if list_only:
+        given = [
+            name
+            for name, value in (
+                ("--max-fee", max_fee),
+                ("--max-days", max_days),
+                ("--seed", seed),
+                ("--contact-risk", contact_risk),
+            )
+            if value is not None
+        ]
+        if runs != 200:
+            given.append("--runs")
+        if method != "auto":
+            given.append("--method")
+        if given:
+            raise UsageError(f"--list takes only SCENARIO and --json, not {', '.join(given)}")
+    if max_fee is not None and not 0.0 <= max_fee <= 1.0:
+        raise UsageError(f"--max-fee must be a share between 0 and 1, got {max_fee}")
+    if max_days is not None and not max_days >= 0.0:
+        raise UsageError(f"--max-days must be at least 0, got {max_days}")
+    if runs < 0 or runs == 1 or runs > 100_000:
+        raise UsageError(f"--runs must be 0 (no seasons) or from 2 to 100000, got {runs}")
+    if seed is not None and seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {seed}")
+    if method not in SEARCH_METHODS:
+        raise UsageError(f"--method must be one of {', '.join(SEARCH_METHODS)}, got {method!r}")
+    if contact_risk is not None and not 0.0 <= contact_risk <= 1.0:
+        raise UsageError(f"--contact-risk must be a probability, got {contact_risk}")
+
+    spec = load_scenario_arg(scenario)
+    if list_only:
+        measures = (*library(spec), *scenario_measures(spec))
+        if json_out:
+            print_json(_list_document(spec, measures))
+        else:
+            _print_list(spec, measures)
+        return
+    result = harden(
+        spec,
+        max_fee=max_fee,
+        max_days=max_days,
+        n_runs=runs,
+        seed=seed,
+        method=method,
+        contact_risk=CONTACT_RISK if contact_risk is None else contact_risk,
+    )
+    if json_out:
+        print_json(result.to_dict())
+    else:
+        _print_human(result, spec)
