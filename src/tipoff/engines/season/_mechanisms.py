@@ -68,21 +68,19 @@ def interrogate(model: CompiledModel, st: ChunkState, runs: I32, couriers: I32, 
     if runs.size == 0:
         return
     n_c = model.n_couriers
-    if op.reveal_recipients > 0 and op.watch_days > 0 and st.history:
-        h_run, h_courier, h_gen, h_recipient, h_reveal = (
-            np.concatenate(c) for c in zip(*st.history, strict=True)
-        )
-        key = runs.astype(np.int64) * n_c + couriers
-        h_key = h_run.astype(np.int64) * n_c + h_courier
-        current = h_gen == st.courier_generation[h_run, h_courier]
-        served = np.flatnonzero(np.isin(h_key, key) & current)
+    if op.reveal_recipients > 0 and op.watch_days > 0 and st.history.size:
+        h_run, h_gen, h_recipient, h_key, h_reveal = st.history.view()
+        arrested = np.zeros(st.courier_free.size, dtype=np.bool_)
+        arrested[runs.astype(np.int64) * n_c + couriers] = True
+        served = np.flatnonzero(arrested[h_key])
+        # only the arrested courier's own hand-overs (its slot's current generation)
+        served = served[h_gen[served] == st.courier_generation.ravel()[h_key[served]]]
         # one draw per (courier, recipient), however many hand-overs: the first one's uniform
         pair = h_key[served] * model.n_parties + h_recipient[served]
         _, first = np.unique(pair, return_index=True)
-        revealed = served[first][h_reveal[served[first]] < op.reveal_recipients]
-        if revealed.size:
-            r, f = h_run[revealed], h_recipient[revealed]
-            np.maximum.at(st.watch_until, (r, f), t + op.watch_days)
+        hit = served[first][h_reveal[served[first]] < op.reveal_recipients]
+        if hit.size:
+            np.maximum.at(st.watch_until, (h_run[hit], h_recipient[hit]), t + op.watch_days)
     if op.reveal_couriers > 0 and st.pair_reveal.shape[1]:
         arrested = np.zeros((st.courier_free.shape[0], n_c), dtype=np.bool_)
         arrested[runs, couriers] = True
@@ -122,14 +120,19 @@ def sweep(model: CompiledModel, st: ChunkState, tables: Tables, t: int) -> tuple
 def replace(model: CompiledModel, st: ChunkState, t: int) -> None:
     """Recruited couriers fill the longest-vacant slots (a new generation: a new pseudonym)."""
     n_new = st.replacements[:, t]
-    for r in np.flatnonzero(n_new):
-        vacant = np.flatnonzero(~st.courier_free[r])
-        if vacant.size == 0:
-            continue
-        order = vacant[np.argsort(st.vacated_day[r, vacant], kind="stable")][: n_new[r]]
-        st.courier_free[r, order] = True
-        st.courier_generation[r, order] += 1
-        st.vacated_day[r, order] = NEVER
+    rows = np.flatnonzero(n_new)
+    if rows.size == 0:
+        return
+    vacant_since = np.where(st.courier_free[rows], NEVER, st.vacated_day[rows])
+    order = np.argsort(vacant_since, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(order.shape[1])[None, :], axis=1)
+    fill = (rank < n_new[rows, None]) & ~st.courier_free[rows]
+    r, c = np.nonzero(fill)
+    r = rows[r]
+    st.courier_free[r, c] = True
+    st.courier_generation[r, c] += 1
+    st.vacated_day[r, c] = NEVER
 
 
 def route(model: CompiledModel, st: ChunkState, tables: Tables, sl: slice) -> tuple[I32, B]:
@@ -368,14 +371,13 @@ def arrest(
     runs = (pairs // model.n_couriers).astype(np.int32)
     couriers = (pairs % model.n_couriers).astype(np.int32)
     attempted = chain >= 0
+    a_run, a_courier = run[attempted], courier[attempted]
     st.history.append(
-        (
-            run[attempted],
-            courier[attempted],
-            st.courier_generation[run[attempted], courier[attempted]],
-            st.recipient[sl][attempted],
-            u[attempted, COL_REVEAL],
-        )
+        a_run,
+        st.courier_generation[a_run, a_courier],
+        st.recipient[sl][attempted],
+        a_run.astype(np.int64) * model.n_couriers + a_courier,
+        u[attempted, COL_REVEAL],
     )
     if runs.size:
         _vacate(model, st, runs, couriers, t)

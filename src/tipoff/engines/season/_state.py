@@ -75,6 +75,34 @@ def build_tables(model: CompiledModel) -> Tables:
     )
 
 
+class History:
+    """Past hand-overs of a chunk in growing column buffers (amortised O(1) append).
+
+    Columns: run, courier, generation, recipient, the key ``run * n_couriers + courier``, and the
+    uniform that decides whether the courier would reveal that recipient under interrogation.
+    """
+
+    __slots__ = ("cols", "size")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.cols: list[np.ndarray] = []
+
+    def append(self, *parts: np.ndarray) -> None:
+        n = parts[0].size
+        if not self.cols:
+            self.cols = [np.empty(max(1024, 2 * n), dtype=p.dtype) for p in parts]
+        if self.size + n > self.cols[0].size:
+            cap = max(2 * self.cols[0].size, self.size + n)
+            self.cols = [np.resize(c, cap) for c in self.cols]
+        for c, p in zip(self.cols, parts, strict=True):
+            c[self.size : self.size + n] = p
+        self.size += n
+
+    def view(self) -> list[np.ndarray]:
+        return [c[: self.size] for c in self.cols]
+
+
 @dataclass(slots=True)
 class ChunkState:
     """Everything that changes during a season, for ``R`` runs at once."""
@@ -105,8 +133,8 @@ class ChunkState:
     causes: npt.NDArray[np.int64]  # (R, n_causes)
     courier_arrests_by_place: npt.NDArray[np.int64]  # (R, n_places)
     family_arrests_by_place: npt.NDArray[np.int64]  # (R, n_places)
-    # past hand-overs, for interrogation: run, courier, generation, recipient, revealed-if-asked
-    history: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    # past hand-overs, for interrogation
+    history: History = field(default_factory=History)
 
 
 def new_state(model: CompiledModel, draws: list[RunDraws]) -> ChunkState:
