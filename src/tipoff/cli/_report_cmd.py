@@ -1,0 +1,111 @@
+"""``tipoff report``: one offline HTML file that says what the analyses found, in plain words."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tipoff.cli._app import app
+from tipoff.cli._common import err, load_scenario_arg, out
+from tipoff.errors import UsageError
+
+
+@app.command("report")
+def report_cmd(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(help="A scenario file or preset name (default: north-hamgyong-spring)."),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The HTML file to write (replaced whole).")
+    ] = Path("report.html"),
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log", help="An incident log (.csv or .jsonl): adds attribution to the report."
+        ),
+    ] = None,
+    runs: Annotated[
+        int,
+        typer.Option(
+            "--runs", "-n", help="Seasons simulated (and per hardening option); at least 2."
+        ),
+    ] = 500,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Seed; the same seed gives the same report (recorded in it)."),
+    ] = None,
+    max_fee: Annotated[
+        float | None,
+        typer.Option(
+            "--max-fee", help="Hardening budget: most added fee, as a share of the amount."
+        ),
+    ] = None,
+    max_days: Annotated[
+        float | None,
+        typer.Option("--max-days", help="Hardening budget: most added days until delivery."),
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", help="Attribution: probability at which a party is reported."),
+    ] = 0.5,
+) -> None:
+    """Write one offline HTML report: scenario, season, exposure, hardening, attribution.
+
+    Attribution needs --log. It opens offline in any browser. Not encrypted: share with care.
+    """
+    if runs < 2 or runs > 100_000:
+        raise UsageError(f"--runs must be from 2 to 100000, got {runs}")
+    if seed is not None and seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {seed}")
+    if max_fee is not None and not 0.0 <= max_fee <= 1.0:
+        raise UsageError(f"--max-fee must be a share between 0 and 1, got {max_fee}")
+    if max_days is not None and not max_days >= 0.0:
+        raise UsageError(f"--max-days must be at least 0, got {max_days}")
+    if not 0.0 <= threshold <= 1.0:
+        raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
+    if output.is_dir():
+        raise UsageError(f"-o {output}: is a folder; name the HTML file to write")
+    if not output.parent.is_dir():
+        raise UsageError(f"-o {output}: the folder {output.parent} does not exist")
+
+    from tipoff.model import compile_scenario
+    from tipoff.report import build_report, write_report
+    from tipoff.results import read_incident_log
+
+    start = time.perf_counter()
+
+    def stage(text: str) -> None:
+        err.print(f"report: {text} ({time.perf_counter() - start:.0f} s)", markup=False)
+
+    spec = load_scenario_arg(scenario)
+    model = compile_scenario(spec)
+    incident_log = None if log is None else read_incident_log(log, model=model)
+    data = build_report(
+        spec,
+        log=incident_log,
+        n_runs=runs,
+        seed=seed,
+        model=model,
+        max_fee=max_fee,
+        max_days=max_days,
+        threshold=threshold,
+        progress=stage,
+    )
+    stage("writing the HTML file")
+    size = write_report(data, output)
+    out.print(
+        f"Wrote {output} ({size / 1e6:.1f} MB; seed {data.methods.seed}). Open it in any "
+        "browser; it makes no network connection.",
+        markup=False,
+        soft_wrap=True,
+    )
+    err.print(
+        "The report is not encrypted: keep it on an encrypted device and share it only over "
+        "channels you trust.",
+        markup=False,
+        soft_wrap=True,
+    )

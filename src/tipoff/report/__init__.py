@@ -1,0 +1,56 @@
+"""The report: one offline HTML file that an NGO worker can read without help (presentation only).
+
+``build_report`` runs the analyses and gathers plain values (:class:`ReportData`); ``render_html``
+lays them out with Jinja2 and Plotly; ``write_report`` writes the page atomically. The plain-language
+sentences live here too, so that the report and the CLI say the same things in the same words.
+
+>>> from tipoff.report import build_report, render_html, write_report
+"""
+
+from tipoff.report._build import build_report
+from tipoff.report._data import (
+    AttributionSection,
+    ExposureSection,
+    Glance,
+    HardeningSection,
+    Methods,
+    NetworkDiagram,
+    ReportData,
+    SeasonSection,
+)
+from tipoff.report._network import network_diagram
+from tipoff.report._render import CONTENT_SECURITY_POLICY, render_html, write_report
+from tipoff.report._words import (
+    ATTRIBUTION_ADVICE,
+    ATTRIBUTION_CAVEAT,
+    ATTRIBUTION_NEVER,
+    CAUSE_WORDS,
+    cost_text,
+    hardening_recommendation,
+    season_sentence,
+    step_sentence,
+)
+
+__all__ = [
+    "ATTRIBUTION_ADVICE",
+    "ATTRIBUTION_CAVEAT",
+    "ATTRIBUTION_NEVER",
+    "CAUSE_WORDS",
+    "CONTENT_SECURITY_POLICY",
+    "AttributionSection",
+    "ExposureSection",
+    "Glance",
+    "HardeningSection",
+    "Methods",
+    "NetworkDiagram",
+    "ReportData",
+    "SeasonSection",
+    "build_report",
+    "cost_text",
+    "hardening_recommendation",
+    "network_diagram",
+    "render_html",
+    "season_sentence",
+    "step_sentence",
+    "write_report",
+]

@@ -1,0 +1,400 @@
+"""Plain-language sentences about results: the words the report (and the CLI) say, in one place.
+
+Each function turns one result into sentences an NGO worker can read without help: plain words
+first, numbers second. They return plain text (no markup); whoever prints or renders them escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tipoff.analysis import AttributionResult, ExposureReport, HardeningResult
+    from tipoff.model import OperationParams
+    from tipoff.results import SeasonSummary
+    from tipoff.scenario import Step
+
+__all__ = [
+    "ATTRIBUTION_ADVICE",
+    "ATTRIBUTION_CAVEAT",
+    "ATTRIBUTION_NEVER",
+    "CAUSE_SHORT",
+    "CAUSE_WORDS",
+    "ITEM_WORDS",
+    "STATUS_WORDS",
+    "attribution_flagged",
+    "attribution_learned",
+    "cost_text",
+    "exposure_advice",
+    "hardening_baseline",
+    "hardening_headline",
+    "hardening_recommendation",
+    "names",
+    "operation_sentences",
+    "pct",
+    "pct_range",
+    "season_sentence",
+    "step_sentence",
+    "thin_evidence_sentence",
+]
+
+#: The true causes of interceptions, in the words of ``tipoff run``.
+CAUSE_WORDS = {
+    "informant": "tips from informants told the details by the procedure",
+    "harvest": "informants overhearing their community",
+    "interrogation": "homes watched after an arrested courier talked",
+    "tracing": "relays traced through arrested family members",
+    "background": "checkpoints and phone detection, unrelated to informants",
+}
+#: The same, short enough for a chart's axis.
+CAUSE_SHORT = {
+    "informant": "informants' tips",
+    "harvest": "overheard in a community",
+    "interrogation": "after an interrogation",
+    "tracing": "traced through a family",
+    "background": "checkpoints, phones",
+}
+ITEM_WORDS = {
+    "recipient_identity": "who the family is",
+    "recipient_address": "the family's address",
+    "schedule": "the day of the hand-over",
+    "courier_identity": "who the courier is",
+    "sender_identity": "who the sender is",
+    "amount": "the amount",
+    "meeting_point": "the meeting point",
+}
+_WHO = {
+    "sender": "the sender",
+    "relay": "every relay on the path",
+    "first_relay": "the first relay",
+    "last_relay": "the last relay",
+    "courier": "the courier",
+    "recipient": "the family",
+}
+_WHOM = {
+    "sender": ("the senders", "them"),
+    "relay": ("the relays", "them"),
+    "first_relay": ("the first relay", "it"),
+    "last_relay": ("the last relay", "it"),
+    "courier": ("the couriers", "them"),
+    "recipient": ("the families", "them"),
+}
+STATUS_WORDS = {"R": "reported practice", "Rec": "recommended", "I": "hypothesis"}
+
+ATTRIBUTION_ADVICE = (
+    "What to do: route around the parties at the top of this list. Tell them less: not the "
+    "family's address, not the day of the hand-over, and nothing earlier than needed (see the "
+    "exposure section); move their clients to other routes or to meeting-point hand-overs. This "
+    "costs little if a party is innocent."
+)
+ATTRIBUTION_NEVER = (
+    "Do not confront, accuse or expose anyone. These are probabilities from a model of the "
+    "operation, not proof: flagged parties may well be innocent (see the false-alarm estimate), "
+    "and a confrontation endangers them, you and the families."
+)
+ATTRIBUTION_CAVEAT = (
+    "A probability of 80% means that among parties with this "
+    "evidence, about 8 in 10 are informants and 2 in 10 are not: innocent people whose deliveries "
+    "happened to be lost. The model knows only what the scenario and the log say; real "
+    "interceptions also come from causes it does not contain."
+)
+
+
+def pct(x: float, sign: bool = True) -> str:
+    """A probability as a rounded percentage, never "0%" or "100%" for what is merely rare."""
+    if x >= 0.995:
+        text = ">99" if x < 1 else "100"
+    elif 0 < x < 0.005:
+        text = "<1"
+    else:
+        text = f"{100 * x:.0f}"
+    return text + ("%" if sign else "")
+
+
+def pct_range(lo: float, hi: float) -> str:
+    """An interval of probabilities: "12-41%", or "about 1%" when both ends round alike."""
+    a, b = pct(lo, False), pct(hi, False)
+    return f"about {b}%" if a == b else f"{a}-{b}%"
+
+
+def names(ids: list[str] | tuple[str, ...]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    ids = list(ids)
+    if not ids:
+        return ""
+    return ", ".join(ids[:-1]) + (" and " if len(ids) > 1 else "") + ids[-1]
+
+
+def _days(n: float) -> str:
+    return "1 day" if n == 1 else f"{n:g} days"
+
+
+def _who(name: str) -> str:
+    return _WHO.get(name, f"party {name}")
+
+
+def step_sentence(step: Step) -> str:
+    """One protocol step in plain words: who tells whom what, and how early."""
+    items = names([ITEM_WORDS.get(i.value, i.value) for i in step.items])
+    when = (
+        "on the day of the hand-over"
+        if step.lead_days == 0
+        else f"{_days(step.lead_days)} before the hand-over"
+    )
+    text = f"{_who(step.from_)} tells {_who(step.to)} {items}, {when}."
+    return text[0].upper() + text[1:]
+
+
+def exposure_advice(report: ExposureReport, protocol: Sequence[Step], delay_days: int) -> str:
+    """What to change first, from the step whose removal avoids the most interceptions."""
+    total = report.output.expected_interceptions
+    if not report.steps or total <= 0:
+        return "No step of the procedure exposes these deliveries under this operation."
+    best = max(report.steps, key=lambda s: s.attributable)
+    if best.attributable <= 1e-12:
+        return (
+            "No single step drives the exposure: the interceptions come from background losses "
+            "or from several steps telling the same thing; compare the options for changing the "
+            "procedure instead."
+        )
+    whom, them = _WHOM.get(best.target, (f"party {best.target}", "it"))
+    what = names([ITEM_WORDS.get(i, i) for i in (best.relevant_items or best.items)])
+    said = step_sentence(protocol[best.step]).rstrip(".")
+    text = (
+        f"Tell {whom} less. Dropping step {best.step + 1} ({said[0].lower() + said[1:]}) would "
+        f"avoid about {best.attributable:.2f} of the {total:.2f} expected interceptions."
+    )
+    if delay_days > 0:
+        return (
+            f"{text} If {whom} must know {what}, tell {them} less than {_days(delay_days)} "
+            "before the hand-over: too late for a tip to reach the service in time."
+        )
+    return f"{text} Above all, stop telling {them} {what}."
+
+
+def season_sentence(
+    s: SeasonSummary, currency: str, *, see: str = "see the exposure and hardening sections"
+) -> str:
+    """What a typical simulated season looks like, and the cause behind most interceptions."""
+    t = s.totals
+    lead = max(s.causes, key=lambda c: s.causes[c]) if t["intercepted"].mean > 0 else None
+    text = (
+        f"In a typical season, about {t['intercepted'].mean:.1f} of "
+        f"{t['attempted'].mean:.1f} attempted deliveries are intercepted "
+        f"({t['money_lost'].mean:,.0f} {currency} lost), and "
+        f"{t['couriers_arrested'].mean:.1f} couriers and {t['family_arrested'].mean:.1f} family "
+        "members are arrested."
+    )
+    if lead is not None:
+        text += f" Most interceptions ({s.causes[lead]:.0%}) come from {CAUSE_WORDS[lead]}."
+    if lead in ("informant", "harvest"):
+        text += (
+            " Telling China-side parties less (above all the family's address) is the change"
+            f" to test first: {see}."
+        )
+    return text
+
+
+def operation_sentences(op: OperationParams, horizon_days: int) -> tuple[str, ...]:
+    """The operation against the network, in plain words (MODEL.md's parameters)."""
+    turned = 1 - (1 - op.initial) * (1 - op.daily_hazard) ** horizon_days
+    out = [
+        f"Each party who can be coerced (by default, everyone on the China side) is an informant "
+        f"from the start with probability {pct(op.initial)}"
+        + (
+            f", and more are turned as the season goes on: {pct(turned)} by its last day."
+            if op.daily_hazard > 0
+            else "."
+        ),
+        f"An informant's tip reaches the service with probability {pct(op.relay_success)} and "
+        f"takes {_days(op.delay_days)}: what an informant learns later than that before the "
+        "hand-over comes too late."
+        + (
+            f" An informant also overhears what its community is told, {pct(op.harvest)} of the time."
+            if op.harvest > 0
+            else ""
+        ),
+        f"Knowing the family's address and the day, agents wait at the home and catch the courier "
+        f"{pct(op.catch_address_and_schedule)} of the time; knowing the address only, "
+        f"{pct(op.catch_address_only)}; knowing who the courier is adds a catch of "
+        f"{pct(op.catch_courier_identity)}. A hand-over away from the home keeps "
+        f"{pct(op.meeting_point_factor)} of the stake-out's catch.",
+    ]
+    if op.capacity_per_day >= 0:
+        out.append(f"The service can mount at most {op.capacity_per_day} stake-outs a day.")
+    out.append(
+        f"{pct(op.background)} of deliveries are lost for reasons unrelated to informants "
+        "(checkpoints, phone detection)."
+    )
+    after = [f"the family member collecting is arrested {pct(op.family_arrest)} of the time"]
+    if op.reveal_recipients > 0 or op.reveal_couriers > 0:
+        after.append(
+            f"the courier may name the families it delivered to ({pct(op.reveal_recipients)} each; "
+            f"their homes are then watched for {_days(op.watch_days)}) and other couriers it knows "
+            f"({pct(op.reveal_couriers)} each)"
+        )
+    if op.tracing > 0:
+        after.append(
+            f"an arrested family member reveals the relay who paid them {pct(op.tracing)} of the time"
+        )
+    out.append("When a courier is caught, " + "; ".join(after) + ".")
+    return tuple(out)
+
+
+def cost_text(fee: float, days: float, contacts: int, handovers: float) -> str:
+    """A plan's cost per delivery in words (the words of ``tipoff harden``)."""
+    parts = []
+    if fee:
+        parts.append(f"+{fee * 100:.0f} fee points")
+    if days:
+        parts.append(f"+{days:.1f} days")
+    if contacts:
+        parts.append(f"+{contacts} phone contact{'s' if contacts != 1 else ''}")
+    if handovers != 1:
+        parts.append(f"x{handovers:g} hand-overs")
+    return ", ".join(parts) or "none"
+
+
+def _budget_text(r: HardeningResult) -> str:
+    parts = []
+    if r.max_fee is not None:
+        parts.append(f"at most +{r.max_fee * 100:g} fee points")
+    if r.max_days is not None:
+        parts.append(f"at most +{r.max_days:g} days")
+    return " and ".join(parts) if parts else "no budget limit given"
+
+
+def hardening_baseline(r: HardeningResult, currency: str) -> str:
+    """Today's procedure: its exact score and, when simulated, a typical season."""
+    b = r.baseline
+    text = (
+        f"Today's procedure: each delivery is intercepted with probability {b.p_intercept:.3f} "
+        "(exact score)."
+    )
+    if b.season is not None:
+        t = b.season.totals
+        text += (
+            f" In a typical simulated season: {t['intercepted'].mean:.1f} deliveries intercepted, "
+            f"{t['arrests'].mean:.1f} arrests ({t['couriers_arrested'].mean:.1f} couriers, "
+            f"{t['family_arrested'].mean:.1f} family members), {currency} "
+            f"{t['money_net'].mean:,.0f} reached families net of fees ({r.base_fee:.0%} assumed)."
+        )
+    return text
+
+
+def hardening_headline(r: HardeningResult) -> str:
+    """The recommendation in one sentence."""
+    rec, base = r.recommended, r.baseline
+    if not rec.measures:
+        return hardening_recommendation(r, "")[0]
+    titles = "; and ".join(
+        r.measure(m).title[0].lower() + r.measure(m).title[1:] for m in rec.measures
+    )
+    return (
+        f"The recommended change ({_budget_text(r)}): {titles}. It cuts the chance that a "
+        f"delivery is intercepted from {base.p_intercept:.3f} to {rec.p_intercept:.3f}."
+    )
+
+
+def hardening_recommendation(r: HardeningResult, currency: str) -> tuple[str, ...]:
+    """The recommended plan in plain words: what to change, what it buys, what it costs."""
+    rec, base = r.recommended, r.baseline
+    if not rec.measures:
+        if r.best.measures:
+            return (
+                f"Recommended ({_budget_text(r)}): keep today's procedure. The best plan by the "
+                f"exact score ({' + '.join(r.best.measures)}) showed more arrests than today's in "
+                "the simulated seasons.",
+            )
+        return (
+            f"Recommended ({_budget_text(r)}): keep today's procedure; no change within the "
+            "budget lowers the chance of interception in tipoff's model.",
+        )
+    out = [f"Recommended plan ({_budget_text(r)}):"]
+    for k, mid in enumerate(rec.measures, start=1):
+        m = r.measure(mid)
+        origin = " (defined in the scenario file)" if m.origin == "scenario" else ""
+        out.append(f"{k}. {m.title} [{STATUS_WORDS[m.status_code]}]{origin}.")
+    drop = (base.p_intercept - rec.p_intercept) / base.p_intercept if base.p_intercept else 0.0
+    buys = (
+        f"What it buys: the chance that a delivery is intercepted falls from "
+        f"{base.p_intercept:.3f} to {rec.p_intercept:.3f} ({drop:.0%} less)"
+    )
+    if rec.season is not None and base.season is not None:
+        v, t0, t1 = rec.season.versus_baseline, base.season.totals, rec.season.totals
+        buys += (
+            f"; in simulated seasons, arrests {t0['arrests'].mean:.1f} -> {t1['arrests'].mean:.1f} "
+            f"({v['arrests'].mean:+.1f} ± {v['arrests'].stderr:.1f}), interceptions "
+            f"{t0['intercepted'].mean:.1f} -> {t1['intercepted'].mean:.1f}, money reaching "
+            f"families {v['money_net'].mean:+,.0f} ± {v['money_net'].stderr:,.0f} {currency} a "
+            "season (net of fees)."
+        )
+    else:
+        buys += "."
+    out.append(buys)
+    c = rec.cost
+    out.append(
+        f"What it costs per delivery: {cost_text(c.fee, c.days, c.contacts, c.handovers)}"
+        + (
+            f" (each phone contact's detection risk, {r.contact_risk:.1%} [assumption], is "
+            "already counted above)."
+            if c.contacts
+            else "."
+        )
+    )
+    if r.confirmed is True:
+        out.append(
+            "Confirmed by the season simulator: arrests fall by more than two standard errors of "
+            "the run-by-run difference."
+        )
+    elif r.confirmed is False:
+        out.append(
+            "Not confirmed: the season simulator cannot tell its arrests from today's at this "
+            "number of runs (more runs may settle it)."
+        )
+    hyp = [m for m in rec.measures if r.measure(m).status_code == "I"]
+    if hyp:
+        out.append(
+            f"Caution: {names(hyp)} {'is a hypothesis' if len(hyp) == 1 else 'are hypotheses'} "
+            "derived from the model, not reported practice; every cost is an assumption."
+        )
+    return tuple(out)
+
+
+def thin_evidence_sentence() -> str:
+    return (
+        "The evidence is too thin to separate these parties: the log did not raise anyone's odds "
+        "of being an informant even threefold over the scenario's prior. Treat everyone told the "
+        "address as equally at risk, and tell them all less."
+    )
+
+
+def attribution_flagged(r: AttributionResult, threshold: float) -> str:
+    """Who is at or above the threshold, and how many of them are expected to be false alarms."""
+    flagged = r.flagged(threshold)
+    if not flagged:
+        return (
+            f"No party reaches {threshold:.0%}: nobody is more likely than not to be an informant."
+            if threshold == 0.5
+            else f"No party reaches {threshold:.0%}."
+        )
+    expected, rate = r.false_alarms(threshold)
+    n = len(flagged)
+    return (
+        f"{n} part{'y is' if n == 1 else 'ies are'} at or above {threshold:.0%}: "
+        f"{names([p.id for p in flagged])}. Expected false alarms among them (not informants at "
+        f"all): {expected:.1f}, a rate of {rate:.0%}."
+    )
+
+
+def attribution_learned(r: AttributionResult) -> str:
+    """What the log taught about the two unknown rates."""
+    eff, bg = r.effectiveness, r.background
+    return (
+        f"Learned from the log: an informed informant gets a delivery intercepted with "
+        f"probability {eff.mean:.2f} ({eff.lo:.2f} to {eff.hi:.2f}; scenario {eff.prior_mean:.2f}); "
+        f"deliveries are lost for unrelated reasons at {bg.mean:.3f} ({bg.lo:.3f} to {bg.hi:.3f}; "
+        f"scenario {bg.prior_mean:.3f}), about {r.background_interceptions:.1f} of the "
+        "interceptions."
+    )

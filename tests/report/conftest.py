@@ -1,0 +1,49 @@
+"""Shared reports for the report tests: built once per session, small (a few seasons each).
+
+``hostile`` is the classroom preset with markup planted in every free-text field a scenario
+allows (description, community names, town names): the report must show it as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from report_helpers import RUNS, SEED, hostile_scenario, season_log
+
+from tipoff.report import ReportData, build_report, write_report
+from tipoff.scenario import load_preset
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "browser: opens a report in headless Chromium (Debian's /usr/bin/chromium, driven by "
+        "Playwright); skipped when either is missing",
+    )
+
+
+@pytest.fixture(scope="session")
+def classroom_data() -> ReportData:
+    return build_report(load_preset("classroom"), n_runs=RUNS, seed=SEED)
+
+
+@pytest.fixture(scope="session")
+def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> ReportData:
+    scenario = hostile_scenario()
+    log = season_log(scenario, tmp_path_factory.mktemp("hostile-log"))
+    return build_report(scenario, log=log, n_runs=RUNS, seed=SEED)
+
+
+@pytest.fixture(scope="session")
+def classroom_html(classroom_data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("classroom") / "report.html"
+    write_report(classroom_data, path)
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def hostile_file(hostile_data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("hostile") / "report.html"
+    write_report(hostile_data, path)
+    return path
