@@ -86,7 +86,7 @@ def _print_human(s: SeasonSummary, currency: str) -> None:
         f"(seed {o.provenance.seed})",
         title_justify="left",
     )
-    table.add_column("per season")
+    table.add_column("per season", overflow="fold")
     table.add_column("mean", justify="right")
     table.add_column("95% of seasons", justify="right")
     for name in (
