@@ -7,7 +7,9 @@ and Brier score. Settings: the seed preset's scale (10 relays) with the workload
 each relay carries about 30 deliveries, clean (no mechanism the attribution model lacks) and as
 is; robustness to wrong priors, to interceptions from interrogation and tracing, and to
 informants turned mid-season; larger networks and informant shares; and the Gibbs sampler's
-largest marginal error against the exact method.
+largest marginal error against the exact method. Rows marked "previous model" attribute the same
+logs with informants fixed over the log and no watched homes (``turnover=False,
+watched_homes=False``), the model before the turning model: the before/after comparison.
 
     .venv/bin/python benchmarks/attribution_eval.py            # about 5 minutes on 2 cores
     .venv/bin/python benchmarks/attribution_eval.py --quick    # about 1 minute
@@ -53,6 +55,8 @@ def seed_variant(rate: float, **changes: str) -> str:
 
 
 CLEAN = {"daily_hazard": "0.0", "tracing": "0.0", "recipients": "0.0", "couriers": "0.0"}
+#: The model before informants could turn and homes be watched: the "before" of the comparison.
+PREVIOUS: dict[str, Any] = {"turnover": False, "watched_homes": False}
 
 
 def evaluate(
@@ -104,16 +108,25 @@ def calibrated_rate(target: float, **changes: str) -> float:
 
 
 def gibbs_error(model: CompiledModel, seeds: range) -> dict[str, float]:
-    worst, worst_rate = 0.0, 0.0
+    worst, worst_rate, took_e, took_g = 0.0, 0.0, 0.0, 0.0
     for seed in seeds:
         s = simulated_log(model, seed)
+        t0 = time.perf_counter()
         e = attribute(s.log, model, method="exact")
+        t1 = time.perf_counter()
         g = attribute(s.log, model, method="gibbs", seed=seed)
+        took_e += t1 - t0
+        took_g += time.perf_counter() - t1
         worst = max(
             worst, max(abs(g.party(p.id).p_compromised - p.p_compromised) for p in e.parties)
         )
         worst_rate = max(worst_rate, abs(g.effectiveness.mean - e.effectiveness.mean))
-    return {"max_marginal_error": worst, "max_effectiveness_error": worst_rate}
+    return {
+        "max_marginal_error": worst,
+        "max_effectiveness_error": worst_rate,
+        "seconds_per_log_exact": took_e / len(seeds),
+        "seconds_per_log_gibbs": took_g / len(seeds),
+    }
 
 
 def main() -> None:
@@ -133,9 +146,9 @@ def main() -> None:
     rate_asis = calibrated_rate(args.per_relay)
     clean = model_of(seed_variant(rate_clean, **CLEAN))
     results["seed scale, clean"] = evaluate(clean, seeds)
-    results["seed scale, as is (interrogation, tracing, turning)"] = evaluate(
-        model_of(seed_variant(rate_asis)), seeds
-    )
+    asis = model_of(seed_variant(rate_asis))
+    results["seed scale, as is (interrogation, tracing, turning)"] = evaluate(asis, seeds)
+    results["  as is, previous model"] = evaluate(asis, seeds, **PREVIOUS)
     results["wrong priors: effectiveness 0.3, background 0.05"] = evaluate(
         clean, seeds, effectiveness_prior=(0.3, 10.0), background_prior=(0.05, 100.0)
     )
@@ -150,13 +163,17 @@ def main() -> None:
         attribution_model=model_of(seed_variant(rate_clean, **{**CLEAN, "initial": "0.04"})),
     )
     interrog = {**CLEAN, "tracing": "0.2", "recipients": "0.5", "couriers": "0.3"}
-    results["interrogation and tracing (not in the model)"] = evaluate(
-        model_of(seed_variant(rate_clean, **interrog)), seeds
+    interrog_model = model_of(seed_variant(rate_clean, **interrog))
+    results["interrogation and tracing (tracing not in the model)"] = evaluate(
+        interrog_model, seeds
+    )
+    results["  interrogation and tracing, previous model"] = evaluate(
+        interrog_model, seeds, **PREVIOUS
     )
     turning = {**CLEAN, "initial": "0.06", "daily_hazard": "0.0015"}
-    results["informants turned mid-season (hazard 0.0015)"] = evaluate(
-        model_of(seed_variant(rate_clean, **turning)), seeds
-    )
+    turning_model = model_of(seed_variant(rate_clean, **turning))
+    results["informants turned mid-season (hazard 0.0015)"] = evaluate(turning_model, seeds)
+    results["  turned mid-season, previous model"] = evaluate(turning_model, seeds, **PREVIOUS)
     results["half the workload (15 per relay)"] = evaluate(
         model_of(seed_variant(rate_clean / 2, **CLEAN)), seeds
     )
@@ -170,6 +187,8 @@ def main() -> None:
             k = max(3, reps // max(1, n_relays // 50))
             results[f"{n_relays} relays, informant share {share}"] = evaluate(m, range(k))
     results["gibbs vs exact (seed scale, clean)"] = gibbs_error(clean, range(min(reps, 20)))
+    results["gibbs vs exact (turned mid-season)"] = gibbs_error(turning_model, range(min(reps, 20)))
+    results["gibbs vs exact (as is)"] = gibbs_error(asis, range(min(reps, 20)))
 
     width = max(len(k) for k in results)
     print(f"{'setting':<{width}}  {'AUC':>5}  {'ECE':>5}  {'Brier':>5}  {'n':>5}  {'per relay':>9}")
@@ -180,7 +199,11 @@ def main() -> None:
                 f"{r['parties']:5.0f}  {r['deliveries_per_relay']:9.1f}"
             )
         else:
-            print(f"{name:<{width}}  max marginal error {r['max_marginal_error']:.4f}")
+            print(
+                f"{name:<{width}}  max marginal error {r['max_marginal_error']:.4f} "
+                f"(exact {r['seconds_per_log_exact']:.3f} s, gibbs "
+                f"{r['seconds_per_log_gibbs']:.3f} s per log)"
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

@@ -10,9 +10,9 @@ import numpy as np
 
 from tipoff._rng import make_seed
 from tipoff.analysis.attribution._evidence import Evidence, build_evidence
-from tipoff.analysis.attribution._exact import MAX_EXACT_CANDIDATES, exact_cost, exact_fit
+from tipoff.analysis.attribution._exact import exact_cost, exact_fit, max_exact_candidates
 from tipoff.analysis.attribution._fit import Fit, RatePriors
-from tipoff.analysis.attribution._gibbs import gibbs_fit
+from tipoff.analysis.attribution._gibbs import BLOCK_MAX, gibbs_fit
 from tipoff.analysis.attribution._result import AttributionResult, PartyAttribution, RateEstimate
 from tipoff.engines import Provenance
 from tipoff.errors import UsageError
@@ -22,7 +22,11 @@ from tipoff.results import IncidentLog
 __all__ = ["METHODS", "AttributionWarning", "attribute"]
 
 METHODS = ("auto", "exact", "gibbs")
-#: ``method="auto"`` enumerates exactly when it costs fewer floating-point operations than this.
+#: ``method="auto"`` is exact whenever every group of candidates that share deliveries has at
+#: most ``BLOCK_MAX`` candidates: the Gibbs sampler would sum those out exactly too, at each of
+#: its draws, which costs more than the exact method's grid. Larger groups (up to
+#: ``AUTO_EXACT_CANDIDATES``) are enumerated when that costs fewer floating-point operations
+#: than ``AUTO_EXACT_COST``; beyond, Gibbs samples them one candidate at a time.
 AUTO_EXACT_COST = 3e8
 AUTO_EXACT_CANDIDATES = 16
 #: Prior weights, in deliveries' worth of evidence, of the effectiveness and the background.
@@ -66,14 +70,19 @@ def attribute(
     background: float | None = None,
     effectiveness_prior: tuple[float, float] | None = None,
     background_prior: tuple[float, float] | None = None,
-    n_chains: int = 8,
+    n_chains: int | None = None,
     n_warmup: int = 200,
     n_draws: int = 500,
+    turnover: bool | None = None,
+    watched_homes: bool | None = None,
+    stop_early: bool = True,
 ) -> AttributionResult:
     """Each intermediary's posterior probability of being an informant, given the incident log.
 
-    The model (docs/attribution.md): a candidate ``i`` is an informant throughout the log with
-    prior probability ``rho_i`` (the scenario's recruitment by the log's last day); an informant
+    The model (docs/attribution.md): a candidate ``i`` becomes an informant on an unknown day
+    ``tau_i`` (day 0 with the scenario's ``recruitment.initial``, later at its daily hazard) and
+    counts as one for a delivery on day ``t`` when ``tau_i <= max(0, t - delay_days)``; with
+    ``turnover=False`` it is an informant throughout the log or not at all. An informant
     gets a delivery it could expose intercepted with probability ``theta * r_di`` (``r_di`` from
     the protocol, ``theta`` the unknown effectiveness), independently of other sources, and any
     delivery is intercepted for unrelated reasons with the unknown probability ``eps``:
@@ -94,8 +103,9 @@ def attribute(
         The compiled scenario: who is told what, communities, the operation's parameters.
     method
         ``"exact"``: enumerate every configuration of informants (within independent components)
-        and integrate the rates on a grid, the reference; ``"gibbs"``: vectorised Gibbs sampling,
-        for hundreds of candidates; ``"auto"``: exact when cheap, else Gibbs.
+        and integrate the rates on a grid, the reference; ``"gibbs"``: vectorised Markov chain
+        Monte Carlo, for large groups of candidates that share deliveries; ``"auto"``: exact
+        unless such a group is too large to enumerate cheaply.
     seed
         Seed of the sampler (recorded; None draws one).
     effectiveness, background
@@ -105,7 +115,22 @@ def attribute(
         ``(mean, strength)`` of a Beta prior, replacing the scenario's: the strength counts
         deliveries' worth of evidence (defaults 10 and 100).
     n_chains, n_warmup, n_draws
-        Gibbs chains, warm-up sweeps and kept sweeps.
+        Gibbs chains (None: 8 to 64, more where they cost little), and the most warm-up and
+        kept iterations.
+    turnover
+        ``True``: informants may be turned during the log (the turning model; ``p_compromised``
+        is then the probability of being one by the log's last day, and each party gets the day
+        it was probably turned, ``from_day``); ``False``: informant status is fixed over the log
+        (the persistent model); ``None`` (default): turning when the scenario's
+        ``recruitment.daily_hazard`` is above zero.
+    watched_homes
+        ``True``: each delivery may also be caught at a home watched since an earlier arrest
+        (the arrested courier, interrogated, revealed the families it served: the log says
+        who was arrested and whom they served), with the scenario's ``interrogation`` rates;
+        ``None`` (default): when the scenario's interrogation reveals recipients.
+    stop_early
+        Gibbs: end warm-up and sampling once split R-hat, effective sample size and Monte Carlo
+        error are good enough, before ``n_warmup``/``n_draws``.
 
     Returns
     -------
@@ -136,13 +161,25 @@ def attribute(
     _check_prior("effectiveness_prior", effectiveness_prior)
     _check_prior("background_prior", background_prior)
     for name, v, least in (("n_chains", n_chains, 2), ("n_warmup", n_warmup, 0)):
+        if name == "n_chains" and v is None:
+            continue
         if isinstance(v, bool) or not isinstance(v, int) or v < least:
             raise UsageError(f"{name} must be an integer >= {least}, got {v!r}")
     if isinstance(n_draws, bool) or not isinstance(n_draws, int) or n_draws < 10:
         raise UsageError(f"n_draws must be an integer >= 10, got {n_draws!r}")
+    if turnover is not None and not isinstance(turnover, bool):
+        raise UsageError(f"turnover must be True, False or None, got {turnover!r}")
+    if watched_homes is not None and not isinstance(watched_homes, bool):
+        raise UsageError(f"watched_homes must be True, False or None, got {watched_homes!r}")
+    if not isinstance(stop_early, bool):
+        raise UsageError(f"stop_early must be True or False, got {stop_early!r}")
     seed = make_seed(seed)
+    op = model.operation
+    turning = op.daily_hazard > 0 if turnover is None else turnover
+    interrogation = op.reveal_recipients > 0 and op.watch_days > 0
+    watched = interrogation if watched_homes is None else watched_homes
 
-    ev = build_evidence(log, model)
+    ev = build_evidence(log, model, by_day=turning, watched=watched)
     priors = RatePriors(
         theta_mean=effectiveness_prior[0] if effectiveness_prior else ev.theta_prior_mean,
         theta_strength=effectiveness_prior[1] if effectiveness_prior else DEFAULT_STRENGTH[0],
@@ -154,19 +191,29 @@ def attribute(
     largest = max((c.size for c, _ in ev.components()), default=0)
     chosen = method
     if method == "auto":
-        cheap = largest <= AUTO_EXACT_CANDIDATES and exact_cost(ev) <= AUTO_EXACT_COST
+        cheap = largest <= BLOCK_MAX or (
+            largest <= min(AUTO_EXACT_CANDIDATES, max_exact_candidates(ev))
+            and exact_cost(ev) <= AUTO_EXACT_COST
+        )
         chosen = "exact" if cheap else "gibbs"
-    if chosen == "exact" and largest > MAX_EXACT_CANDIDATES:
+    most = max_exact_candidates(ev)
+    if chosen == "exact" and largest > most:
         raise UsageError(
             f"method='exact' enumerates 2^n configurations; the largest group of candidates "
-            f"that share deliveries has {largest} (at most {MAX_EXACT_CANDIDATES}): "
+            f"that share deliveries has {largest} (at most {most}): "
             "use method='gibbs'"
         )
     if chosen == "exact":
         fit = exact_fit(ev, priors)
     else:
         fit = gibbs_fit(
-            ev, priors, seed=seed, n_chains=n_chains, n_warmup=n_warmup, n_draws=n_draws
+            ev,
+            priors,
+            seed=seed,
+            n_chains=n_chains,
+            n_warmup=n_warmup,
+            n_draws=n_draws,
+            stop_early=stop_early,
         )
     for w in fit.warnings:
         warnings.warn(w, AttributionWarning, stacklevel=2)
@@ -177,9 +224,11 @@ def attribute(
         "background": background,
         "effectiveness_prior": [priors.theta_mean, priors.theta_strength],
         "background_prior": [priors.eps_mean, priors.eps_strength],
+        "turnover": turning,
+        "watched_homes": watched,
     }
     if chosen == "gibbs":
-        options.update(n_chains=n_chains, n_warmup=n_warmup, n_draws=n_draws)
+        options.update(n_chains=n_chains, n_warmup=n_warmup, n_draws=n_draws, stop_early=stop_early)
     return _result(
         ev,
         model,
@@ -221,6 +270,13 @@ def _result(
     provenance: Provenance,
     method: str,
 ) -> AttributionResult:
+    tau = fit.tau
+
+    def day(k: int, i: int) -> float | None:
+        if tau is None or not np.isfinite(tau[k][i]):
+            return None
+        return float(tau[k][i])
+
     parties = [
         PartyAttribution(
             id=model.party_ids[ev.party[i]],
@@ -232,6 +288,9 @@ def _result(
             attributable_interceptions=float(fit.attributable[i]),
             exposures=int(ev.exposures[i]),
             exposed_interceptions=int(ev.exposed_interceptions[i]),
+            from_day=day(0, i),
+            from_day_lo=day(1, i),
+            from_day_hi=day(2, i),
         )
         for i in range(ev.n_candidates)
     ]
@@ -240,6 +299,7 @@ def _result(
     n_del = int(ev.n_delivered.sum())
     return AttributionResult(
         method=method,
+        turnover=ev.by_day,
         parties=tuple(parties),
         effectiveness=RateEstimate(
             prior_mean=priors.theta_mean,
@@ -264,7 +324,12 @@ def _result(
             "last_day": ev.last_day,
         },
         indistinguishable=_indistinguishable(ev, model),
-        diagnostics={"candidates": ev.n_candidates, "patterns": ev.n_patterns, **fit.diagnostics},
+        diagnostics={
+            "candidates": ev.n_candidates,
+            "patterns": ev.n_patterns,
+            "watched_patterns": int(np.count_nonzero(ev.pattern_lw < 0)),
+            **fit.diagnostics,
+        },
         warnings=fit.warnings,
         provenance=provenance,
     )

@@ -21,6 +21,19 @@ hand-over whose address, schedule and courier are known. An informant ``i`` then
 Deliveries with the same weights and outcome are pooled into *patterns*; ``unknown`` outcomes are
 missing data and drop out. Candidates that never share a pattern are independent given the rates:
 they split into *components*, which the exact method enumerates one at a time.
+
+For the model in which informants turn during the log (``by_day=True``), a delivery handed over on
+day ``t`` counts a candidate as an informant only when it was turned by day ``max(0, t - delta)``
+(MODEL.md), so patterns also keep that *reference day*: deliveries are pooled only within a day.
+
+*Watched homes* (``watched=True``, when the scenario's interrogation reveals recipients): every
+intercepted delivery's courier is arrested and interrogated, and reveals each family it has handed
+over to so far (in the log) with probability ``interrogation.recipients``; a revealed home is
+watched for ``watch_days`` and a hand-over there is caught with the address-and-schedule catch
+(times the meeting-point factor). The log says who was arrested and whom they served, so each
+delivery gets a known probability ``w_d`` of being caught at a watched home; it enters the
+likelihood beside the background, ``P(delivered) = (1 - eps)(1 - w_d) q``, and patterns keep
+``log(1 - w_d)``. Couriers swept after being named by others are not in the log and are left out.
 """
 
 from __future__ import annotations
@@ -41,7 +54,7 @@ from tipoff.model import (
 )
 from tipoff.results import IncidentLog, courier_slot
 
-__all__ = ["Evidence", "build_evidence"]
+__all__ = ["Evidence", "build_evidence", "watch_probabilities"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -60,6 +73,7 @@ class Evidence:
 
     party: IntArray  # (n,) party index of each candidate
     prior: FloatArray  # (n,) prior probability of being an informant by the end of the log
+    rho0: FloatArray  # (n,) prior probability of being an informant on day 0
     exposures: IntArray  # (n,) deliveries with an observed outcome the candidate could expose
     exposed_interceptions: IntArray  # (n,) of which intercepted
     told: IntArray  # (n,) deliveries (any outcome) the candidate could expose
@@ -70,11 +84,21 @@ class Evidence:
     entry_weight: FloatArray  # (E,) r_di in (0, 1]
     n_delivered: FloatArray  # (P,)
     n_intercepted: FloatArray  # (P,)
+    pattern_day: IntArray  # (P,) reference day max(0, t - delta) (by_day), else 0
+    pattern_lw: FloatArray  # (P,) log(1 - w): the chance the home was not watched and caught
+    by_day: bool  # patterns split by reference day (the turning model)
+    hazard: float  # daily probability that a non-informant is turned
+    end_day: int  # "compromised by the end of the log": turned by this day (the last day)
     theta_prior_mean: float  # pi * kappa_ref
     background_prior_mean: float  # eps
     n_deliveries: int
     n_unknown: int
     last_day: int
+
+    @property
+    def watched(self) -> bool:
+        """Whether any delivery could have been caught at a watched home."""
+        return bool(np.any(self.pattern_lw < 0))
 
     @property
     def n_candidates(self) -> int:
@@ -132,7 +156,11 @@ class _Weights:
         exposed: tuple[int, ...] | None,
     ) -> tuple[tuple[int, ...], tuple[float, ...]]:
         m = self.model
-        key = (sender, chain, replaced_courier, recipient, mode, exposed)
+        # a sender or recipient who is no candidate and in no community changes nothing
+        comm = m.party_community
+        s_key = sender if (self.candidate[sender] or comm[sender] >= 0) else -1
+        r_key = recipient if (self.candidate[recipient] or comm[recipient] >= 0) else -1
+        key = (s_key, chain, replaced_courier, r_key, mode, exposed)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
@@ -200,7 +228,44 @@ def _or_without(told: dict[int, int], inside: list[int], j: int) -> int:
     return union
 
 
-def build_evidence(log: IncidentLog, model: CompiledModel, /) -> Evidence:
+def watch_probabilities(log: IncidentLog, model: CompiledModel, /) -> FloatArray:
+    """Each delivery's probability of being caught at a home watched after an interrogation.
+
+    A courier whose delivery on day ``t'`` was intercepted reveals each family it served up to
+    that day (in the log) with probability ``interrogation.recipients``, independently; a revealed
+    home is watched on days ``t' + 1 .. t' + watch_days``. A hand-over at a watched home is caught
+    with the address-and-schedule catch (times the meeting-point factor for a meeting point).
+    """
+    op = model.operation
+    n = len(log.deliveries)
+    if op.reveal_recipients <= 0 or op.watch_days <= 0:
+        return np.zeros(n)
+    served: dict[str, list[tuple[int, str]]] = {}
+    for d in log.deliveries:
+        served.setdefault(d.courier, []).append((d.day, d.recipient))
+    events: dict[str, list[int]] = {}  # recipient -> days its home was revealed
+    for courier, arrest_day in {
+        (d.courier, d.day) for d in log.deliveries if d.outcome == "intercepted"
+    }:
+        for r in {r for day, r in served[courier] if day <= arrest_day}:
+            events.setdefault(r, []).append(arrest_day)
+    full = np.array([0xFF], dtype=np.uint8)
+    catch = {
+        mode: float(stakeout_catch(op, full, np.array([code]))[0]) for mode, code in _MODE.items()
+    }
+    w = np.zeros(n)
+    for k, d in enumerate(log.deliveries):
+        days = events.get(d.recipient)
+        if days:
+            hits = sum(1 for t in days if t < d.day <= t + op.watch_days)
+            if hits:
+                w[k] = (1.0 - (1.0 - op.reveal_recipients) ** hits) * catch[d.mode]
+    return np.minimum(w, 1.0 - 1e-12)
+
+
+def build_evidence(
+    log: IncidentLog, model: CompiledModel, /, *, by_day: bool = False, watched: bool = False
+) -> Evidence:
     """Reduce a validated incident log to candidates, priors and pooled patterns.
 
     Parameters
@@ -209,6 +274,12 @@ def build_evidence(log: IncidentLog, model: CompiledModel, /) -> Evidence:
         Read with ``model`` (so every party and route is known to exist).
     model
         The compiled scenario.
+    by_day
+        Keep each pattern's reference day ``max(0, t - delay_days)`` (the turning model): the
+        prior becomes the probability of being turned by the log's last day.
+    watched
+        Give each delivery its probability of being caught at a watched home
+        (:func:`watch_probabilities`).
 
     Returns
     -------
@@ -224,6 +295,8 @@ def build_evidence(log: IncidentLog, model: CompiledModel, /) -> Evidence:
     last_day = max(d.day for d in log.deliveries)
     ref_day = max(0, last_day - op.delay_days)
     rho = 1.0 - (1.0 - model.party_rho0) * (1.0 - op.daily_hazard) ** ref_day
+    # the turning model asks about the log's last day itself (no tip needs to arrive any more)
+    rho_end = 1.0 - (1.0 - model.party_rho0) * (1.0 - op.daily_hazard) ** last_day
     eligible = (
         np.asarray(model.party_coercible, dtype=bool)
         & (np.asarray(model.party_role) != _RECIPIENT)  # never families
@@ -231,13 +304,14 @@ def build_evidence(log: IncidentLog, model: CompiledModel, /) -> Evidence:
     )
     weights = _Weights(model, eligible)
 
-    pattern_of: dict[tuple[tuple[int, ...], tuple[float, ...]], int] = {}
-    patterns: list[tuple[tuple[int, ...], tuple[float, ...]]] = []
+    lw_of = np.log1p(-watch_probabilities(log, model)) if watched else np.zeros(len(log.deliveries))
+    pattern_of: dict[tuple[tuple[int, ...], tuple[float, ...], int, float], int] = {}
+    patterns: list[tuple[tuple[int, ...], tuple[float, ...], int, float]] = []
     n_del: list[int] = []
     n_int: list[int] = []
     told_count: dict[int, int] = {}
     n_unknown = 0
-    for d in log.deliveries:
+    for i_d, d in enumerate(log.deliveries):
         base, generation = courier_slot(d.courier)
         courier_id = d.courier if d.courier in index else base
         courier_party = index[courier_id]
@@ -255,10 +329,11 @@ def build_evidence(log: IncidentLog, model: CompiledModel, /) -> Evidence:
         if d.outcome == "unknown":
             n_unknown += 1
             continue
-        k = pattern_of.get(key)
+        day_key = (*key, max(0, d.day - op.delay_days) if by_day else 0, float(lw_of[i_d]))
+        k = pattern_of.get(day_key)
         if k is None:
-            k = pattern_of[key] = len(patterns)
-            patterns.append(key)
+            k = pattern_of[day_key] = len(patterns)
+            patterns.append(day_key)
             n_del.append(0)
             n_int.append(0)
         if d.outcome == "intercepted":
@@ -273,7 +348,7 @@ def build_evidence(log: IncidentLog, model: CompiledModel, /) -> Evidence:
     e_pat: list[int] = []
     e_cand: list[int] = []
     e_w: list[float] = []
-    for k, (parties, ws) in enumerate(patterns):
+    for k, (parties, ws, _, _) in enumerate(patterns):
         for p, w in zip(parties, ws, strict=True):
             e_pat.append(k)
             e_cand.append(cand_of[p])
@@ -290,7 +365,8 @@ def build_evidence(log: IncidentLog, model: CompiledModel, /) -> Evidence:
 
     return Evidence(
         party=cand_party,
-        prior=np.asarray(rho[cand_party], dtype=np.float64),
+        prior=np.asarray((rho_end if by_day else rho)[cand_party], dtype=np.float64),
+        rho0=np.asarray(model.party_rho0[cand_party], dtype=np.float64),
         exposures=exposures,
         exposed_interceptions=exposed_int,
         told=np.array([told_count[int(p)] for p in cand_party], dtype=np.int64),
@@ -301,6 +377,11 @@ def build_evidence(log: IncidentLog, model: CompiledModel, /) -> Evidence:
         entry_weight=np.array(e_w, dtype=np.float64),
         n_delivered=n_del_a,
         n_intercepted=n_int_a,
+        pattern_day=np.array([day for _, _, day, _ in patterns], dtype=np.int64),
+        pattern_lw=np.array([lw for _, _, _, lw in patterns], dtype=np.float64),
+        by_day=by_day,
+        hazard=float(op.daily_hazard),
+        end_day=int(last_day),
         theta_prior_mean=op.relay_success * weights.kappa_ref,
         background_prior_mean=op.background,
         n_deliveries=len(log.deliveries),

@@ -12,6 +12,10 @@ and the evidence ``Z_c(theta, eps)``, their sum, multiplies across components. T
 integrated on a grid in ``(logit theta, logit eps)``, refined around the posterior mass until it is
 resolved: ``P(z_i = 1 | y) = sum_g W_g P(z_i = 1 | y, g)`` with ``W_g`` proportional to the prior
 times ``prod_c Z_c(g)``. This is the reference the Gibbs sampler is tested against.
+
+In the turning model (informants turned on an unknown day), each component is a hidden Markov chain
+over its days instead (:mod:`~tipoff.analysis.attribution._timeline`): the forward algorithm gives
+``Z_c`` and ``P(tau_i <= end | y)`` exactly, the backward pass the posterior of the turning days.
 """
 
 from __future__ import annotations
@@ -30,26 +34,51 @@ from tipoff.analysis.attribution._fit import (
     log_intercepted,
     weighted_quantiles,
 )
+from tipoff.analysis.attribution._timeline import StepBlock, tau_summary
 
-__all__ = ["MAX_EXACT_CANDIDATES", "exact_cost", "exact_fit"]
+__all__ = ["MAX_EXACT_CANDIDATES", "exact_cost", "exact_fit", "max_exact_candidates"]
 
 #: Largest component the exact method enumerates (2^22 configurations).
 MAX_EXACT_CANDIDATES = 22
+#: The same in the turning model, whose chains carry 2^n configurations through every day.
+MAX_EXACT_TURNING = 16
+#: The turning model's cost of one pass over a day, in floating-point operations (Python overhead).
+STEP_OVERHEAD = 2e4
 GRID = (21, 17)  # points per pass: logit theta, logit eps
+#: Range of (logit theta, logit eps): the priors are truncated to theta in [1.2e-4, 0.99988]
+#: and eps in [6.1e-6, 0.73] (the Gibbs sampler keeps the same range).
 U_RANGE = (-9.0, 9.0)
 V_RANGE = (-12.0, 1.0)
 MAX_PASSES = 6
 _CHUNK = 1 << 21  # floats per temporary block
+_TURN_CHUNK = 1 << 22  # floats per (days x components x configurations) array of the turning model
 #: Components up to this size are evaluated together, vectorised over the grid; larger ones alone.
 BLOCK_MAX = 12
+
+
+def max_exact_candidates(ev: Evidence) -> int:
+    """Largest component :func:`exact_fit` accepts for this evidence's model."""
+    return MAX_EXACT_TURNING if ev.by_day else MAX_EXACT_CANDIDATES
 
 
 def exact_cost(ev: Evidence) -> float:
     """Rough count of floating-point operations of :func:`exact_fit` (for ``method="auto"``)."""
     total = 0.0
+    if not ev.by_day:
+        for cands, pats in ev.components():
+            total += float(2**cands.size) * max(1, pats.size) * (cands.size + 8)
+        return total * GRID[0] * GRID[1] * 3
+    # the turning model: every component's days, 2^n configurations each, forward and backward
+    sizes: dict[int, int] = {}
     for cands, pats in ev.components():
-        total += float(2**cands.size) * max(1, pats.size) * (cands.size + 8)
-    return total * GRID[0] * GRID[1] * 3
+        if not pats.size:
+            continue
+        n, T = cands.size, np.unique(ev.pattern_day[pats]).size
+        G = float(2**n)
+        total += (T * G * (3 * n + 8) + pats.size * G * 4) * GRID[0] * GRID[1]
+        sizes[n] = max(sizes.get(n, 0), T)
+    overhead = sum(T * (3 * n + 12) for n, T in sizes.items()) * STEP_OVERHEAD
+    return (total + overhead) * 6
 
 
 class _Component:
@@ -66,6 +95,7 @@ class _Component:
                 self.R[local[int(ev.entry_candidate[e])], pos[p]] = ev.entry_weight[e]
         self.n_del = ev.n_delivered[pats]
         self.n_int = ev.n_intercepted[pats]
+        self.lw = ev.pattern_lw[pats]
         rho = ev.prior[cands]
         self.log_prior = self.Z @ (np.log(rho) - np.log1p(-rho)) + np.log1p(-rho).sum()
         self.rows = max(1, _CHUNK // max(1, pats.size * 4))
@@ -85,7 +115,7 @@ class _Component:
                 ll[s : s + self.rows, g] = (
                     base
                     + self.n_del.sum() * log1m_eps[g]
-                    + log_intercepted(Lc, log1m_eps[g]) @ self.n_int
+                    + log_intercepted(Lc, log1m_eps[g] + self.lw) @ self.n_int
                 )
         top = ll.max(axis=0)
         w = np.exp(ll - top)
@@ -98,7 +128,7 @@ class _Component:
         attr = np.empty((G, self.Z.shape[1]))
         bg = np.empty(G)
         for g in range(G):
-            a_eps = -log1m_eps[g]
+            a_eps = -(log1m_eps[g] + self.lw)  # background and watched home
             D = -L + a_eps  # total hazard of each pattern
             share = (self.n_int / D) @ (-A).T  # (2^n, n): sum_p n_int a_ip / D_p
             attr[g] = w[:, g] @ (self.Z * share)
@@ -147,6 +177,7 @@ class _Evaluator:
                 n_int=ev.n_intercepted,
                 logit_prior=logit_prior,
                 n_total=self.n,
+                lw=ev.pattern_lw,
             )
             for size, comps in sorted(small.items())
         ]
@@ -196,6 +227,107 @@ class _Evaluator:
         return log_z, p, attr, bg
 
 
+class _TurningEvaluator:
+    """The turning model: each component a Markov chain over its days (:class:`StepBlock`)."""
+
+    def __init__(self, ev: Evidence) -> None:
+        self.ev = ev
+        self.n = ev.n_candidates
+        by_size: dict[int, list[npt.NDArray[np.int64]]] = {}
+        covered: list[npt.NDArray[np.int64]] = []
+        for cands, pats in ev.components():
+            if pats.size:
+                covered.append(cands)
+                by_size.setdefault(cands.size, []).append(cands)
+        self.blocks = [
+            StepBlock(
+                comps,
+                size,
+                e_pat=ev.entry_pattern,
+                e_cand=ev.entry_candidate,
+                e_r=ev.entry_weight,
+                n_del=ev.n_delivered,
+                n_int=ev.n_intercepted,
+                pattern_day=ev.pattern_day,
+                rho0=ev.rho0,
+                hazard=ev.hazard,
+                end_day=ev.end_day,
+                n_total=self.n,
+                lw=ev.pattern_lw,
+            )
+            for size, comps in sorted(by_size.items())
+        ]
+        self.covered = np.concatenate(covered) if covered else np.zeros(0, dtype=np.int64)
+        self.n_components = len(covered)
+        self.largest = max((c.size for c in covered), default=0)
+        self.configurations = int(sum(2**c.size for c in covered))
+        self.steps = int(sum(b.T for b in self.blocks))
+        self.cdf: list[FloatArray] = []
+
+    def evaluate(
+        self, theta: FloatArray, log1m_eps: FloatArray, marginals: bool
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """For grid points (theta_c, eps_c): sum of log Z, and P(tau <= end), attributable,
+        background; with ``marginals``, the posterior of the turning days is kept in ``cdf``."""
+        C, n, ev = theta.size, self.n, self.ev
+        log_z = np.zeros(C)
+        p = np.zeros((C, n))
+        attr = np.zeros((C, n))
+        bg = np.zeros(C)
+        self.cdf = []
+        for b in self.blocks:
+            G = b.Z.shape[0]
+            step = max(1, _TURN_CHUNK // (G * max(b.T * b.K, b.pats.size, 1)))
+            cdfs = []
+            for s in range(0, C, step):
+                sl = slice(s, min(C, s + step))
+                if marginals:
+                    lz, pe, cdf, a, g = b.smooth(theta[sl], log1m_eps[sl], ev.entry_weight)
+                    attr[sl][:, b.members.ravel()] = a
+                    bg[sl] += g
+                    cdfs.append(cdf)
+                else:
+                    lz, pe = b.forward(theta[sl], log1m_eps[sl], ev.entry_weight)
+                log_z[sl] += lz.sum(axis=1)
+                p[sl][:, b.members.ravel()] = pe
+            if marginals:
+                self.cdf.append(np.concatenate(cdfs, axis=0))
+        return log_z, p, attr, bg
+
+    def tau(self, W: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Posterior mean and 90% interval of each candidate's turning day (grid weights ``W``)."""
+        ev = self.ev
+        out = [np.full(self.n, np.nan) for _ in range(3)]
+        lone = np.setdiff1d(np.arange(self.n), self.covered)
+        if lone.size:
+            res = tau_summary(
+                np.zeros((lone.size, 0)),
+                np.zeros(lone.size, dtype=np.int64),
+                np.zeros((lone.size, 0)),
+                p[lone],
+                ev.rho0[lone],
+                ev.hazard,
+                ev.end_day,
+            )
+            for o, r in zip(out, res, strict=True):
+                o[lone] = r
+        for b, cdf in zip(self.blocks, self.cdf, strict=True):
+            members = b.members.ravel()
+            days, n_steps = b.step_days()
+            res = tau_summary(
+                days,
+                n_steps,
+                np.einsum("c,cmt->mt", W, cdf),
+                p[members],
+                ev.rho0[members],
+                ev.hazard,
+                ev.end_day,
+            )
+            for o, r in zip(out, res, strict=True):
+                o[members] = r
+        return out[0], out[1], out[2]
+
+
 def exact_fit(ev: Evidence, priors: RatePriors) -> Fit:
     """Posterior by enumeration within components and a refined grid over the rates.
 
@@ -211,15 +343,19 @@ def exact_fit(ev: Evidence, priors: RatePriors) -> Fit:
     Fit
     """
     n = ev.n_candidates
-    evaluator = _Evaluator(ev)
+    evaluator: _Evaluator | _TurningEvaluator = (
+        _TurningEvaluator(ev) if ev.by_day else _Evaluator(ev)
+    )
     empty = ev.empty_patterns()
     e_del, e_int = float(ev.n_delivered[empty].sum()), float(ev.n_intercepted[empty].sum())
+    e_nint, e_lw = ev.n_intercepted[empty], ev.pattern_lw[empty]
 
     def grid(u: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Flattened grid points: theta, log(1 - eps), and the log prior plus empty patterns."""
         theta = np.repeat(clip_rate(_sigmoid(u)), v.size)
         eps = np.tile(clip_rate(_sigmoid(v)), u.size)
-        lw = e_del * np.log1p(-eps) + e_int * np.log(eps)
+        le = np.log1p(-eps)
+        lw = e_del * le + log_intercepted(le[:, None] + e_lw, 0.0) @ e_nint
         if priors.theta_fixed is None:
             lw += np.repeat(priors.log_density_logit("theta", u), v.size)
         if priors.eps_fixed is None:
@@ -261,6 +397,17 @@ def exact_fit(ev: Evidence, priors: RatePriors) -> Fit:
     W /= W.sum()
     p = W @ p_g
     lo, hi = weighted_quantiles(p_g, W, (0.05, 0.95)) if n else (np.zeros(0), np.zeros(0))
+    diagnostics = {
+        "components": evaluator.n_components,
+        "largest_component": evaluator.largest,
+        "configurations": evaluator.configurations,
+        "grid": [int(u.size), int(v.size)],
+        "grid_passes": passes + 1,
+    }
+    tau = None
+    if isinstance(evaluator, _TurningEvaluator):
+        tau = evaluator.tau(W, p)
+        diagnostics["days"] = evaluator.steps
     return Fit(
         p=p,
         lo=np.minimum(lo, p),
@@ -269,13 +416,8 @@ def exact_fit(ev: Evidence, priors: RatePriors) -> Fit:
         background_interceptions=float(W @ (bg_g + e_int)),
         theta=_summary(theta, W),
         eps=_summary(-np.expm1(log1m_eps), W),
-        diagnostics={
-            "components": evaluator.n_components,
-            "largest_component": evaluator.largest,
-            "configurations": evaluator.configurations,
-            "grid": [int(u.size), int(v.size)],
-            "grid_passes": passes + 1,
-        },
+        diagnostics=diagnostics,
+        tau=tau,
     )
 
 

@@ -98,6 +98,9 @@ class Fit:
     eps: tuple[float, float, float]
     diagnostics: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    #: the turning model: posterior mean, 5% and 95% quantile of the day each candidate turned,
+    #: given it did by the end of the log (NaN where it almost surely did not)
+    tau: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
 
 def weighted_quantiles(

@@ -32,6 +32,10 @@ class PartyAttribution:
     exposures, exposed_interceptions
         Deliveries with a known outcome the party could have exposed, and how many of them were
         intercepted.
+    from_day, from_day_lo, from_day_hi
+        The turning model only (None otherwise, or when the party is almost surely not
+        compromised): the posterior mean of the day it was turned, given that it was by the end
+        of the log, and the 5% and 95% quantiles of that day.
     """
 
     id: str
@@ -43,6 +47,9 @@ class PartyAttribution:
     attributable_interceptions: float
     exposures: int
     exposed_interceptions: int
+    from_day: float | None = None
+    from_day_lo: float | None = None
+    from_day_hi: float | None = None
 
     @property
     def odds_ratio(self) -> float:
@@ -62,6 +69,9 @@ class PartyAttribution:
             "attributable_interceptions": self.attributable_interceptions,
             "exposures": self.exposures,
             "exposed_interceptions": self.exposed_interceptions,
+            "from_day": self.from_day,
+            "from_day_lo": self.from_day_lo,
+            "from_day_hi": self.from_day_hi,
         }
 
 
@@ -106,6 +116,8 @@ class AttributionResult:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     provenance: Provenance
+    #: True when informants may have been turned during the log (the turning model)
+    turnover: bool = False
 
     def party(self, party_id: str) -> PartyAttribution:
         """One party's attribution; KeyError when it is not a candidate."""
@@ -138,6 +150,7 @@ class AttributionResult:
         expected, rate = self.false_alarms(threshold)
         return {
             "method": self.method,
+            "turnover": self.turnover,
             "parties": [p.to_dict() for p in self.parties],
             "threshold": threshold,
             "flagged": [p.id for p in self.flagged(threshold)],
