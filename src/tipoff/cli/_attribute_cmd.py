@@ -70,7 +70,19 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
     table.add_column("exposed", justify="right")
     table.add_column("lost", justify="right")
     table.add_column("due", justify="right")
+    turning = any(p.from_day is not None for p in r.parties[:top])
+    if turning:
+        table.add_column("since day", justify="right", no_wrap=True)
     for k, p in enumerate(r.parties[:top], start=1):
+        since = (
+            [f"{p.from_day:.0f} ({p.from_day_lo:.0f}-{p.from_day_hi:.0f})"]
+            if turning
+            and p.from_day is not None
+            and p.from_day_lo is not None
+            and p.from_day_hi is not None
+            and p.p_compromised >= 0.05
+            else ([""] if turning else [])
+        )
         table.add_row(
             str(k),
             escape(p.id),
@@ -81,6 +93,7 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
             str(p.exposures),
             str(p.exposed_interceptions),
             f"{p.attributable_interceptions:.1f}",
+            *since,
         )
     out.print(table)
     if len(r.parties) > top:
@@ -94,7 +107,12 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
         "P(compr.): probability of being an informant by the end of the log, with the range it "
         "spans over the unknown rates (90% int.) and the scenario's prior. exposed: deliveries "
         "the party could have exposed (known outcome); lost: of them intercepted; due: "
-        "interceptions expected to be due to it.",
+        "interceptions expected to be due to it."
+        + (
+            " since day: if compromised, the day it most likely began (90% range), shown from 5%."
+            if turning
+            else ""
+        ),
         markup=False,
         soft_wrap=True,
     )
