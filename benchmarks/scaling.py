@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/scaling.py [--quick] [--json PATH] [--plot PATH]
+    .venv/bin/python benchmarks/scaling.py [--quick] [--engine numpy|numba|both] [--json PATH] [--plot PATH]
 
 Two sweeps, each point in a fresh process (so its peak resident memory, ``ru_maxrss``, is its own):
 
@@ -10,10 +10,12 @@ Two sweeps, each point in a fresh process (so its peak resident memory, ``ru_max
   runs for larger networks (about 2 million party-runs a point, at most 2,000 and at least 10 runs);
 - runs, 100 to 100,000 on the seed preset.
 
-Each point is timed with the default chunking and one worker. The table gives seconds, seconds per
-run, microseconds per delivery, and the peak memory above the process's baseline (after imports and
-compiling the model). With matplotlib installed it writes a log-log plot
-(``docs/performance-season.png``; with ``--quick`` only where ``--plot`` says).
+Each point is timed with the default chunking and one worker, for each engine (``numpy``, and
+``numba`` when it is installed; ``--engine`` picks one). The table gives seconds, seconds per run,
+microseconds per delivery, and the peak memory above the process's baseline (after imports,
+compiling the model, and for numba loading the compiled kernel with a one-run call). With
+matplotlib installed it writes a log-log plot (``docs/performance-season.png``; with ``--quick``
+only where ``--plot`` says).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
-def child(kind: str, size: int, n_runs: int) -> dict[str, Any]:
+def child(kind: str, size: int, n_runs: int, engine: str = "numpy") -> dict[str, Any]:
     """One measurement, in this (fresh) process."""
     from scaled import synthetic
 
@@ -51,12 +53,15 @@ def child(kind: str, size: int, n_runs: int) -> dict[str, Any]:
 
     scenario = synthetic(size) if kind == "parties" else load_preset("north-hamgyong-spring")
     model = compile_scenario(scenario)
+    if engine == "numba":  # load (or compile) the kernel before the baseline
+        simulate_season(model, n_runs=1, seed=0, record_run=None, engine=engine)
     base = _rss_mb()
     t0 = time.perf_counter()
-    out = simulate_season(model, n_runs=n_runs, seed=1, record_run=None)
+    out = simulate_season(model, n_runs=n_runs, seed=1, record_run=None, engine=engine)
     seconds = time.perf_counter() - t0
     deliveries = float(out.total("deliveries").sum())
     return {
+        "engine": engine,
         "sweep": kind,
         "parties": model.n_parties,
         "runs": n_runs,
@@ -70,8 +75,16 @@ def child(kind: str, size: int, n_runs: int) -> dict[str, Any]:
     }
 
 
-def measure(kind: str, size: int, n_runs: int) -> dict[str, Any]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(size), str(n_runs)]
+def measure(kind: str, size: int, n_runs: int, engine: str) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        kind,
+        str(size),
+        str(n_runs),
+        engine,
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -85,32 +98,34 @@ def plot(rows: list[dict[str, Any]], path: Path) -> bool:
     except ImportError:
         return False
     fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-    by_parties = [r for r in rows if r["sweep"] == "parties"]
-    by_runs = [r for r in rows if r["sweep"] == "runs"]
-    x = [r["parties"] for r in by_parties]
-    y = [r["s_per_run"] for r in by_parties]
-    axes[0].loglog(x, y, "o-", label="tipoff")
-    axes[0].loglog(x, [y[-1] * v / x[-1] for v in x], ":", color="grey", label="linear")
+    for engine in sorted({r.get("engine", "numpy") for r in rows}):
+        mine = [r for r in rows if r.get("engine", "numpy") == engine]
+        by_parties = [r for r in mine if r["sweep"] == "parties"]
+        by_runs = [r for r in mine if r["sweep"] == "runs"]
+        x = [r["parties"] for r in by_parties]
+        y = [r["s_per_run"] for r in by_parties]
+        axes[0].loglog(x, y, "o-", label=f"tipoff ({engine})")
+        axes[0].loglog(x, [y[-1] * v / x[-1] for v in x], ":", color="grey")
+        x = [r["runs"] for r in by_runs]
+        y = [r["seconds"] for r in by_runs]
+        axes[1].loglog(x, y, "o-", label=f"tipoff ({engine}), seed preset")
+        axes[1].loglog(x, [y[-1] * v / x[-1] for v in x], ":", color="grey")
+        axes[2].loglog(
+            [r["parties"] for r in by_parties],
+            [r["extra_mb"] for r in by_parties],
+            "o-",
+            label=f"{engine}, against parties",
+        )
+        axes[2].loglog(
+            [r["runs"] for r in by_runs],
+            [r["extra_mb"] for r in by_runs],
+            "s-",
+            label=f"{engine}, against runs (seed preset)",
+        )
     axes[0].set(xlabel="parties", ylabel="seconds per run", title="Cost against network size")
     axes[0].legend()
-    x = [r["runs"] for r in by_runs]
-    y = [r["seconds"] for r in by_runs]
-    axes[1].loglog(x, y, "o-", label="tipoff, seed preset")
-    axes[1].loglog(x, [y[-1] * v / x[-1] for v in x], ":", color="grey", label="linear")
     axes[1].set(xlabel="runs", ylabel="seconds", title="Cost against runs")
     axes[1].legend()
-    axes[2].loglog(
-        [r["parties"] for r in by_parties],
-        [r["extra_mb"] for r in by_parties],
-        "o-",
-        label="against parties",
-    )
-    axes[2].loglog(
-        [r["runs"] for r in by_runs],
-        [r["extra_mb"] for r in by_runs],
-        "s-",
-        label="against runs (seed preset)",
-    )
     axes[2].set(
         xlabel="parties or runs", ylabel="peak memory above baseline (MB)", title="Peak memory"
     )
@@ -136,33 +151,50 @@ def main(argv: list[str] | None = None) -> int:
         "none with --quick",
     )
     parser.add_argument(
-        "--child", nargs=3, metavar=("SWEEP", "SIZE", "RUNS"), help=argparse.SUPPRESS
+        "--engine",
+        choices=["numpy", "numba", "both"],
+        default="both",
+        help="engine(s) to measure (both: numba too when it is installed)",
+    )
+    parser.add_argument(
+        "--child", nargs=4, metavar=("SWEEP", "SIZE", "RUNS", "ENGINE"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
     if args.child:
-        kind, size, n_runs = args.child
-        print(json.dumps(child(kind, int(size), int(n_runs))))
+        kind, size, n_runs, engine = args.child
+        print(json.dumps(child(kind, int(size), int(n_runs), engine)))
         return 0
+    engines = ["numpy", "numba"] if args.engine == "both" else [args.engine]
+    if "numba" in engines:
+        try:
+            import numba  # noqa: F401
+        except ImportError:
+            if args.engine == "numba":
+                print("numba is not installed: pip install -e '.[fast]'", file=sys.stderr)
+                return 2
+            engines = ["numpy"]
 
     parties = QUICK_PARTIES if args.quick else FULL_PARTIES
     runs = QUICK_RUNS if args.quick else FULL_RUNS
     points = [("parties", p, max(10, min(2000, PARTY_WORK // p))) for p in parties]
     points += [("runs", 621, r) for r in runs]
     header = (
-        f"{'sweep':8s} {'parties':>8s} {'runs':>8s} {'seconds':>9s} {'ms/run':>9s} "
+        f"{'engine':6s} {'sweep':8s} {'parties':>8s} {'runs':>8s} {'seconds':>9s} {'ms/run':>9s} "
         f"{'us/delivery':>11s} {'deliv/run':>10s} {'peak MB':>8s} {'extra MB':>9s}"
     )
     print(header)
     rows = []
-    for kind, size, n in points:
-        r = measure(kind, size, n)
-        rows.append(r)
-        print(
-            f"{r['sweep']:8s} {r['parties']:8,d} {r['runs']:8,d} {r['seconds']:9.2f} "
-            f"{r['s_per_run'] * 1e3:9.2f} {r['us_per_delivery']:11.2f} "
-            f"{r['deliveries_per_run']:10,.0f} {r['peak_rss_mb']:8.0f} {r['extra_mb']:9.1f}",
-            flush=True,
-        )
+    for engine in engines:
+        for kind, size, n in points:
+            r = measure(kind, size, n, engine)
+            rows.append(r)
+            print(
+                f"{r['engine']:6s} {r['sweep']:8s} {r['parties']:8,d} {r['runs']:8,d} "
+                f"{r['seconds']:9.2f} "
+                f"{r['s_per_run'] * 1e3:9.2f} {r['us_per_delivery']:11.2f} "
+                f"{r['deliveries_per_run']:10,.0f} {r['peak_rss_mb']:8.0f} {r['extra_mb']:9.1f}",
+                flush=True,
+            )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     path = args.plot or (None if args.quick else HERE.parent / "docs" / "performance-season.png")

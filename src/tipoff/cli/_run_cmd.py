@@ -154,6 +154,14 @@ def run(
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=256, help="Worker processes.")
     ] = 1,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="auto (compiled when numba is installed: pip install 'tipoff[fast]'), numpy or "
+            "numba. Both give the same numbers.",
+        ),
+    ] = "auto",
 ) -> None:
     """Simulate seasons of the operation against a scenario and summarise them."""
     from tipoff.engines import simulate_season
@@ -173,6 +181,7 @@ def run(
             n_runs=runs,
             seed=seed,
             n_workers=workers,
+            engine=engine,
             record_run=0 if want_record else None,
             progress=progress,
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from tipoff.engines.season._draws import NEVER, RunDraws
+from tipoff.engines.season._draws import NEVER, ChunkDraws, sort_chunk
 from tipoff.model import CompiledModel
 
 __all__ = ["CAUSES", "METRICS", "ChunkState", "Tables", "build_tables", "new_state"]
@@ -53,13 +53,25 @@ class Tables:
 
 
 def build_tables(model: CompiledModel) -> Tables:
-    rows = [model.chains_of(s) for s in range(model.n_senders)]
-    ptr, idx = model.explicit_chain_indptr, model.explicit_chain_indices
-    rows += [idx[ptr[e] : ptr[e + 1]] for e in range(model.explicit_day.size)]
-    width = max(1, max((r.size for r in rows), default=1))
-    pad = np.full((len(rows), width), -1, dtype=np.int32)
-    for k, r in enumerate(rows):
-        pad[k, : r.size] = r
+    # candidate chains: each sender's, then each explicit delivery's (both CSR), padded with -1
+    counts = np.concatenate(
+        [np.diff(model.sender_chain_indptr), np.diff(model.explicit_chain_indptr)]
+    ).astype(np.int64)
+    chains = np.concatenate(
+        [
+            model.sender_chain_indices[
+                model.sender_chain_indptr[0] : model.sender_chain_indptr[-1]
+            ],
+            model.explicit_chain_indices[
+                model.explicit_chain_indptr[0] : model.explicit_chain_indptr[-1]
+            ],
+        ]
+    )
+    width = max(1, int(counts.max(initial=1)))
+    pad = np.full((counts.size, width), -1, dtype=np.int32)
+    row = np.repeat(np.arange(counts.size), counts)
+    col = np.arange(row.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    pad[row, col] = chains
     members = np.flatnonzero(model.party_coercible & (model.party_community >= 0))
     members = members[np.argsort(model.party_community[members], kind="stable")].astype(np.int32)
     comm = model.party_community[members]
@@ -137,40 +149,34 @@ class ChunkState:
     history: History = field(default_factory=History)
 
 
-def new_state(model: CompiledModel, draws: list[RunDraws]) -> ChunkState:
-    R, P, C, T = len(draws), model.n_parties, model.n_couriers, model.horizon_days
+def new_state(model: CompiledModel, draws: ChunkDraws) -> ChunkState:
+    R, P, C, T = draws.n_runs, model.n_parties, model.n_couriers, model.horizon_days
     n_places = max(1, len(model.place_names))
-    sizes = np.array([d.day.size for d in draws], dtype=np.int64)
-    run = np.repeat(np.arange(R, dtype=np.int32), sizes)
-    local = np.concatenate([np.arange(n, dtype=np.int32) for n in sizes]) if R else run
-    day = np.concatenate([d.day for d in draws])
-    order = np.lexsort((run, day))
-
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(d, name) for d in draws])[order]
-
-    day = day[order]
+    s = sort_chunk(model, draws)
+    # a stable sort by day of the runs' day-ordered deliveries: by day, then run, then position
+    order = np.argsort(s.day, kind="stable")
+    day = s.day[order]
     return ChunkState(
-        informant_day=np.stack([d.informant_day for d in draws]),
+        informant_day=draws.informant_day,
         traced_day=np.full((R, P), NEVER, dtype=np.int32),
         watch_until=np.full((R, P), -1, dtype=np.int32),
         courier_free=np.ones((R, C), dtype=np.bool_),
         courier_generation=np.zeros((R, C), dtype=np.int32),
         vacated_day=np.full((R, C), NEVER, dtype=np.int32),
         sweep_day=np.full((R, C), NEVER, dtype=np.int32),
-        pair_reveal=np.stack([d.pair_reveal for d in draws]),
-        replacements=np.stack([d.replacements for d in draws]),
-        run=run[order],
+        pair_reveal=draws.pair_reveal,
+        replacements=draws.replacements,
+        run=s.run[order],
         day=day,
-        sender=cat("sender"),
-        recipient=cat("recipient"),
-        candidates=cat("candidates"),
-        amount=cat("amount"),
-        mode=cat("mode"),
-        label=cat("label"),
-        uniforms=np.concatenate([d.uniforms for d in draws])[order],
+        sender=s.sender[order],
+        recipient=s.recipient[order],
+        candidates=s.candidates[order],
+        amount=s.amount[order],
+        mode=s.mode[order],
+        label=s.label[order],
+        uniforms=draws.uniforms[order],
         day_bounds=np.searchsorted(day, np.arange(T + 1)),
-        local_index=local[order],
+        local_index=s.local_index[order],
         daily=np.zeros((R, len(METRICS), T), dtype=np.int64),
         causes=np.zeros((R, len(CAUSES)), dtype=np.int64),
         courier_arrests_by_place=np.zeros((R, n_places), dtype=np.int64),
