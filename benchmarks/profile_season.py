@@ -5,7 +5,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/profile_season.py [--runs N] [--cprofile]
 
 1. Wall-clock time per phase on the seed preset (default chunking, one worker): the up-front draws
-   (``draw_run``), building the chunk state (``new_state``), and each mechanism of the day loop,
+   (``draw_chunk``), building the chunk state (``new_state``), and each mechanism of the day loop,
    measured by wrapping the engine's functions with timers (interrogation is timed inside ``sweep``
    and ``arrest`` and shown on its own line). ``--cprofile`` adds cProfile's top functions.
 The two speed-ups this script first prototyped (hand-over history in growing buffers, replacement
@@ -30,7 +30,7 @@ from tipoff.model import compile_scenario
 from tipoff.scenario import load_preset
 
 PHASES = {
-    sim: ["draw_run", "new_state", "simulate_day"],
+    sim: ["draw_chunk", "new_state", "simulate_day"],
     mech: ["sweep", "replace", "route", "knowledge", "stake_out", "intercept", "arrest"],
 }
 
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     n = args.runs
 
     def run() -> Any:
-        return simulate_season(model, n_runs=n, seed=1, record_run=None)
+        return simulate_season(model, n_runs=n, seed=1, record_run=None, engine="numpy")
 
     run()  # warm-up
     best, phases = float("inf"), {}
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     days = phases.pop("simulate_day")
     inner = sum(v for k, v in phases.items() if k in PHASES[mech])
     rows = [
-        ("draw_run (all runs)", phases["draw_run"]),
+        ("draw_chunk (all runs)", phases["draw_chunk"]),
         ("new_state", phases["new_state"]),
         *((f"  {k}", phases[k]) for k in PHASES[mech]),
         ("    of which interrogate", phases["interrogate"]),

@@ -816,7 +816,9 @@ def build_kernel_tables(model: CompiledModel, tables: Tables) -> KernelTables:
     in_slots[model.chain_slot_party[model.chain_slot_party >= 0]] = True
 
     def c(a: Any, dtype: Any) -> Any:
-        return np.ascontiguousarray(a, dtype=dtype)
+        # a writable copy: the kernel's signature (hence its one compilation) is the same for
+        # every model, whatever the model's arrays are (read-only, strided, other dtypes)
+        return np.array(a, dtype=dtype, order="C")
 
     return KernelTables(
         ip=ip,
