@@ -19,13 +19,6 @@ if TYPE_CHECKING:
 
     from tipoff.results import SeasonSummary
 
-CAUSE_WORDS = {
-    "informant": "tips from informants told the details by the procedure",
-    "harvest": "informants overhearing their community",
-    "interrogation": "homes watched after an arrested courier talked",
-    "tracing": "relays traced through arrested family members",
-    "background": "checkpoints and phone detection, unrelated to informants",
-}
 LABELS = {
     "deliveries": "deliveries planned",
     "attempted": "deliveries attempted",
@@ -57,26 +50,6 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None] | Non
     ) as bar:
         task = bar.add_task("simulating seasons", total=total)
         yield lambda done: bar.update(task, completed=done)
-
-
-def _sentence(s: SeasonSummary, currency: str) -> str:
-    t = s.totals
-    lead = max(s.causes, key=lambda c: s.causes[c]) if t["intercepted"].mean > 0 else None
-    text = (
-        f"In a typical season, about {t['intercepted'].mean:.1f} of "
-        f"{t['attempted'].mean:.1f} attempted deliveries are intercepted "
-        f"({t['money_lost'].mean:,.0f} {currency} lost), and "
-        f"{t['couriers_arrested'].mean:.1f} couriers and {t['family_arrested'].mean:.1f} family "
-        "members are arrested."
-    )
-    if lead is not None:
-        text += f" Most interceptions ({s.causes[lead]:.0%}) come from {CAUSE_WORDS[lead]}."
-    if lead in ("informant", "harvest"):
-        text += (
-            " Telling China-side parties less (above all the recipient's address) is the change"
-            " to test first: see `tipoff exposure`."
-        )
-    return text
 
 
 def _print_human(s: SeasonSummary, currency: str) -> None:
@@ -116,7 +89,11 @@ def _print_human(s: SeasonSummary, currency: str) -> None:
         places = ", ".join(f"{p} {n:.1f}" for p, n in top if n > 0)
         out.print(f"Arrests by place (mean per season): {places}", markup=False, soft_wrap=True)
     out.print()
-    out.print(_sentence(s, currency), markup=False, soft_wrap=True)
+    from tipoff.report import season_sentence
+
+    out.print(
+        season_sentence(s, currency, see="see `tipoff exposure`"), markup=False, soft_wrap=True
+    )
 
 
 @app.command("run")
