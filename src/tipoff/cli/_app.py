@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tipoff._version import __version__
+from tipoff.cli._commands import register
 from tipoff.cli._common import err
 from tipoff.errors import (
     EXIT_BUG,
@@ -40,6 +41,7 @@ scenario_app = typer.Typer(
     epilog=EPILOG,
 )
 app.add_typer(scenario_app, name="scenario")
+register(app, scenario_app)
 
 _state = {"debug": False}
 
@@ -71,8 +73,6 @@ def report_input_error(exc: InputError) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script; maps errors to the documented exit codes."""
-    from tipoff.cli import _commands  # noqa: F401  (registers the commands)
-
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         app(args=argv, standalone_mode=True)

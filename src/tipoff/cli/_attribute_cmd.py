@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tipoff.cli._app import app
 from tipoff.cli._common import err, load_model, out, print_json
 
 if TYPE_CHECKING:
@@ -163,7 +162,6 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
     out.print(NEVER, markup=False, soft_wrap=True)
 
 
-@app.command("attribute")
 def attribute_cmd(
     log: Annotated[
         Path, typer.Argument(help="The incident log (.csv or .jsonl): what the defender saw.")

@@ -1,10 +1,27 @@
-"""Import every command module so that its commands register on the app."""
+"""Every command of the ``tipoff`` app, registered explicitly (no module registers itself)."""
 
-from tipoff.cli import (  # noqa: F401
-    _attribute_cmd,
-    _exposure_cmd,
-    _harden_cmd,
-    _report_cmd,
-    _run_cmd,
-    _scenario_cmds,
-)
+from __future__ import annotations
+
+import typer
+
+from tipoff.cli._attribute_cmd import attribute_cmd
+from tipoff.cli._exposure_cmd import exposure_cmd
+from tipoff.cli._harden_cmd import harden_cmd
+from tipoff.cli._report_cmd import report_cmd
+from tipoff.cli._run_cmd import run
+from tipoff.cli._scenario_cmds import list_, schema, show, validate
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
+    """Add every command to ``app`` and the ``scenario`` group to ``scenario_app``."""
+    app.command("run")(run)
+    app.command("exposure")(exposure_cmd)
+    app.command("attribute")(attribute_cmd)
+    app.command("harden")(harden_cmd)
+    app.command("report")(report_cmd)
+    scenario_app.command("list")(list_)
+    scenario_app.command("show")(show)
+    scenario_app.command("validate")(validate)
+    scenario_app.command("schema")(schema)

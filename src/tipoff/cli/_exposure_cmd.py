@@ -8,7 +8,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tipoff.cli._app import app
 from tipoff.cli._common import load_scenario_arg, out, print_json
 from tipoff.errors import UsageError
 
@@ -142,7 +141,6 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
     out.print(report.advice, markup=False, soft_wrap=True)
 
 
-@app.command("exposure")
 def exposure_cmd(
     scenario: Annotated[
         str | None,

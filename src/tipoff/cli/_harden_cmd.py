@@ -8,7 +8,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tipoff.cli._app import app
 from tipoff.cli._common import load_scenario_arg, out, print_json
 from tipoff.errors import UsageError
 
@@ -262,7 +261,6 @@ def _print_recommendation(result: HardeningResult, scenario: Scenario) -> None:
         _say(f"Not applicable here: {na}.")
 
 
-@app.command("harden")
 def harden_cmd(
     scenario: Annotated[
         str | None,

@@ -8,12 +8,10 @@ from typing import Annotated
 
 import typer
 
-from tipoff.cli._app import app
 from tipoff.cli._common import err, load_scenario_arg, out
 from tipoff.errors import UsageError
 
 
-@app.command("report")
 def report_cmd(
     scenario: Annotated[
         str | None,

@@ -11,7 +11,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tipoff.cli._app import app
 from tipoff.cli._common import err, load_model, out, print_json
 
 if TYPE_CHECKING:
@@ -96,7 +95,6 @@ def _print_human(s: SeasonSummary, currency: str) -> None:
     )
 
 
-@app.command("run")
 def run(
     scenario: Annotated[
         str | None,

@@ -8,11 +8,9 @@ from typing import Annotated
 
 import typer
 
-from tipoff.cli._app import scenario_app
 from tipoff.cli._common import out, print_json
 
 
-@scenario_app.command("list")
 def list_() -> None:
     """List the built-in scenarios (presets)."""
     from tipoff.scenario import list_presets, load_preset
@@ -22,7 +20,6 @@ def list_() -> None:
         out.print(f"{name}  {first}", markup=False, soft_wrap=True)
 
 
-@scenario_app.command("show")
 def show(name: Annotated[str, typer.Argument(help="A preset name (see `scenario list`).")]) -> None:
     """Print a preset's YAML, to copy and edit."""
     from tipoff.scenario import preset_text
@@ -30,7 +27,6 @@ def show(name: Annotated[str, typer.Argument(help="A preset name (see `scenario 
     typer.echo(preset_text(name), nl=False)
 
 
-@scenario_app.command("validate")
 def validate(
     file: Annotated[str, typer.Argument(help="A scenario file, or a preset name.")],
 ) -> None:
@@ -49,7 +45,6 @@ def validate(
     )
 
 
-@scenario_app.command("schema")
 def schema(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")
