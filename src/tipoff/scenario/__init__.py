@@ -10,6 +10,7 @@ import hashlib
 from tipoff.scenario._jsonschema import scenario_json_schema
 from tipoff.scenario._load import MAX_FILE_BYTES, load_scenario, parse_scenario
 from tipoff.scenario._network import Network, expand
+from tipoff.scenario._params import ParamInfo, param_info, param_paths, with_params
 from tipoff.scenario._presets import list_presets, load_preset, preset_text, resolve_scenario
 from tipoff.scenario._schema import (
     ITEMS,
@@ -34,6 +35,7 @@ __all__ = [
     "Mode",
     "Network",
     "Operation",
+    "ParamInfo",
     "Party",
     "Role",
     "Scenario",
@@ -43,11 +45,14 @@ __all__ = [
     "list_presets",
     "load_preset",
     "load_scenario",
+    "param_info",
+    "param_paths",
     "parse_scenario",
     "preset_text",
     "resolve_scenario",
     "scenario_digest",
     "scenario_json_schema",
+    "with_params",
 ]
 
 
