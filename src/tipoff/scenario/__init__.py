@@ -7,6 +7,13 @@ from __future__ import annotations
 
 import hashlib
 
+from tipoff.scenario._distributions import (
+    Beta,
+    Distribution,
+    LogUniform,
+    Uniform,
+    parse_distribution,
+)
 from tipoff.scenario._jsonschema import scenario_json_schema
 from tipoff.scenario._load import MAX_FILE_BYTES, load_scenario, parse_scenario
 from tipoff.scenario._network import Network, expand
@@ -31,7 +38,10 @@ __all__ = [
     "MAX_FILE_BYTES",
     "PATH_ROLES",
     "ROLES",
+    "Beta",
+    "Distribution",
     "Item",
+    "LogUniform",
     "Mode",
     "Network",
     "Operation",
@@ -41,12 +51,14 @@ __all__ = [
     "Scenario",
     "Side",
     "Step",
+    "Uniform",
     "expand",
     "list_presets",
     "load_preset",
     "load_scenario",
     "param_info",
     "param_paths",
+    "parse_distribution",
     "parse_scenario",
     "preset_text",
     "resolve_scenario",
