@@ -87,8 +87,10 @@ class LogUniform(_Dist):
 
     def ppf(self, u: npt.ArrayLike) -> FloatArray:
         lo, hi = math.log(self.low), math.log(self.high)
-        x = np.exp(lo + (hi - lo) * np.asarray(u, dtype=float))
-        return np.clip(x, self.low, self.high)  # exact ends despite rounding
+        u = np.asarray(u, dtype=float)
+        x = np.exp(lo + (hi - lo) * u)
+        # the exact ends despite rounding
+        return np.where(u <= 0, self.low, np.where(u >= 1, self.high, x))
 
     def logpdf(self, x: npt.ArrayLike) -> FloatArray:
         x = np.asarray(x, dtype=float)
