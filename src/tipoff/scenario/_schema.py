@@ -8,6 +8,7 @@ the offending entry (see :func:`tipoff.scenario._references.check_references`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -449,3 +450,20 @@ class Scenario(_Strict):
         default_factory=list,
         description="Changes to the procedure to score with `tipoff harden`, besides its library.",
     )
+
+    def with_params(self, values: Mapping[str, float], /) -> Scenario:
+        """A validated copy with the numbers at the dotted paths of ``values`` changed.
+
+        Delegates to :func:`tipoff.scenario.with_params`: the copy is checked like a loaded file
+        (a share of 5.0 is refused), unlike ``model_copy(update=...)``.
+
+        Examples
+        --------
+        >>> from tipoff.scenario import load_preset
+        >>> s = load_preset("classroom").with_params({"operation.recruitment.initial": 0.2})
+        >>> s.operation.recruitment.initial
+        0.2
+        """
+        from tipoff.scenario._params import with_params
+
+        return with_params(self, values)
