@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from tipoff.scenario import Scenario
 
 SEARCH_METHODS = ("auto", "exhaustive", "beam", "greedy")
-STATUS_WORDS = {"R": "reported practice", "Rec": "recommended", "I": "hypothesis"}
 
 
 def _say(text: str) -> None:
@@ -25,19 +24,6 @@ def _say(text: str) -> None:
 
 def _sources(m: Countermeasure) -> str:
     return ", ".join(m.sources) or "-"
-
-
-def _cost_text(fee: float, days: float, contacts: int, handovers: float) -> str:
-    parts = []
-    if fee:
-        parts.append(f"+{fee * 100:.0f} fee points")
-    if days:
-        parts.append(f"+{days:.1f} days")
-    if contacts:
-        parts.append(f"+{contacts} phone contact{'s' if contacts != 1 else ''}")
-    if handovers != 1:
-        parts.append(f"x{handovers:g} hand-overs")
-    return ", ".join(parts) or "none"
 
 
 def _list_document(scenario: Scenario, measures: tuple[Countermeasure, ...]) -> dict[str, Any]:
@@ -62,6 +48,8 @@ def _list_document(scenario: Scenario, measures: tuple[Countermeasure, ...]) -> 
 
 
 def _print_list(scenario: Scenario, measures: tuple[Countermeasure, ...]) -> None:
+    from tipoff.report import STATUS_WORDS, cost_text
+
     _say(f"Countermeasures, with their costs for {scenario.name}:")
     for m in measures:
         c = m.cost
@@ -73,7 +61,7 @@ def _print_list(scenario: Scenario, measures: tuple[Countermeasure, ...]) -> Non
         )
         _say(f"  {m.title}.")
         _say(f"  Changes: {m.changes}.")
-        _say(f"  Cost: {_cost_text(c.fee, c.days, c.contacts, c.handovers)}. {m.cost_note}")
+        _say(f"  Cost: {cost_text(c.fee, c.days, c.contacts, c.handovers)}. {m.cost_note}")
         if reason is not None:
             _say(f"  Not applicable to {scenario.name}: {reason}.")
     _say("")
@@ -142,12 +130,9 @@ def _print_options(result: HardeningResult) -> None:
     )
 
 
-def _money(x: float, currency: str) -> str:
-    return f"{currency} {x:,.0f}"
-
-
 def _print_human(result: HardeningResult, scenario: Scenario) -> None:
-    cur = scenario.currency
+    from tipoff.report import hardening_baseline
+
     b = result.baseline
     seed = result.provenance.seed
     runs = b.season.n_runs if b.season is not None else 0
@@ -157,100 +142,21 @@ def _print_human(result: HardeningResult, scenario: Scenario) -> None:
         markup=False,
         soft_wrap=True,
     )
-    text = f"Today's procedure: P(intercepted) {b.p_intercept:.3f} per delivery."
-    if b.season is not None:
-        t = b.season.totals
-        text += (
-            f" In a typical season: {t['intercepted'].mean:.1f} deliveries intercepted, "
-            f"{t['arrests'].mean:.1f} arrests ({t['couriers_arrested'].mean:.1f} couriers, "
-            f"{t['family_arrested'].mean:.1f} family members), "
-            f"{_money(t['money_net'].mean, cur)} reached families net of fees "
-            f"({result.base_fee:.0%} assumed)."
-        )
-    out.print(text, markup=False, soft_wrap=True)
+    _say(hardening_baseline(result, scenario.currency))
     out.print()
     _print_options(result)
     out.print()
     _print_recommendation(result, scenario)
 
 
-def _budget_text(result: HardeningResult) -> str:
-    parts = []
-    if result.max_fee is not None:
-        parts.append(f"at most +{result.max_fee * 100:g} fee points")
-    if result.max_days is not None:
-        parts.append(f"at most +{result.max_days:g} days")
-    return " and ".join(parts) if parts else "no budget limit given"
-
-
 def _print_recommendation(result: HardeningResult, scenario: Scenario) -> None:
-    cur = scenario.currency
-    rec, base = result.recommended, result.baseline
-    if not rec.measures:
-        if result.best.measures:
-            _say(
-                f"Recommended ({_budget_text(result)}): keep today's procedure. The best plan by "
-                f"the exact score ({' + '.join(result.best.measures)}) showed more arrests "
-                "than today's in the simulated seasons."
-            )
-        else:
-            _say(
-                f"Recommended ({_budget_text(result)}): keep today's procedure; no change within "
-                "the budget lowers P(intercepted) in tipoff's model."
-            )
-    else:
-        _say(f"Recommended plan ({_budget_text(result)}):")
-        for k, mid in enumerate(rec.measures, start=1):
-            m = result.measure(mid)
-            _say(
-                f"  {k}. {m.title} [{_sources(m)}; {STATUS_WORDS[m.status_code]}]"
-                + (" (defined in the scenario file)" if m.origin == "scenario" else "")
-            )
-        drop = (base.p_intercept - rec.p_intercept) / base.p_intercept if base.p_intercept else 0
-        buys = (
-            f"What it buys: P(intercepted) per delivery from {base.p_intercept:.3f} to "
-            f"{rec.p_intercept:.3f} ({drop:.0%} less)"
-        )
-        if rec.season is not None and base.season is not None:
-            v, t0, t1 = rec.season.versus_baseline, base.season.totals, rec.season.totals
-            buys += (
-                f"; in simulated seasons, arrests {t0['arrests'].mean:.1f} -> "
-                f"{t1['arrests'].mean:.1f} ({v['arrests'].mean:+.1f} ± {v['arrests'].stderr:.1f}),"
-                f" interceptions {t0['intercepted'].mean:.1f} -> {t1['intercepted'].mean:.1f}, "
-                f"money reaching families {v['money_net'].mean:+,.0f} ± "
-                f"{v['money_net'].stderr:,.0f} {cur} a season (net of fees)."
-            )
-        else:
-            buys += "."
-        _say(buys)
-        c = rec.cost
-        _say(
-            f"What it costs per delivery: {_cost_text(c.fee, c.days, c.contacts, c.handovers)}"
-            + (
-                f" (each phone contact's detection risk, {result.contact_risk:.1%} "
-                "[assumption], is already counted above)."
-                if c.contacts
-                else "."
-            )
-        )
-        if result.confirmed is True:
-            _say(
-                "Confirmed by the season simulator: arrests fall by more than two standard "
-                "errors of the run-by-run difference."
-            )
-        elif result.confirmed is False:
-            _say(
-                "Not confirmed: the season simulator cannot tell its arrests from today's at "
-                "this number of runs (more --runs may settle it)."
-            )
-        else:
-            _say("Not checked with the season simulator (--runs 0).")
-        hyp = [m for m in rec.measures if result.measure(m).status_code == "I"]
-        if hyp:
-            _say(
-                f"Caution: {', '.join(hyp)} {'is a hypothesis' if len(hyp) == 1 else 'are hypotheses'}"
-                " derived from the model, not reported practice; every cost is an assumption."
-            )
+    """The report's words for the recommendation, then what only the command line says."""
+    from tipoff.report import hardening_recommendation
+
+    for sentence in hardening_recommendation(result, scenario.currency):
+        _say(("  " if sentence[:1].isdigit() else "") + sentence)
+    if result.recommended.measures and result.confirmed is None:
+        _say("Not checked with the season simulator (--runs 0).")
     n = len(result.measures)
     _say(
         f"Search: {result.search} over {n} measure{'s' if n != 1 else ''} "

@@ -28,7 +28,7 @@ def test_human_output_says_what_to_change_what_it_buys_and_costs(
     argv = ["harden", "classroom", "--runs", "30", "--seed", "1", "--max-fee", "0.05"]
     code, out, err = invoke([*argv, "--max-days", "3"], capsys)
     assert code == 0, err
-    assert "Today's procedure: P(intercepted)" in out
+    assert "Today's procedure: each delivery is intercepted with probability" in out
     assert "Recommended plan (at most +5 fee points and at most +3 days)" in out
     assert "Keep the family's name and address away from everyone on the China side" in out
     assert "What it buys" in out and "What it costs" in out
