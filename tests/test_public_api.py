@@ -22,6 +22,9 @@ PACKAGES = [
     "tipoff.engines.exact",
     "tipoff.results",
     "tipoff.analysis",
+    "tipoff.analysis.attribution",
+    "tipoff.analysis.hardening",
+    "tipoff.report",
     "tipoff.cli",
 ]
 
@@ -74,3 +77,56 @@ def test_the_season_engine_is_reexported_unchanged() -> None:
 
     for name in season.__all__:
         assert getattr(engines, name) is getattr(season, name)
+
+
+def test_no_two_packages_export_one_name_for_different_things() -> None:
+    """A name means one thing wherever it is exported (``from a import *; from b import *`` safe).
+
+    The top-level verbs are the exception by design: ``tipoff.exposure`` takes a scenario where
+    ``tipoff.engines.exposure`` takes a compiled model; each says in its docstring what it wraps.
+    """
+    seen: dict[str, tuple[str, object]] = {}
+    clashes = []
+    for package in PACKAGES[1:]:
+        module = importlib.import_module(package)
+        for name in module.__all__:
+            value = getattr(module, name)
+            first = seen.setdefault(name, (package, value))
+            if first[1] is not value:
+                clashes.append(f"{name}: {first[0]} and {package}")
+    assert clashes == [], f"one name, different objects: {clashes}"
+
+
+def test_top_level_verbs_that_share_a_name_say_what_they_wrap() -> None:
+    import tipoff
+
+    for name in tipoff.__all__:
+        value = getattr(tipoff, name)
+        others = [
+            package
+            for package in PACKAGES[1:]
+            if name in importlib.import_module(package).__all__
+            and getattr(importlib.import_module(package), name) is not value
+        ]
+        if others:
+            doc = value.__doc__ or ""
+            assert any(f"{p}.{name}" in doc for p in others), (name, others)
+
+
+@pytest.mark.parametrize(
+    ("package", "old", "new"),
+    [
+        ("tipoff.engines.exact", "METHODS", "EXPOSURE_METHODS"),
+        ("tipoff.analysis.attribution", "METHODS", "ATTRIBUTION_METHODS"),
+        ("tipoff.analysis.hardening", "expected_deliveries", "scenario_expected_deliveries"),
+    ],
+)
+def test_renamed_names_still_work_with_a_deprecation_warning(
+    package: str, old: str, new: str
+) -> None:
+    module = importlib.import_module(package)
+    with pytest.warns(DeprecationWarning, match=new):
+        assert getattr(module, old) is getattr(module, new)
+    assert old not in module.__all__
+    with pytest.raises(AttributeError):
+        getattr(module, old + "_nope")

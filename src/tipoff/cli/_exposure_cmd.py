@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from tipoff.analysis._exposure import ExposureReport
     from tipoff.model import CompiledModel
 
-METHODS = ("exact", "montecarlo")
 ROLE_NAMES = ("sender", "relay", "courier", "recipient")
 MODE_NAMES = ("home", "meeting_point")
 
@@ -167,9 +166,10 @@ def exposure_cmd(
 ) -> None:
     """How exposed each delivery is under the static model, and which step exposes it."""
     from tipoff.analysis._exposure import exposure_report
+    from tipoff.engines.exact import EXPOSURE_METHODS
     from tipoff.model import compile_scenario
 
-    if method not in METHODS:
+    if method not in EXPOSURE_METHODS:
         raise UsageError(f"--method must be exact or montecarlo, got {method!r}")
     if method == "exact" and (samples is not None or seed is not None):
         raise UsageError("--samples and --seed apply to --method montecarlo only")

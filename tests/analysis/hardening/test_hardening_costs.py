@@ -13,10 +13,10 @@ from tipoff.analysis.hardening import (
     FLAG_THRESHOLD,
     Cost,
     apply_plan,
-    expected_deliveries,
     flagged_share,
     library,
     plan_cost,
+    scenario_expected_deliveries,
     score_model,
     score_plan,
 )
@@ -77,16 +77,18 @@ def test_score_is_the_exact_engine(scenario: Scenario) -> None:
         assert s.p_intercept == pytest.approx(expected, abs=1e-14)
         assert s.per_transfer == pytest.approx(s.p_intercept * s.cost.handovers)
         assert s.expected_interceptions == pytest.approx(
-            s.p_intercept * expected_deliveries(changed)
+            s.p_intercept * scenario_expected_deliveries(changed)
         )
 
 
-def test_expected_deliveries() -> None:
-    assert expected_deliveries(CLASSROOM) == pytest.approx(20 * 6 * 60 / 365)
-    assert expected_deliveries(SEED) == pytest.approx(300 * 1.6 * 90 / 365)
-    assert expected_deliveries(explicit()) == 4
+def test_scenario_expected_deliveries() -> None:
+    assert scenario_expected_deliveries(CLASSROOM) == pytest.approx(20 * 6 * 60 / 365)
+    assert scenario_expected_deliveries(SEED) == pytest.approx(300 * 1.6 * 90 / 365)
+    assert scenario_expected_deliveries(explicit()) == 4
     split = measure(CLASSROOM, "split-transfers").apply(CLASSROOM)
-    assert expected_deliveries(split) == pytest.approx(2 * expected_deliveries(CLASSROOM))
+    assert scenario_expected_deliveries(split) == pytest.approx(
+        2 * scenario_expected_deliveries(CLASSROOM)
+    )
 
 
 def test_flagged_share_follows_the_lognormal_law() -> None:

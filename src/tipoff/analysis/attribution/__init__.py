@@ -4,7 +4,8 @@ Evidence, not accusation (MODEL.md): the probabilities say whom to tell less, ne
 See docs/attribution.md for the model, the maths and the caveats.
 """
 
-from tipoff.analysis.attribution._attribute import METHODS, AttributionWarning, attribute
+from tipoff.analysis.attribution._attribute import METHODS as ATTRIBUTION_METHODS
+from tipoff.analysis.attribution._attribute import AttributionWarning, attribute
 from tipoff.analysis.attribution._diagnostics import effective_sample_size, split_rhat
 from tipoff.analysis.attribution._result import AttributionResult, PartyAttribution, RateEstimate
 from tipoff.analysis.attribution._scores import (
@@ -15,7 +16,7 @@ from tipoff.analysis.attribution._scores import (
 )
 
 __all__ = [
-    "METHODS",
+    "ATTRIBUTION_METHODS",
     "AttributionResult",
     "AttributionWarning",
     "PartyAttribution",
@@ -28,3 +29,17 @@ __all__ = [
     "score_attribution",
     "split_rhat",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Names kept for a while after a rename, with a DeprecationWarning."""
+    if name == "METHODS":
+        import warnings
+
+        warnings.warn(
+            "tipoff.analysis.attribution.METHODS is deprecated: use ATTRIBUTION_METHODS (one name per meaning across tipoff)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ATTRIBUTION_METHODS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

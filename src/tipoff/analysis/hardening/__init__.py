@@ -28,9 +28,9 @@ from tipoff.analysis.hardening._score import (
     FLAG_THRESHOLD,
     PlanScore,
     apply_plan,
-    expected_deliveries,
     flagged_share,
     plan_cost,
+    scenario_expected_deliveries,
     score_model,
     score_plan,
 )
@@ -71,7 +71,6 @@ __all__ = [
     "apply_plan",
     "candidates",
     "china_targets",
-    "expected_deliveries",
     "flagged_share",
     "from_spec",
     "harden",
@@ -79,6 +78,7 @@ __all__ = [
     "pareto_front",
     "plan_cost",
     "recommend",
+    "scenario_expected_deliveries",
     "scenario_measures",
     "score_model",
     "score_plan",
@@ -86,3 +86,17 @@ __all__ = [
     "season_check",
     "season_runs",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Names kept for a while after a rename, with a DeprecationWarning."""
+    if name == "expected_deliveries":
+        import warnings
+
+        warnings.warn(
+            "tipoff.analysis.hardening.expected_deliveries is deprecated: use scenario_expected_deliveries (one name per meaning across tipoff)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return scenario_expected_deliveries
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,9 +30,9 @@ __all__ = [
     "FLAG_THRESHOLD",
     "PlanScore",
     "apply_plan",
-    "expected_deliveries",
     "flagged_share",
     "plan_cost",
+    "scenario_expected_deliveries",
     "score_model",
     "score_plan",
 ]
@@ -103,8 +103,15 @@ def score_model(model: CompiledModel, /) -> float:
     return float((rows.weight * p).sum() / rows.weight.sum())
 
 
-def expected_deliveries(scenario: Scenario, /) -> float:
-    """Expected deliveries in a season: the Poisson workload's mean plus the explicit ones."""
+def scenario_expected_deliveries(scenario: Scenario, /) -> float:
+    """Expected deliveries in a season of ``scenario``: the Poisson workload's mean plus the explicit ones.
+
+    Examples
+    --------
+    >>> from tipoff.scenario import load_preset
+    >>> round(scenario_expected_deliveries(load_preset("classroom")), 1)  # 20 senders, 6 a year, 60 days
+    19.7
+    """
     w = scenario.workload
     listed = sum(p.role is Role.sender for p in scenario.parties)
     gen = scenario.generate.senders
@@ -126,7 +133,7 @@ def flagged_share(scenario: Scenario, /) -> float:
         p_drawn = 0.5 * math.erfc(z / math.sqrt(2.0))
     else:
         p_drawn = 1.0 if med > threshold else 0.0
-    n_poisson = expected_deliveries(scenario) - len(w.deliveries)
+    n_poisson = scenario_expected_deliveries(scenario) - len(w.deliveries)
     flagged = n_poisson * p_drawn + sum(
         p_drawn if d.amount is None else float(d.amount > threshold) for d in w.deliveries
     )
@@ -192,6 +199,6 @@ def score_plan(
         cost=cost,
         p_intercept=p,
         per_transfer=p * cost.handovers,
-        expected_interceptions=p * expected_deliveries(changed),
+        expected_interceptions=p * scenario_expected_deliveries(changed),
         flagged_share=flagged_share(changed),
     )

@@ -10,10 +10,10 @@ from tipoff.engines.exact._deliveries import (
     model_deliveries,
     rho_on,
 )
-from tipoff.engines.exact._exposure import METHODS, ExposureOutput, exposure
+from tipoff.engines.exact._exposure import EXPOSURE_METHODS, ExposureOutput, exposure
 
 __all__ = [
-    "METHODS",
+    "EXPOSURE_METHODS",
     "PARTY",
     "PEER",
     "RELEVANT",
@@ -28,3 +28,17 @@ __all__ = [
     "rho_on",
     "state_probabilities",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Names kept for a while after a rename, with a DeprecationWarning."""
+    if name == "METHODS":
+        import warnings
+
+        warnings.warn(
+            "tipoff.engines.exact.METHODS is deprecated: use EXPOSURE_METHODS (one name per meaning across tipoff)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return EXPOSURE_METHODS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,9 +21,10 @@ from tipoff.engines.exact._montecarlo import sample
 from tipoff.errors import UsageError
 from tipoff.model import ROLE_CODE, CompiledModel
 
-__all__ = ["METHODS", "ExposureOutput", "exposure"]
+__all__ = ["EXPOSURE_METHODS", "ExposureOutput", "exposure"]
 
-METHODS = ("exact", "montecarlo")
+#: The values of ``exposure(method=...)``.
+EXPOSURE_METHODS = ("exact", "montecarlo")
 ROLES: tuple[str, ...] = tuple(ROLE_CODE)
 
 F64 = npt.NDArray[np.float64]
@@ -106,8 +107,8 @@ class ExposureOutput:
 
 
 def _check(method: str, n_samples: int, threshold: float) -> None:
-    if method not in METHODS:
-        raise UsageError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method not in EXPOSURE_METHODS:
+        raise UsageError(f"method must be one of {', '.join(EXPOSURE_METHODS)}, got {method!r}")
     if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
         raise UsageError(f"n_samples must be an integer >= 2, got {n_samples!r}")
     if not 0.0 <= threshold <= 1.0:
