@@ -1,0 +1,35 @@
+"""The README's Python example runs as written and prints what it computes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _python_section_code() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 1, "the Python section holds one example"
+    return blocks[0]
+
+
+def test_the_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    namespace: dict[str, object] = {}
+    exec(compile(_python_section_code(), str(README), "exec"), namespace)
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 2
+    assert printed[0].startswith("as in the seed: ") and printed[1].startswith("half the ")
+
+    import tipoff
+
+    base = tipoff.load("north-hamgyong-spring")
+    fewer = namespace["fewer"]
+    assert isinstance(fewer, tipoff.Scenario)
+    assert fewer.operation.recruitment.initial == base.operation.recruitment.initial / 2
+    last = namespace["t"]
+    assert f"{last.mean:.1f} deliveries intercepted a season" in printed[1]  # type: ignore[attr-defined]
