@@ -144,3 +144,8 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'simulte'"):
         _ = tipoff.simulte  # type: ignore[attr-defined]
     assert set(_api.__all__) - {"ScenarioLike"} <= set(tipoff.__all__)
+
+
+def test_summary_numbers_are_plain_floats() -> None:
+    t = tipoff.simulate("classroom", n_runs=20, seed=2).totals["intercepted"]
+    assert all(type(v) is float for v in (t.mean, t.lo, t.hi, t.stderr)), repr(t)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +50,7 @@ def _interval(values: npt.NDArray[np.int64]) -> Interval:
         mean=float(v.mean()) if n else 0.0,
         lo=float(lo),
         hi=float(hi),
-        stderr=sd / np.sqrt(max(n, 1)),
+        stderr=sd / math.sqrt(max(n, 1)),
     )
 
 
