@@ -6,16 +6,14 @@ where the engines need it, and returns the result object of the layer it calls. 
 keyword-only; the verbs that draw random numbers take ``seed: int | None = None`` (None draws one
 and records it in the result's provenance).
 
-===================  ===============================================  ==========================
-verb                 what it does                                     wraps
-===================  ===============================================  ==========================
-:func:`load`         a validated scenario from a file or a preset     ``scenario.resolve_scenario``
-:func:`with_params`  a validated copy with numbers changed            ``scenario.with_params``
-:func:`simulate`     simulated seasons, summarised                    ``engines.simulate_season``
-:func:`exposure`     each delivery's exposure and the steps behind it ``analysis.exposure_report``
-:func:`attribute`    whom an incident log suggests telling less       ``analysis.attribute``
-:func:`harden`       changes to the procedure within a budget         ``analysis.harden``
-===================  ===============================================  ==========================
+| verb          | what it does                                      | wraps                       |
+| ------------- | ------------------------------------------------- | --------------------------- |
+| `load`        | a validated scenario from a file or a preset      | `scenario.resolve_scenario` |
+| `with_params` | a validated copy with numbers changed             | `scenario.with_params`      |
+| `simulate`    | simulated seasons, summarised                     | `engines.simulate_season`   |
+| `exposure`    | each delivery's exposure and the steps behind it  | `analysis.exposure_report`  |
+| `attribute`   | whom an incident log suggests telling less        | `analysis.attribute`        |
+| `harden`      | changes to the procedure within a budget          | `analysis.harden`           |
 
 The layers underneath (``tipoff.scenario``, ``tipoff.model``, ``tipoff.engines``,
 ``tipoff.analysis``) stay available for everything the verbs leave out.
