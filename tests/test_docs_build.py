@@ -39,3 +39,15 @@ def test_every_guide_is_in_the_site_navigation() -> None:
     guides = sorted(p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*.md"))
     missing = [g for g in guides if f": {g}\n" not in config]
     assert missing == [], f"add to mkdocs.yml's nav: {missing}"
+
+
+def test_grouped_parameters_are_listed_one_by_one() -> None:
+    text = (
+        "Doc.\n\nParameters\n----------\nlog\n    The log.\nn_chains, n_warmup : int\n"
+        "    Chains and\n    warm-up.\n\nseed\n    Seed.\n\nReturns\n-------\na, b\n    Pair.\n"
+    )
+    assert _extension().markdown(text) == (
+        "Doc.\n\nParameters\n----------\nlog\n    The log.\nn_chains : int\n    Chains and\n"
+        "    warm-up.\nn_warmup : int\n    Chains and\n    warm-up.\n\nseed\n    Seed.\n\n"
+        "Returns\n-------\na, b\n    Pair.\n"
+    )

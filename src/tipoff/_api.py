@@ -271,9 +271,24 @@ def attribute(
         :func:`tipoff.results.read_incident_log` and checked against the scenario.
     method : {"auto", "exact", "gibbs"}
         Enumeration (the reference), Gibbs sampling for large groups, or exact unless too large.
-    effectiveness, background, effectiveness_prior, background_prior, n_chains, n_warmup, n_draws,
-    turnover, watched_homes, stop_early
-        As for :func:`tipoff.analysis.attribute`.
+    effectiveness, background : float or None
+        Fix the informants' effectiveness or the background rate instead of learning it.
+    effectiveness_prior, background_prior : (float, float) or None
+        ``(mean, strength)`` of a Beta prior, replacing the scenario's.
+    n_chains : int or None
+        Gibbs chains (None: chosen by the size of the problem).
+    n_warmup : int
+        The most Gibbs warm-up iterations.
+    n_draws : int
+        The most Gibbs iterations kept.
+    turnover : bool or None
+        Whether informants may be turned during the log (None: when the scenario's hazard is
+        above zero).
+    watched_homes : bool or None
+        Whether homes watched after an arrest explain interceptions too (None: when the
+        scenario's interrogation reveals recipients).
+    stop_early : bool
+        Gibbs: stop once the convergence diagnostics are good enough.
     seed : int or None
         Seed of the sampler (recorded; None draws one).
 
@@ -357,9 +372,16 @@ def harden(
         Seasons simulated per option to confirm it (0: exact scores only).
     method : {"auto", "exhaustive", "beam", "greedy"}
         The search.
-    measures, contact_risk, base_fee, n_confirm, beam_width
-        As for :func:`tipoff.analysis.harden` (``contact_risk`` and ``base_fee`` are
-        assumptions: an interception probability per added phone contact, today's fee share).
+    measures : sequence of Countermeasure or None
+        Candidates; None: the library and the scenario's ``countermeasures``.
+    contact_risk : float
+        Interception probability per added phone contact (an assumption).
+    base_fee : float
+        Today's fee share, for money that reaches families (an assumption).
+    n_confirm : int
+        How many of the best plans within the budget are simulated before recommending.
+    beam_width : int
+        Plans kept per size by the beam search.
     seed : int or None
         Seed of the seasons, the same for every plan (recorded; None draws one).
 
