@@ -4,6 +4,7 @@ Evidence, not accusation (MODEL.md): the probabilities say whom to tell less, ne
 See docs/attribution.md for the model, the maths and the caveats.
 """
 
+from tipoff._renamed import renamed as _renamed
 from tipoff.analysis.attribution._attribute import METHODS as ATTRIBUTION_METHODS
 from tipoff.analysis.attribution._attribute import AttributionWarning, attribute
 from tipoff.analysis.attribution._diagnostics import effective_sample_size, split_rhat
@@ -31,15 +32,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Names kept for a while after a rename, with a DeprecationWarning."""
-    if name == "METHODS":
-        import warnings
-
-        warnings.warn(
-            "tipoff.analysis.attribution.METHODS is deprecated: use ATTRIBUTION_METHODS (one name per meaning across tipoff)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return ATTRIBUTION_METHODS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = _renamed(__name__, {"METHODS": "ATTRIBUTION_METHODS"}, globals())

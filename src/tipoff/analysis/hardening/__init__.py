@@ -9,6 +9,7 @@ with the season simulator. See ``docs/hardening.md``.
 >>> from tipoff.analysis.hardening import harden, library
 """
 
+from tipoff._renamed import renamed as _renamed
 from tipoff.analysis.hardening._harden import (
     HardeningResult,
     PlanResult,
@@ -88,15 +89,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Names kept for a while after a rename, with a DeprecationWarning."""
-    if name == "expected_deliveries":
-        import warnings
-
-        warnings.warn(
-            "tipoff.analysis.hardening.expected_deliveries is deprecated: use scenario_expected_deliveries (one name per meaning across tipoff)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return scenario_expected_deliveries
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = _renamed(__name__, {"expected_deliveries": "scenario_expected_deliveries"}, globals())

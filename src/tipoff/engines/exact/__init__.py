@@ -1,5 +1,6 @@
 """Static exposure of each delivery: MODEL.md's static semantics in closed form, or sampled."""
 
+from tipoff._renamed import renamed as _renamed
 from tipoff.engines.exact._closed_form import catch_table, state_probabilities
 from tipoff.engines.exact._compromise import PARTY, PEER, compromise_catch
 from tipoff.engines.exact._deliveries import (
@@ -30,15 +31,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Names kept for a while after a rename, with a DeprecationWarning."""
-    if name == "METHODS":
-        import warnings
-
-        warnings.warn(
-            "tipoff.engines.exact.METHODS is deprecated: use EXPOSURE_METHODS (one name per meaning across tipoff)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return EXPOSURE_METHODS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = _renamed(__name__, {"METHODS": "EXPOSURE_METHODS"}, globals())
