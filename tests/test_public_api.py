@@ -2,7 +2,8 @@
 
 Every name in ``__all__`` exists, and every public name a package ``__init__`` defines or imports
 (not starting with ``_``, not a submodule) is listed in ``__all__``: nothing becomes public by
-accident, nothing listed is missing.
+accident, nothing listed is missing. And a name means one thing: no two packages export the same
+name for different objects. Every public package is found by walking ``tipoff``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,24 @@ from types import ModuleType
 
 import pytest
 
-PACKAGES = [
-    "tipoff",
+
+def _public_packages() -> list[str]:
+    """``tipoff`` and every package under it whose dotted name has no ``_`` part (found, not listed,
+    so that a new package is checked from its first commit)."""
+    import pkgutil
+
+    import tipoff
+
+    found = [
+        info.name
+        for info in pkgutil.walk_packages(tipoff.__path__, "tipoff.")
+        if info.ispkg and not any(part.startswith("_") for part in info.name.split("."))
+    ]
+    return ["tipoff", *sorted(found)]
+
+
+PACKAGES = _public_packages()
+KNOWN = {
     "tipoff.scenario",
     "tipoff.model",
     "tipoff.engines",
@@ -26,7 +43,11 @@ PACKAGES = [
     "tipoff.analysis.hardening",
     "tipoff.report",
     "tipoff.cli",
-]
+}
+
+
+def test_the_packages_are_found() -> None:
+    assert set(PACKAGES) >= KNOWN
 
 
 def _public_names(module: ModuleType) -> set[str]:
