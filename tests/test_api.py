@@ -149,3 +149,26 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 def test_summary_numbers_are_plain_floats() -> None:
     t = tipoff.simulate("classroom", n_runs=20, seed=2).totals["intercepted"]
     assert all(type(v) is float for v in (t.mean, t.lo, t.hi, t.stderr)), repr(t)
+
+
+def test_attribute_checks_a_parsed_log_against_the_scenario() -> None:
+    from tipoff.results import LogError, parse_incident_log
+
+    stranger = LOG.replace("s001,r1,c1", "s001,zz9,c1")
+    with pytest.raises(LogError, match="zz9"):
+        tipoff.attribute("classroom", parse_incident_log(stranger), method="exact", seed=1)
+
+
+def test_a_simulated_log_gives_the_same_evidence_parsed_or_from_its_file(tmp_path: Path) -> None:
+    from tipoff.results import incident_log_text, parse_incident_log
+
+    record = tipoff.simulate("classroom", n_runs=2, seed=4).output.record
+    assert record is not None
+    text = incident_log_text(record)
+    path = tmp_path / "season.csv"
+    path.write_text(text, encoding="utf-8")
+    a = tipoff.attribute("classroom", path, method="exact", seed=1)
+    b = tipoff.attribute("classroom", parse_incident_log(text), method="exact", seed=1)
+    assert [(p.id, p.p_compromised) for p in a.parties] == [
+        (p.id, p.p_compromised) for p in b.parties
+    ]

@@ -33,6 +33,7 @@ True
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -267,8 +268,9 @@ def attribute(
     scenario : Scenario, str or os.PathLike
         As for :func:`load`: the network and procedure the log belongs to.
     log : IncidentLog, str or os.PathLike
-        The incident log, or the path of one (CSV, or JSON lines), read with
-        :func:`tipoff.results.read_incident_log` and checked against the scenario.
+        The incident log, or the path of one (CSV, or JSON lines) read with
+        :func:`tipoff.results.read_incident_log`; either way its parties and routes are checked
+        against the scenario.
     method : {"auto", "exact", "gibbs"}
         Enumeration (the reference), Gibbs sampling for large groups, or exact unless too large.
     effectiveness, background : float or None
@@ -300,7 +302,8 @@ def attribute(
     Raises
     ------
     LogError
-        With every problem in the log, each at ``file:row:column``.
+        With every problem in the log, each at ``file:row:column`` (for a log given parsed, the
+        row is the delivery's number in it).
 
     Examples
     --------
@@ -317,11 +320,14 @@ def attribute(
     """
     from tipoff.analysis import attribute as _attribute
     from tipoff.model import compile_scenario
-    from tipoff.results import read_incident_log
+    from tipoff.results import parse_incident_log, read_incident_log
 
     model = compile_scenario(load(scenario))
     if isinstance(log, str | os.PathLike):
         log = read_incident_log(log, model=model)
+    else:  # parsed on its own, perhaps: check its parties and routes against this scenario
+        rows = "".join(json.dumps(d.to_row()) + "\n" for d in log.deliveries)
+        log = parse_incident_log(rows, model=model, source=log.source, fmt="jsonl")
     return _attribute(
         log,
         model,
