@@ -3,7 +3,8 @@
 tipoff's docstrings are numpydoc, with Sphinx roles (:func:`tipoff.x`) and ``.. math::`` blocks,
 which Markdown would show as they are written. This turns a role into a code span (``~a.b.c``:
 ``c``; ``title <a.b>``: ``title``), drops the ``.. math::`` line, so that the formula shows as
-the code block under it, and writes grouped parameters (``a, b : int``) one by one.
+the code block under it, writes grouped parameters (``a, b : int``) one by one, and fences the
+doctest sessions of a description.
 Loaded by mkdocs.yml (mkdocstrings' ``extensions`` option); not part of the package.
 """
 
@@ -68,9 +69,31 @@ def _parameters(text: str) -> str:
     return text[: start.end()] + _split_groups(text[start.end() : end]) + _parameters(text[end:])
 
 
+def _fence_sessions(text: str) -> str:
+    """Doctest sessions in the description (before the first section) as ``pycon`` code blocks.
+
+    In an Examples section griffe knows them; elsewhere Markdown would read ``>>>`` as quotes.
+    """
+    first = _HEADER.search(text)
+    head, tail = (text[: first.start()], text[first.start() :]) if first else (text, "")
+    out: list[str] = []
+    session = False
+    for line in head.split("\n"):
+        if not session and line.startswith(">>>"):
+            out.append("```pycon")
+            session = True
+        elif session and not line.strip():
+            out.append("```")
+            session = False
+        out.append(line)
+    if session:
+        out.append("```")
+    return "\n".join(out) + tail
+
+
 def markdown(text: str) -> str:
     """The docstring ``text`` as Markdown that griffe and mkdocstrings render faithfully."""
-    return _parameters(_MATH.sub("", _ROLE.sub(_role, text)))
+    return _fence_sessions(_parameters(_MATH.sub("", _ROLE.sub(_role, text))))
 
 
 class RstToMarkdown(griffe.Extension):

@@ -51,3 +51,11 @@ def test_grouped_parameters_are_listed_one_by_one() -> None:
         "    warm-up.\nn_warmup : int\n    Chains and\n    warm-up.\n\nseed\n    Seed.\n\n"
         "Returns\n-------\na, b\n    Pair.\n"
     )
+
+
+def test_a_session_in_the_description_is_fenced_and_examples_are_left_to_griffe() -> None:
+    text = "Intro.\n\n>>> 1 + 1\n2\n\nMore.\n\nExamples\n--------\n>>> 2 + 2\n4\n"
+    assert _extension().markdown(text) == (
+        "Intro.\n\n```pycon\n>>> 1 + 1\n2\n```\n\nMore.\n\nExamples\n--------\n>>> 2 + 2\n4\n"
+    )
+    assert _extension().markdown(">>> x = 1") == "```pycon\n>>> x = 1\n```"
