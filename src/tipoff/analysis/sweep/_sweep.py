@@ -25,8 +25,7 @@ from tipoff._version import __version__
 from tipoff.analysis.sweep._design import design_points, sobol_design
 from tipoff.analysis.sweep._sobol import SobolIndices, sobol_indices
 from tipoff.analysis.sweep._spec import Axis
-from tipoff.engines import METRICS, simulate_season
-from tipoff.engines._executor import run_tasks
+from tipoff.engines import METRICS, run_tasks, simulate_season
 from tipoff.errors import Problem, ScenarioError, UsageError
 from tipoff.model import compile_scenario
 from tipoff.results import summarize
