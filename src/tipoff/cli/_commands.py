@@ -10,6 +10,8 @@ from tipoff.cli._harden_cmd import harden_cmd
 from tipoff.cli._report_cmd import report_cmd
 from tipoff.cli._run_cmd import run
 from tipoff.cli._scenario_cmds import list_, schema, show, validate
+from tipoff.cli._sweep_cmd import EPILOG as SWEEP_EPILOG
+from tipoff.cli._sweep_cmd import sweep_cmd
 
 __all__ = ["register"]
 
@@ -21,6 +23,7 @@ def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
     app.command("attribute")(attribute_cmd)
     app.command("harden")(harden_cmd)
     app.command("report")(report_cmd)
+    app.command("sweep", epilog=SWEEP_EPILOG)(sweep_cmd)
     scenario_app.command("list")(list_)
     scenario_app.command("show")(show)
     scenario_app.command("validate")(validate)

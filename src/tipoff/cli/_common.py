@@ -12,8 +12,21 @@ if TYPE_CHECKING:
     from tipoff.model import CompiledModel
     from tipoff.scenario import Scenario
 
-__all__ = ["DEFAULT_SCENARIO", "err", "load_model", "load_scenario_arg", "out", "print_json"]
+__all__ = [
+    "CLUSTER_HELP",
+    "DEFAULT_SCENARIO",
+    "err",
+    "load_model",
+    "load_scenario_arg",
+    "out",
+    "print_json",
+]
 
+#: The help of every command's --cluster option.
+CLUSTER_HELP = (
+    "Run on this Dask scheduler (tcp://HOST:8786; needs pip install 'tipoff[dask]'); default: "
+    "$TIPOFF_CLUSTER, else this machine. The same numbers either way."
+)
 #: The scenario a command runs when none is named.
 DEFAULT_SCENARIO = "north-hamgyong-spring"
 

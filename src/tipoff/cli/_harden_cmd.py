@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tipoff.cli._common import load_scenario_arg, out, print_json
+from tipoff.cli._common import CLUSTER_HELP, load_scenario_arg, out, print_json
 from tipoff.errors import UsageError
 
 if TYPE_CHECKING:
@@ -204,6 +204,10 @@ def harden_cmd(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=256, help="Local worker processes.")
+    ] = 1,
+    cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP)] = None,
 ) -> None:
     """Which changes to the procedure cut interceptions and arrests most, and at what cost."""
     from tipoff.analysis.hardening import CONTACT_RISK, harden, library, scenario_measures
@@ -254,6 +258,8 @@ def harden_cmd(
         seed=seed,
         method=method,
         contact_risk=CONTACT_RISK if contact_risk is None else contact_risk,
+        n_workers=workers,
+        cluster=cluster,
     )
     if json_out:
         print_json(result.to_dict())

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tipoff.cli._common import err, load_model, out, print_json
+from tipoff.cli._common import CLUSTER_HELP, err, load_model, out, print_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -129,6 +129,7 @@ def run(
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=256, help="Worker processes.")
     ] = 1,
+    cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP)] = None,
     engine: Annotated[
         str,
         typer.Option(
@@ -156,6 +157,7 @@ def run(
             n_runs=runs,
             seed=seed,
             n_workers=workers,
+            cluster=cluster,
             engine=engine,
             record_run=0 if want_record else None,
             progress=progress,

@@ -20,6 +20,7 @@ from tipoff.report._data import (
 )
 from tipoff.report._network import network_diagram
 from tipoff.report._render import CONTENT_SECURITY_POLICY, render_html, write_report
+from tipoff.report._sweep import render_sweep_html, write_sweep_plot
 from tipoff.report._words import (
     ATTRIBUTION_ADVICE,
     ATTRIBUTION_CAVEAT,
@@ -54,7 +55,9 @@ __all__ = [
     "hardening_recommendation",
     "network_diagram",
     "render_html",
+    "render_sweep_html",
     "season_sentence",
     "step_sentence",
     "write_report",
+    "write_sweep_plot",
 ]

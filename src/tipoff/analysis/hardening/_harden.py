@@ -43,7 +43,7 @@ from tipoff.analysis.hardening._season import (
     season_runs,
 )
 from tipoff.analysis.hardening._user import scenario_measures
-from tipoff.engines import Provenance
+from tipoff.engines import Provenance, run_tasks
 from tipoff.errors import UsageError
 from tipoff.scenario import Scenario, scenario_digest
 
@@ -258,6 +258,10 @@ def candidates(
     return tuple(usable), tuple(skipped)
 
 
+def _season_task(scenario: Scenario, n_runs: int, seed: int, fee: float) -> Runs:
+    return season_runs(scenario, n_runs=n_runs, seed=seed, fee=fee)
+
+
 def harden(
     scenario: Scenario,
     /,
@@ -272,6 +276,8 @@ def harden(
     base_fee: float = BASE_FEE,
     n_confirm: int = 3,
     beam_width: int = 4,
+    n_workers: int = 1,
+    cluster: str | None = None,
 ) -> HardeningResult:
     """Find the changes to the procedure that cut interceptions most within a budget.
 
@@ -299,6 +305,9 @@ def harden(
         How many of the best plans within the budget are simulated before recommending.
     beam_width : int
         Plans kept per size by the beam search.
+    n_workers, cluster
+        Where the plans' seasons run: local worker processes, or a Dask scheduler's address
+        (see :func:`tipoff.engines.run_tasks`). The results do not depend on it.
 
     Returns
     -------
@@ -364,11 +373,14 @@ def harden(
 
     runs: dict[Plan, Runs] = {}
     if n_runs:
-        for p in [(), *option_plans]:
-            changed = apply_plan(scenario, chosen(p), contact_risk=contact_risk)
-            runs[p] = season_runs(
-                changed, n_runs=n_runs, seed=used_seed, fee=base_fee + cost(p).fee
-            )
+        plans = [(), *option_plans]
+        tasks = [
+            (apply_plan(scenario, chosen(p), contact_risk=contact_risk), n_runs, used_seed,
+             base_fee + cost(p).fee)
+            for p in plans
+        ]  # fmt: skip
+        done = run_tasks(_season_task, tasks, n_workers=n_workers, cluster=cluster)
+        runs.update(zip(plans, done, strict=True))
 
     def result(p: Plan) -> PlanResult:
         return PlanResult(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tipoff._rng import make_seed, run_generators
+from tipoff.engines._executor import run_tasks
 from tipoff.engines._provenance import Provenance
 from tipoff.engines.season import _mechanisms as mech
 from tipoff.engines.season._draws import ChunkDraws, draw_chunk, expected_deliveries
@@ -269,6 +269,7 @@ def simulate_season(
     record_run: int | None = 0,
     progress: Callable[[int], None] | None = None,
     engine: str = "auto",
+    cluster: str | None = None,
 ) -> SeasonOutput:
     """Simulate ``n_runs`` independent seasons of the operation against ``model``.
 
@@ -295,6 +296,9 @@ def simulate_season(
         the same draws and the same results bit for bit, many times faster; "auto": numba when it
         can be imported, else numpy (the environment variable ``TIPOFF_SEASON_ENGINE`` overrides
         this choice). The engine used is recorded in the provenance options.
+    cluster : str or None
+        Address of a Dask scheduler to run the chunks on (None: ``$TIPOFF_CLUSTER`` if set, else
+        locally); see :func:`tipoff.engines._executor.run_tasks`. Results are the same bit for bit.
 
     Returns
     -------
@@ -327,25 +331,11 @@ def simulate_season(
         from tipoff.engines.season import _kernel
 
         kt = _kernel.build_kernel_tables(model, build_tables(model))
-    results: list[_ChunkResult] = []
-    done = 0
-    if n_workers == 1 or len(bounds) == 1:
-        for a, b in bounds:
-            results.append(_simulate_chunk(model, seed, a, b, rec, engine, kt))
-            done += b - a
-            if progress:
-                progress(done)
-    else:
-        workers = min(n_workers, len(bounds), os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(_simulate_chunk, model, seed, a, b, rec, engine, kt) for a, b in bounds
-            ]
-            for f, (a, b) in zip(futures, bounds, strict=True):
-                results.append(f.result())
-                done += b - a
-                if progress:
-                    progress(done)
+    tasks = [(model, seed, a, b, rec, engine, kt) for a, b in bounds]
+    on_task = None if progress is None else (lambda k: progress(min(n_runs, k * size)))
+    results: list[_ChunkResult] = run_tasks(
+        _simulate_chunk, tasks, n_workers=n_workers, cluster=cluster, progress=on_task
+    )
 
     record = next((r.record for r in results if r.record is not None), None)
     return SeasonOutput(

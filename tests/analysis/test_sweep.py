@@ -1,0 +1,208 @@
+"""Sweeps: --vary specs, designs, bit-identical points whatever runs them, Sobol indices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tipoff.analysis.sweep import (
+    STATS,
+    design_points,
+    parse_axes,
+    parse_axis,
+    sobol_design,
+    sobol_indices,
+    sobol_words,
+    sweep,
+)
+from tipoff.engines import METRICS, simulate_season
+from tipoff.errors import ScenarioError, UsageError
+from tipoff.model import compile_scenario
+from tipoff.results import summarize
+from tipoff.scenario import load_preset, with_params
+
+SHARE = "operation.recruitment.initial"
+DELAY = "operation.relay.delay_days"
+CATCH = "operation.response.catch"
+
+
+# --- specs -----------------------------------------------------------------------------------
+
+
+def test_list_range_and_distribution_specs() -> None:
+    assert parse_axis(f"{SHARE}=0.02,0.05,0.1").levels == (0.02, 0.05, 0.1)
+    r = parse_axis(f"{SHARE}=0.02:0.4:10").levels
+    assert r is not None and len(r) == 10 and r[0] == 0.02 and r[-1] == 0.4
+    assert np.allclose(np.diff(r), (0.4 - 0.02) / 9)
+    d = parse_axis(f"{SHARE}=uniform(0.02, 0.4)")
+    assert d.levels is None and d.dist is not None and d.dist.bounds == (0.02, 0.4)
+    # integers: a range is rounded (repeats dropped), a distribution's draws too
+    assert parse_axis(f"{DELAY}=0:3:7").levels == (0.0, 1.0, 2.0, 3.0)
+    assert set(parse_axis(f"{DELAY}=uniform(0,5)").at(np.linspace(0, 1, 50))) <= set(range(6))
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("operation.recrutment.initial=0.1", "did you mean operation.recruitment.initial"),
+        (f"{SHARE}", "expected PATH=SPEC"),
+        (f"{SHARE}=", "expected PATH=SPEC"),
+        (f"{SHARE}=0.1,abc", "expected a list"),
+        (f"{SHARE}=0.1:1.5:4", "1.5 is above the largest allowed value 1"),
+        (f"{SHARE}=-0.1,0.2", "-0.1 is below the smallest allowed value 0"),
+        (f"{SHARE}=0:1:x", "step count 'x' must be a whole number"),
+        (f"{SHARE}=0:1:0", "step count must be from 1"),
+        (f"{SHARE}=normal(0,1)", "a distribution is one of"),
+        (f"{SHARE}=uniform(0.5,0.1)", "low < high"),
+        (f"{SHARE}=0.1,0.1", "listed twice"),
+        (f"{DELAY}=1.5,2", "whole number"),
+    ],
+)
+def test_bad_specs_say_what_is_wrong_in_one_line(text: str, words: str) -> None:
+    with pytest.raises(UsageError) as info:
+        parse_axis(text)
+    msg = str(info.value)
+    assert words in msg and "\n" not in msg and msg.startswith("--vary ")
+
+
+def test_every_bad_vary_is_reported_at_once() -> None:
+    with pytest.raises(UsageError) as info:
+        parse_axes(["operation.tracin=0.1", f"{SHARE}=0.1", f"{SHARE}=0.2", f"{DELAY}=x"])
+    lines = str(info.value).splitlines()
+    assert len(lines) == 3
+    assert "did you mean operation.tracing" in lines[0]
+    assert "given twice" in lines[1] and "expected a list" in lines[2]
+
+
+# --- designs ---------------------------------------------------------------------------------
+
+
+def test_grid_is_every_combination() -> None:
+    axes = parse_axes([f"{SHARE}=0.1,0.2,0.3", f"{DELAY}=0,2"])
+    pts = design_points(axes, design="grid", seed=1)
+    assert pts.shape == (6, 2)
+    assert {tuple(p) for p in pts} == {(a, b) for a in (0.1, 0.2, 0.3) for b in (0.0, 2.0)}
+
+
+def test_grid_refuses_a_distribution_and_space_filling_needs_points() -> None:
+    axes = parse_axes([f"{SHARE}=uniform(0,0.5)"])
+    with pytest.raises(UsageError, match="lhs or sobol"):
+        design_points(axes, design="grid", seed=1)
+    with pytest.raises(UsageError, match="--points"):
+        design_points(axes, design="lhs", seed=1)
+
+
+@pytest.mark.parametrize("design", ["lhs", "sobol"])
+def test_space_filling_designs_fill_each_axis(design: str) -> None:
+    axes = parse_axes([f"{SHARE}=uniform(0.1,0.5)", "operation.tracing=0,0.2,0.4,0.6"])
+    pts = design_points(axes, design=design, n_points=64, seed=3)
+    assert pts.shape == (64, 2)
+    assert pts[:, 0].min() >= 0.1 and pts[:, 0].max() <= 0.5
+    # 64 points over 4 equal bins of [0.1, 0.5]: 16 in each for both designs (stratified)
+    assert (
+        np.bincount(((pts[:, 0] - 0.1) / 0.1).astype(int).clip(0, 3), minlength=4).tolist()
+        == [16] * 4
+    )
+    assert np.bincount((pts[:, 1] / 0.2).round().astype(int)).tolist() == [16] * 4
+    assert np.array_equal(pts, design_points(axes, design=design, n_points=64, seed=3))
+
+
+# --- simulating the points -------------------------------------------------------------------
+
+
+def test_each_point_is_the_season_simulator_at_that_point() -> None:
+    s = load_preset("classroom")
+    r = sweep(s, parse_axes([f"{SHARE}=0,0.8"]), n_runs=30, seed=4)
+    assert r.stats.shape == (2, len(METRICS), len(STATS))
+    for i, share in enumerate((0.0, 0.8)):
+        out = simulate_season(
+            compile_scenario(with_params(s, {SHARE: share})),
+            n_runs=30,
+            seed=int(r.seeds[i]),
+            record_run=None,
+        )
+        iv = summarize(out).totals["intercepted"]
+        assert r.stat("intercepted", "mean")[i] == iv.mean
+        assert r.stat("intercepted", "hi")[i] == iv.hi
+    assert r.seeds[0] != r.seeds[1]  # independent seeds per point
+    # more informants at the start: more interceptions (30 seasons each, far apart)
+    m, se = r.stat("intercepted"), r.stat("intercepted", "stderr")
+    assert m[1] - m[0] > 3 * np.hypot(se[0], se[1])
+
+
+def test_points_are_bit_identical_whatever_runs_them() -> None:
+    s = load_preset("classroom")
+    axes = parse_axes([f"{SHARE}=0.05:0.3:4", "operation.tracing=0,0.3"])
+    one = sweep(s, axes, n_runs=20, seed=9)
+    two = sweep(s, axes, n_runs=20, seed=9, n_workers=2)
+    assert np.array_equal(one.stats, two.stats) and np.array_equal(one.seeds, two.seeds)
+    again = sweep(s, axes, n_runs=20, seed=10)
+    assert not np.array_equal(one.stats, again.stats)
+
+
+def test_progress_reaches_every_point() -> None:
+    seen: list[tuple[int, int]] = []
+    sweep(
+        load_preset("classroom"),
+        parse_axes([f"{SHARE}=0.1,0.2,0.3"]),
+        n_runs=5,
+        seed=1,
+        progress=lambda d, n: seen.append((d, n)),
+    )
+    assert seen[0] == (1, 3) and seen[-1] == (3, 3)
+
+
+def test_a_point_that_breaks_the_scenario_is_named() -> None:
+    s = load_preset("classroom")
+    with pytest.raises(ScenarioError) as info:
+        sweep(s, parse_axes([f"{CATCH}.address_only=0,1"]), n_runs=5, seed=1)
+    assert f"{CATCH}.address_only=1" in str(info.value)
+    assert "must not exceed address_and_schedule" in str(info.value)
+
+
+def test_frame_is_one_row_per_point() -> None:
+    r = sweep(load_preset("classroom"), parse_axes([f"{SHARE}=0.1,0.2"]), n_runs=5, seed=1)
+    f = r.frame()
+    assert len(f) == 2 and SHARE in f.columns and "intercepted_mean" in f.columns
+    assert {"money_lost_stderr", "family_arrested_lo", "family_arrested_hi"} <= set(f.columns)
+
+
+# --- Sobol indices ---------------------------------------------------------------------------
+
+#: The Ishigami function's indices (a = 7, b = 0.1; Ishigami and Homma 1990), as in SALib's tests.
+ISHIGAMI_S1 = np.array([0.3139, 0.4424, 0.0])
+ISHIGAMI_ST = np.array([0.5576, 0.4424, 0.2437])
+
+
+def test_sobol_indices_of_the_ishigami_function() -> None:
+    from SALib.test_functions import Ishigami
+
+    u = sobol_design(3, 1024, seed=5)
+    y = Ishigami.evaluate(-np.pi + 2 * np.pi * u)
+    r = sobol_indices(y, ["x1", "x2", "x3"], seed=5)
+    # within two of the bootstrap's 95% half-widths (about four standard errors)
+    assert np.all(np.abs(r.s1 - ISHIGAMI_S1) <= 2 * r.s1_conf)
+    assert np.all(np.abs(r.st - ISHIGAMI_ST) <= 2 * r.st_conf)
+    assert np.all(r.st_conf < 0.1)
+
+
+def test_a_switched_off_mechanism_has_no_effect() -> None:
+    # with no tip ever relayed (relay.success = 0) the relay delay cannot change anything
+    s = with_params(load_preset("classroom"), {"operation.relay.success": 0.0})
+    axes = parse_axes(["operation.background=uniform(0,0.3)", f"{DELAY}=0:10:11", f"{SHARE}=0,0.5"])
+    r = sweep(s, axes, sobol=32, n_runs=20, seed=3)
+    assert r.sobol is not None and r.n_points == 32 * 5
+    assert len(set(r.seeds.tolist())) == 1  # common random numbers
+    for m in ("intercepted", "couriers_arrested", "money_lost"):
+        ix = r.sobol[m]
+        assert not ix.constant
+        assert ix.st[1] == 0.0  # exactly: the totals do not depend on it
+        assert abs(ix.s1[1]) <= ix.s1_conf[1] + 1e-12
+    words = sobol_words("intercepted", r.sobol["intercepted"])
+    assert f"{DELAY} (0% ± 0%)" in words and "no measurable difference" in words
+    assert "comes with operation.background" in words
+
+
+def test_sobol_words_for_a_constant_output() -> None:
+    r = sobol_indices(np.ones(2 * 4), ["a", "b"], seed=1)
+    assert r.constant and "no input changes it" in sobol_words("stalled", r)

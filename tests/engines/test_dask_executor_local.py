@@ -1,0 +1,96 @@
+"""run_tasks without a cluster: order, progress, pools, nesting, and the cluster address's checks."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tipoff.engines import _executor
+from tipoff.engines._executor import CLUSTER_ENV, resolve_cluster, run_tasks
+from tipoff.errors import UsageError
+
+
+def _draw(seed: int, n: int) -> float:
+    return float(np.random.default_rng(seed).random(n).sum())
+
+
+def _nested(seed: int) -> list[float]:
+    # a task that itself asks for a pool runs its work in-process
+    return run_tasks(_draw, [(seed, 3), (seed + 1, 3)], n_workers=4)
+
+
+def _boom(k: int) -> int:
+    if k == 2:
+        raise ValueError("task 2 fails")
+    return k
+
+
+TASKS = [(s, 50) for s in range(7)]
+
+
+def test_in_process_and_pool_agree_in_task_order() -> None:
+    serial = run_tasks(_draw, TASKS)
+    assert serial == [_draw(*t) for t in TASKS]
+    assert run_tasks(_draw, TASKS, n_workers=2) == serial
+
+
+def test_progress_counts_finished_tasks() -> None:
+    seen: list[int] = []
+    run_tasks(_draw, TASKS, n_workers=2, progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == len(TASKS)
+    seen.clear()
+    run_tasks(_draw, TASKS, progress=seen.append)
+    assert seen == list(range(1, len(TASKS) + 1))
+
+
+def test_nested_tasks_do_not_open_pools() -> None:
+    assert run_tasks(_nested, [(1,), (5,)], n_workers=2) == [_nested(1), _nested(5)]
+
+
+def test_a_failing_task_raises_its_own_error() -> None:
+    with pytest.raises(ValueError, match="task 2 fails"):
+        run_tasks(_boom, [(k,) for k in range(4)], n_workers=2)
+
+
+def test_empty_and_bad_worker_counts() -> None:
+    assert run_tasks(_draw, [], cluster="tcp://127.0.0.1:1") == []
+    for bad in (0, -1, True, 1.5):
+        with pytest.raises(UsageError, match="n_workers"):
+            run_tasks(_draw, TASKS, n_workers=bad)  # type: ignore[arg-type]
+
+
+def test_cluster_address_comes_from_the_argument_then_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(CLUSTER_ENV, raising=False)
+    assert resolve_cluster(None) is None
+    monkeypatch.setenv(CLUSTER_ENV, " tcp://10.0.0.1:8786 ")
+    assert resolve_cluster(None) == "tcp://10.0.0.1:8786"
+    assert resolve_cluster("tcp://h:1") == "tcp://h:1"
+    assert resolve_cluster("") is None  # explicitly local
+
+
+def test_no_dask_import_without_a_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(CLUSTER_ENV, raising=False)
+    monkeypatch.delitem(sys.modules, "distributed", raising=False)
+    run_tasks(_draw, TASKS[:2], n_workers=2)
+    assert "distributed" not in sys.modules
+
+
+@pytest.mark.parametrize("address", ["nonsense::://", "tcp://127.0.0.1"])
+def test_malformed_address_is_one_usage_line(address: str) -> None:
+    with pytest.raises(UsageError, match="not a scheduler address") as info:
+        run_tasks(_draw, TASKS, cluster=address)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1"])
+def test_closed_port_fails_fast() -> None:
+    start = time.monotonic()
+    with pytest.raises(UsageError, match="cannot reach the Dask scheduler"):
+        run_tasks(_draw, TASKS, cluster="tcp://127.0.0.1:9")
+    assert time.monotonic() - start < _executor.CONNECT_TIMEOUT + 2
