@@ -130,13 +130,13 @@ def run(
         int, typer.Option("--workers", min=1, max=256, help="Worker processes.")
     ] = 1,
     engine: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--engine",
-            help="auto (compiled when numba is installed: pip install 'tipoff[fast]'), numpy or "
-            "numba. Both give the same numbers.",
+            hidden=True,
+            help="Deprecated and ignored: the compiled engine is the only season engine.",
         ),
-    ] = "auto",
+    ] = None,
 ) -> None:
     """Simulate seasons of the operation against a scenario and summarise them."""
     from tipoff.engines import simulate_season
@@ -156,7 +156,7 @@ def run(
             n_runs=runs,
             seed=seed,
             n_workers=workers,
-            engine=engine,
+            engine=None if engine in (None, "auto", "numba") else engine,
             record_run=0 if want_record else None,
             progress=progress,
         )
