@@ -80,7 +80,7 @@ __all__ = ["simulate_runs"]
 # constants) must change this file too, or a stale cached engine would run. Hence this digest,
 # checked on import: whoever changes those modules updates it here (the error says to what).
 _READS = ("_pcg.py", "_state.py", "_tables.py", "_tallies.py")
-_READS_DIGEST = "e013c809a7eb2e89"
+_READS_DIGEST = "99f599b4515df12d"
 
 
 def _digest() -> str:
@@ -98,10 +98,10 @@ except OSError:  # pragma: no cover - sources not readable (zipped install): not
 if _ACTUAL_DIGEST != _READS_DIGEST:  # pragma: no cover - a guard for whoever edits those modules
     raise ImportError(
         f"tipoff.engines.season._kernel: {', '.join(_READS)} changed; review the engine and set "
-        f'_READS_DIGEST = "e013c809a7eb2e89" in _kernel.py (this also refreshes the compiled cache)'
+        f'_READS_DIGEST = "99f599b4515df12d" in _kernel.py (this also refreshes the compiled cache)'
     )
 
-# columns of a delivery's uniforms (then relay, harvest, community and a spare one per slot)
+# columns of a delivery's uniforms (then a relay, a harvest and a community block, one per slot)
 COL_RECIPIENT = 0
 COL_ROUTE = 1
 COL_TIEBREAK = 2
@@ -111,7 +111,6 @@ COL_BACKGROUND = 5
 COL_FAMILY = 6
 COL_TRACING = 7
 COL_REVEAL = 8
-COL_PICK = 9  # unused, kept so that the columns after it keep their numbers
 
 _DELIVERIES = M["deliveries"]
 _ATTEMPTED = M["attempted"]

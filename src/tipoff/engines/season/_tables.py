@@ -16,8 +16,8 @@ from tipoff.model import CompiledModel
 
 __all__ = ["FIXED_COLUMNS", "Tables", "build_tables", "expected_deliveries", "n_slots"]
 
-#: Uniforms per delivery before the per-slot blocks (relay, harvest, community, per slot).
-FIXED_COLUMNS = 10
+#: Uniforms per delivery before the per-slot blocks (relay, harvest, community: one per slot).
+FIXED_COLUMNS = 9
 
 
 class Tables(NamedTuple):
@@ -189,7 +189,7 @@ def build_tables(model: CompiledModel) -> Tables:
         T=int(model.horizon_days),
         n_senders=int(model.n_senders),
         n_slots=S,
-        n_cols=FIXED_COLUMNS + 4 * S,
+        n_cols=FIXED_COLUMNS + 3 * S,
         n_pairs=n_pairs,
         delay=int(op.delay_days),
         capacity=int(op.capacity_per_day),
