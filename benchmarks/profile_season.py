@@ -1,112 +1,76 @@
-"""Where the season simulator spends its time, and what two candidate speed-ups would save.
+"""Where the season engine spends its time: drawing a run's numbers, and the rest.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/profile_season.py [--runs N] [--cprofile]
+    .venv/bin/python benchmarks/profile_season.py [--runs N] [--preset NAME]
 
-1. Wall-clock time per phase on the seed preset (default chunking, one worker): the up-front draws
-   (``draw_chunk``), building the chunk state (``new_state``), and each mechanism of the day loop,
-   measured by wrapping the engine's functions with timers (interrogation is timed inside ``sweep``
-   and ``arrest`` and shown on its own line). ``--cprofile`` adds cProfile's top functions.
-The two speed-ups this script first prototyped (hand-over history in growing buffers, replacement
-vectorised over runs) are now in the engine.
+The engine is one compiled loop, so phases are timed by running parts of it on their own, in
+compiled code too: the run's draws alone (``_kernel.draw_run``, run after run), the draws and the
+sort into day order, and the whole engine (``simulate_season``, one worker, default chunks, no
+recorded run). The difference is the mechanisms' share.
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import pstats
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
+import numba
+
 from tipoff.engines import simulate_season
-from tipoff.engines.season import _mechanisms as mech
-from tipoff.engines.season import _simulate as sim
+from tipoff.engines.season import _kernel
+from tipoff.engines.season._pcg import seed_words
+from tipoff.engines.season._state import new_deliveries, new_work
+from tipoff.engines.season._tables import build_tables, expected_deliveries
 from tipoff.model import compile_scenario
 from tipoff.scenario import load_preset
 
-PHASES = {
-    sim: ["draw_chunk", "new_state", "simulate_day"],
-    mech: ["sweep", "replace", "route", "knowledge", "stake_out", "intercept", "arrest"],
-}
+
+@numba.njit(_nrt=False)
+def _draws(tb: Any, w: Any, dl: Any, entropy: Any, n_runs: int, sort: bool) -> int:
+    total = 0
+    for run in range(n_runs):
+        n = _kernel.draw_run(tb, w, dl, entropy, run)
+        if sort:
+            _kernel.sort_by_day(tb, w, dl, n)
+        total += n
+    return total
 
 
-@contextmanager
-def timed_phases() -> Iterator[dict[str, float]]:
-    """Wrap the engine's phase functions with timers for the duration of the block."""
-    spent: dict[str, float] = defaultdict(float)
-    saved: list[tuple[Any, str, Callable[..., Any]]] = []
-
-    def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                spent[name] += time.perf_counter() - t0
-
-        return timed
-
-    for module, names in PHASES.items():
-        for name in names:
-            saved.append((module, name, getattr(module, name)))
-            setattr(module, name, wrap(name, getattr(module, name)))
-    saved.append((mech, "interrogate", mech.interrogate))
-    mech.interrogate = wrap("interrogate", mech.interrogate)
-    try:
-        yield spent
-    finally:
-        for module, name, fn in saved:
-            setattr(module, name, fn)
+def best_of(repeats: int, fn: Callable[[], Any]) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--preset", default="north-hamgyong-spring")
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    model = compile_scenario(load_preset("north-hamgyong-spring"))
+    model = compile_scenario(load_preset(args.preset))
+    tb = build_tables(model)
+    work = new_work(tb, model.n_parties, model.n_couriers)
+    per_run = expected_deliveries(model)
+    dl = new_deliveries(tb, int(per_run + 12 * per_run**0.5 + 64))
+    entropy = seed_words(1)
+    _draws(tb, work, dl, entropy, 2, True)
+    simulate_season(model, n_runs=10, seed=1, record_run=None)
     n = args.runs
-
-    def run() -> Any:
-        return simulate_season(model, n_runs=n, seed=1, record_run=None, engine="numpy")
-
-    run()  # warm-up
-    best, phases = float("inf"), {}
-    for _ in range(args.repeats):
-        with timed_phases() as spent:
-            t0 = time.perf_counter()
-            run()
-            total = time.perf_counter() - t0
-        if total < best:
-            best, phases = total, dict(spent)
-    print(f"seed preset, {n:,} runs, default chunking, one worker: {best:.3f} s ")
-    print(f"({best / n * 1e6:.0f} us a run; best of {args.repeats}, timers on)\n")
-    days = phases.pop("simulate_day")
-    inner = sum(v for k, v in phases.items() if k in PHASES[mech])
-    rows = [
-        ("draw_chunk (all runs)", phases["draw_chunk"]),
-        ("new_state", phases["new_state"]),
-        *((f"  {k}", phases[k]) for k in PHASES[mech]),
-        ("    of which interrogate", phases["interrogate"]),
-        ("  rest of simulate_day (counting, bincounts)", days - inner),
-        ("day loop total (simulate_day)", days),
-    ]
-    for label, v in rows:
-        print(f"{label:48s} {v:7.3f} s {100 * v / best:5.1f} %  {v / n * 1e6:7.1f} us/run")
-
-    if args.cprofile:
-        prof = cProfile.Profile()
-        prof.enable()
-        run()
-        prof.disable()
-        pstats.Stats(prof).sort_stats("tottime").print_stats(15)
-
+    t_draw = best_of(args.repeats, lambda: _draws(tb, work, dl, entropy, n, False))
+    t_sort = best_of(args.repeats, lambda: _draws(tb, work, dl, entropy, n, True))
+    t_all = best_of(args.repeats, lambda: simulate_season(model, n_runs=n, seed=1, record_run=None))
+    print(f"{args.preset}: {n:,} runs, best of {args.repeats}, microseconds per run")
+    print(f"  drawing the run's numbers        {t_draw / n * 1e6:8.1f}")
+    print(f"  + sorting deliveries by day      {(t_sort - t_draw) / n * 1e6:8.1f}")
+    print(f"  + the mechanisms, day by day     {(t_all - t_sort) / n * 1e6:8.1f}")
+    print(f"  = the whole engine               {t_all / n * 1e6:8.1f}")
     return 0
 
 

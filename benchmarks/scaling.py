@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/scaling.py [--quick] [--engine numpy|numba|both] [--json PATH] [--plot PATH]
+    .venv/bin/python benchmarks/scaling.py [--quick] [--json PATH] [--plot PATH]
 
 Two sweeps, each point in a fresh process (so its peak resident memory, ``ru_maxrss``, is its own):
 
@@ -10,8 +10,7 @@ Two sweeps, each point in a fresh process (so its peak resident memory, ``ru_max
   runs for larger networks (about 2 million party-runs a point, at most 2,000 and at least 10 runs);
 - runs, 100 to 100,000 on the seed preset.
 
-Each point is timed with the default chunking and one worker, for each engine (``numpy``, and
-``numba`` when it is installed; ``--engine`` picks one). The table gives seconds, seconds per run,
+Each point is timed with the default chunking and one worker (the compiled engine). The table gives seconds, seconds per run,
 microseconds per delivery, and the peak memory above the process's baseline (after imports,
 compiling the model, and for numba loading the compiled kernel with a one-run call). With
 matplotlib installed it writes a log-log plot (``docs/performance-season.png``; with ``--quick``
@@ -43,7 +42,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
-def child(kind: str, size: int, n_runs: int, engine: str = "numpy") -> dict[str, Any]:
+def child(kind: str, size: int, n_runs: int, engine: str = "numba") -> dict[str, Any]:
     """One measurement, in this (fresh) process."""
     from scaled import synthetic
 
@@ -53,11 +52,11 @@ def child(kind: str, size: int, n_runs: int, engine: str = "numpy") -> dict[str,
 
     scenario = synthetic(size) if kind == "parties" else load_preset("north-hamgyong-spring")
     model = compile_scenario(scenario)
-    if engine == "numba":  # load (or compile) the kernel before the baseline
-        simulate_season(model, n_runs=1, seed=0, record_run=None, engine=engine)
+    # load (or compile) the engine before the baseline ("engine": a label; one engine since 0.2)
+    simulate_season(model, n_runs=1, seed=0, record_run=None)
     base = _rss_mb()
     t0 = time.perf_counter()
-    out = simulate_season(model, n_runs=n_runs, seed=1, record_run=None, engine=engine)
+    out = simulate_season(model, n_runs=n_runs, seed=1, record_run=None)
     seconds = time.perf_counter() - t0
     deliveries = float(out.total("deliveries").sum())
     return {
@@ -152,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--engine",
-        choices=["numpy", "numba", "both"],
-        default="both",
-        help="engine(s) to measure (both: numba too when it is installed)",
+        choices=["numba"],
+        default="numba",
+        help="the engine (kept for old command lines: the compiled engine is the only one)",
     )
     parser.add_argument(
         "--child", nargs=4, metavar=("SWEEP", "SIZE", "RUNS", "ENGINE"), help=argparse.SUPPRESS
@@ -164,15 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         kind, size, n_runs, engine = args.child
         print(json.dumps(child(kind, int(size), int(n_runs), engine)))
         return 0
-    engines = ["numpy", "numba"] if args.engine == "both" else [args.engine]
-    if "numba" in engines:
-        try:
-            import numba  # noqa: F401
-        except ImportError:
-            if args.engine == "numba":
-                print("numba is not installed: pip install -e '.[fast]'", file=sys.stderr)
-                return 2
-            engines = ["numpy"]
+    engines = ["numba"]
 
     parties = QUICK_PARTIES if args.quick else FULL_PARTIES
     runs = QUICK_RUNS if args.quick else FULL_RUNS

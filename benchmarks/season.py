@@ -1,33 +1,29 @@
-"""Benchmark the season simulator against a Mesa model of the same operation, and against its RNG.
+"""Benchmark the season engine against a Mesa model of the same operation, and against its RNG.
 
-Run from the repository root (needs the ``bench`` extra: ``pip install -e ".[bench]"``; the numba
-engine needs the ``fast`` extra)::
+Run from the repository root (needs the ``bench`` extra: ``pip install -e ".[bench]"``)::
 
-    .venv/bin/python benchmarks/season.py [--quick] [--cold-start] [--json PATH]
+    .venv/bin/python benchmarks/season.py [--quick] [--memory] [--json PATH]
 
 For each case (the seed preset, and the same network ten times larger) it prints, measured in this
-one process and for each engine (``numpy``, and ``numba`` when it is installed): tipoff's runs per
-second (default chunking, one worker), the Mesa reference model's runs per second
-(``benchmarks/mesa_reference``) and their ratio (goal: at least 500); then how many random numbers
-one run draws (counted by wrapping the ``Generator`` that ``draw_run`` uses), the time numpy takes
-to draw that many uniforms (``gen.random(n)``), and tipoff's per-run cost as a multiple of it
-(goal: at most 5). Every time is the best of 5 calls (1 with ``--quick``; shared machines are
-noisy, and the best of a few calls is the steadiest figure); Mesa builds a new model
-per run, as a Mesa batch run does, and that is timed too. ``--cold-start`` also times the numba
-engine's first call in a fresh process, with an empty compilation cache and with a warm one.
+one process: tipoff's runs per second (default chunking, one worker), the Mesa reference model's
+runs per second (``benchmarks/mesa_reference``) and their ratio (goal: at least 600); then how many
+random numbers one run draws (counted from the run's draws, in the engine's documented order), the
+time numpy takes to draw that many uniforms (``gen.random(n)`` from one stream), and tipoff's
+per-run cost as a multiple of it (goal: at most 3). Every time is the best of 5 calls (1 with
+``--quick``; shared machines are noisy, and the best of a few calls is the steadiest figure); Mesa
+builds a new model per run, as a Mesa batch run does, and that is timed too. ``--memory`` also
+measures the peak memory of ``simulate_season`` for 1,000 to 100,000 runs, each in a fresh
+process. The first run after an install (compiling the engine) is ``benchmarks/cold_start.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,39 +36,31 @@ from scaled import scaled_preset
 
 from tipoff._rng import run_generators
 from tipoff.engines import simulate_season
-from tipoff.engines.season._draws import draw_chunk, draw_run
-from tipoff.engines.season._simulate import _numba_available
+from tipoff.engines.season._tables import build_tables
 from tipoff.model import CompiledModel, compile_scenario
 
 SEED_PRESET = "north-hamgyong-spring"
+MESA_GOAL = 600
+RNG_GOAL = 3
 
 
-class CountingGenerator:
-    """Wraps a ``numpy.random.Generator`` and counts the numbers each method returns."""
-
-    def __init__(self, gen: np.random.Generator) -> None:
-        self._gen = gen
-        self.counts: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        method = getattr(self._gen, name)
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            out = method(*args, **kwargs)
-            self.counts[name] += int(np.size(out))
-            return out
-
-        return counted
-
-
-def numbers_per_run(model: CompiledModel, n_runs: int, seed: int = 1) -> tuple[float, Counter]:
-    """Mean count of random numbers ``draw_run`` draws per run, and the totals by method."""
-    total: Counter[str] = Counter()
-    for gen in run_generators(seed, 0, n_runs):
-        counting = CountingGenerator(gen)
-        draw_run(model, counting)  # type: ignore[arg-type]
-        total.update(counting.counts)
-    return sum(total.values()) / n_runs, total
+def numbers_per_run(model: CompiledModel, deliveries_per_run: float) -> dict[str, float]:
+    """Mean count of random numbers one run draws, by draw (``_kernel.draw_run``'s order): each
+    distribution draw counts as one number (a rejection sampler may use a few raw outputs)."""
+    tb = build_tables(model)
+    nc = tb.coercible.shape[0]
+    n = deliveries_per_run
+    n_gen = n - tb.explicit_day.shape[0]
+    return {
+        "informant_uniforms": nc,
+        "turning_days": nc if tb.hazard > 0 else 0,
+        "sender_counts": tb.n_senders if tb.lam_deliveries > 0 else 0,
+        "delivery_days": n_gen,
+        "amount_normals": n,
+        "decision_uniforms": n * tb.n_cols,
+        "recruits": tb.T if tb.lam_replace > 0 else 0,
+        "courier_reveals": tb.n_pairs if tb.reveal_couriers > 0 else 0,
+    }
 
 
 def best_of(repeats: int, fn: Callable[[], Any]) -> float:
@@ -109,23 +97,27 @@ def rng_floor(n_per_run: float, n_runs: int, repeats: int) -> dict[str, float]:
     }
 
 
-def engines() -> list[str]:
-    return ["numpy", "numba"] if _numba_available() else ["numpy"]
-
-
 def bench_case(
     label: str, model: CompiledModel, tipoff_runs: int, mesa_runs: int, repeats: int
 ) -> dict[str, Any]:
     import mesa_reference
 
-    n_per_run, by_method = numbers_per_run(model, min(tipoff_runs, 500))
-    floor = rng_floor(n_per_run, tipoff_runs, repeats)
     t_mesa = best_of(
         repeats, lambda: mesa_reference.run_mesa_season(model, n_runs=mesa_runs, seed=1)
     )
     mesa_per_run = t_mesa / mesa_runs
-    t_draw = best_of(repeats, lambda: draw_chunk(model, run_generators(1, 0, tipoff_runs)))
-    result: dict[str, Any] = {
+    simulate_season(model, n_runs=50, seed=0, record_run=None)  # compiled, or loaded from cache
+    out: list[Any] = []
+    t = best_of(
+        repeats,
+        lambda: out.append(simulate_season(model, n_runs=tipoff_runs, seed=1, record_run=None)),
+    )
+    per_run = t / tipoff_runs
+    deliveries = float(out[-1].total("deliveries").mean())
+    by_draw = numbers_per_run(model, deliveries)
+    n_per_run = sum(by_draw.values())
+    floor = rng_floor(n_per_run, tipoff_runs, repeats)
+    return {
         "case": label,
         "parties": model.n_parties,
         "chains": model.n_chains,
@@ -133,33 +125,19 @@ def bench_case(
         "mesa_runs": mesa_runs,
         "mesa_s": t_mesa,
         "mesa_runs_per_s": mesa_runs / t_mesa,
+        "deliveries_per_run": deliveries,
         "numbers_per_run": n_per_run,
-        "numbers_by_method_per_run": {k: v / min(tipoff_runs, 500) for k, v in by_method.items()},
+        "numbers_by_draw_per_run": by_draw,
         "rng_one_stream_us_per_run": floor["one_stream_s_per_run"] * 1e6,
         "rng_streams_us_per_run": floor["streams_s_per_run"] * 1e6,
-        "numpy_draws_us_per_run": t_draw / tipoff_runs * 1e6,
-        "engines": {},
+        "runs": tipoff_runs,
+        "s": t,
+        "runs_per_s": tipoff_runs / t,
+        "us_per_run": per_run * 1e6,
+        "speedup_vs_mesa": mesa_per_run / per_run,
+        "multiple_of_rng_one_stream": per_run / floor["one_stream_s_per_run"],
+        "multiple_of_rng_streams": per_run / floor["streams_s_per_run"],
     }
-    for engine in engines():
-        n = tipoff_runs if engine == "numpy" else 5 * tipoff_runs
-        simulate_season(model, n_runs=min(50, n), seed=0, record_run=None, engine=engine)  # warm
-        t = best_of(
-            repeats,
-            lambda n=n, engine=engine: simulate_season(
-                model, n_runs=n, seed=1, record_run=None, engine=engine
-            ),
-        )
-        per_run = t / n
-        result["engines"][engine] = {
-            "runs": n,
-            "s": t,
-            "runs_per_s": n / t,
-            "us_per_run": per_run * 1e6,
-            "speedup_vs_mesa": mesa_per_run / per_run,
-            "multiple_of_rng_one_stream": per_run / floor["one_stream_s_per_run"],
-            "multiple_of_rng_streams": per_run / floor["streams_s_per_run"],
-        }
-    return result
 
 
 def report(r: dict[str, Any]) -> None:
@@ -167,57 +145,64 @@ def report(r: dict[str, Any]) -> None:
         f"\n== {r['case']}: {r['parties']:,} parties, {r['chains']} chains, {r['couriers']} couriers"
     )
     print(
-        f"  Mesa          {r['mesa_runs_per_s']:10.2f} runs/s  "
+        f"  Mesa    {r['mesa_runs_per_s']:10.2f} runs/s  "
         f"({r['mesa_runs']} runs in {r['mesa_s']:.2f} s, a new model per run)"
     )
-    methods = ", ".join(f"{k} {v:,.0f}" for k, v in sorted(r["numbers_by_method_per_run"].items()))
-    print(f"  random numbers per run: {r['numbers_per_run']:,.0f} ({methods})")
+    ok_mesa = "met" if r["speedup_vs_mesa"] >= MESA_GOAL else "NOT met"
+    ok_rng = "met" if r["multiple_of_rng_one_stream"] <= RNG_GOAL else "NOT met"
     print(
-        f"  drawing them: {r['rng_one_stream_us_per_run']:.1f} us/run from one stream, "
-        f"{r['rng_streams_us_per_run']:.1f} us/run with a new stream per run; "
-        f"numpy engine's draw_chunk: {r['numpy_draws_us_per_run']:.1f} us/run"
+        f"  tipoff  {r['runs_per_s']:10.1f} runs/s  ({r['runs']:,} runs in {r['s']:.2f} s, "
+        f"default chunks, 1 worker) = {r['us_per_run']:.1f} us/run"
     )
-    for engine, e in r["engines"].items():
-        ok_mesa = "met" if e["speedup_vs_mesa"] >= 500 else "NOT met"
-        ok_rng = "met" if e["multiple_of_rng_one_stream"] <= 5 else "NOT met"
-        print(
-            f"  tipoff {engine:6s} {e['runs_per_s']:10.1f} runs/s  ({e['runs']:,} runs in "
-            f"{e['s']:.2f} s, default chunks, 1 worker) = {e['us_per_run']:.1f} us/run"
-        )
-        print(
-            f"      {e['speedup_vs_mesa']:8.1f} x faster than Mesa (goal >= 500: {ok_mesa}); "
-            f"{e['multiple_of_rng_one_stream']:.1f} x the one-stream draw (goal <= 5: {ok_rng}), "
-            f"{e['multiple_of_rng_streams']:.1f} x with per-run streams"
-        )
+    draws = ", ".join(f"{k} {v:,.0f}" for k, v in r["numbers_by_draw_per_run"].items() if v)
+    print(f"  random numbers per run: {r['numbers_per_run']:,.0f} ({draws})")
+    print(
+        f"  drawing them with numpy: {r['rng_one_stream_us_per_run']:.1f} us/run from one stream, "
+        f"{r['rng_streams_us_per_run']:.1f} us/run with a new stream per run"
+    )
+    print(
+        f"  {r['speedup_vs_mesa']:8.1f} x faster than Mesa (goal >= {MESA_GOAL}: {ok_mesa}); "
+        f"{r['multiple_of_rng_one_stream']:.2f} x the one-stream draw (goal <= {RNG_GOAL}: "
+        f"{ok_rng}), {r['multiple_of_rng_streams']:.2f} x with per-run streams"
+    )
 
 
-COLD_SCRIPT = """
-import time
-t0 = time.perf_counter()
+MEMORY_SCRIPT = """
+import resource, sys
 from tipoff.engines import simulate_season
 from tipoff.model import compile_scenario
 from tipoff.scenario import load_preset
-model = compile_scenario(load_preset("classroom"))
-t1 = time.perf_counter()
-simulate_season(model, n_runs=1, seed=1, record_run=None, engine="numba")
-t2 = time.perf_counter()
-print(t1 - t0, t2 - t1)
+model = compile_scenario(load_preset("north-hamgyong-spring"))
+simulate_season(model, n_runs=1, seed=1, record_run=None)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out = simulate_season(model, n_runs=int(sys.argv[1]), seed=1, record_run=None)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kept = sum(a.nbytes for a in (out.totals, out.cause_counts, out.courier_arrests_by_place,
+                              out.family_arrests_by_place, out.tally_counts))
+print(base, peak, kept)
 """
 
 
-def cold_start() -> dict[str, float]:
-    """The numba engine's first call in a fresh process: with an empty cache, then a warm one."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-        out = {}
-        for label in ("cold", "cached"):
-            done = subprocess.run(
-                [sys.executable, "-c", COLD_SCRIPT], env=env, capture_output=True, text=True
-            )
-            imports, first = map(float, done.stdout.split())
-            out[f"{label}_first_call_s"] = first
-            out[f"{label}_imports_s"] = imports
-    return out
+def memory(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> list[dict[str, float]]:
+    """Peak memory (resident, KiB) of one ``simulate_season`` call in a fresh process, above the
+    process's peak after a one-run call, next to the size of the per-run results it returns."""
+    rows = []
+    for n in sizes:
+        done = subprocess.run(
+            [sys.executable, "-c", MEMORY_SCRIPT, str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        base, peak, kept = map(int, done.stdout.split())
+        rows.append(
+            {
+                "runs": n,
+                "growth_mib": (peak - base) / 1024,
+                "results_mib": kept / 2**20,
+            }
+        )
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,9 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer runs (a CI-sized check)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument(
-        "--cold-start",
-        action="store_true",
-        help="also time the numba engine's first call in a fresh process (empty cache, then warm)",
+        "--memory", action="store_true", help="also measure peak memory for 1e3..1e5 runs"
     )
     args = parser.parse_args(argv)
     try:
@@ -236,15 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         print("Mesa is not installed: pip install -e '.[bench]'", file=sys.stderr)
         return 2
 
-    try:
-        import numba
+    import numba
 
-        numba_version = f", numba {numba.__version__}"
-    except ImportError:
-        numba_version = " (numba not installed: numpy engine only)"
     print(
-        f"Python {platform.python_version()}, numpy {np.__version__}, Mesa {mesa.__version__}"
-        f"{numba_version}, {platform.machine()} {platform.processor() or ''}".rstrip()
+        f"Python {platform.python_version()}, numpy {np.__version__}, Mesa {mesa.__version__}, "
+        f"numba {numba.__version__}, {platform.machine()} {platform.processor() or ''}".rstrip()
     )
     repeats = 1 if args.quick else 5
     seed_model = compile_scenario(scaled_preset(SEED_PRESET, 1))
@@ -258,14 +237,15 @@ def main(argv: list[str] | None = None) -> int:
         r = bench_case(label, model, n_tip, n_mesa, repeats)
         report(r)
         results.append(r)
-    cold: dict[str, float] = {}
-    if args.cold_start and _numba_available():
-        cold = cold_start()
-        print(
-            f"\nnumba engine, first call in a fresh process (1 run of classroom, after imports): "
-            f"{cold['cold_first_call_s']:.1f} s with an empty cache (compiling), "
-            f"{cold['cached_first_call_s']:.2f} s with the cache filled"
-        )
+    mem: list[dict[str, float]] = []
+    if args.memory:
+        mem = memory()
+        print("\nmemory of one call (fresh process each), north-hamgyong-spring:")
+        for m in mem:
+            print(
+                f"  {m['runs']:>7,} runs: peak grew {m['growth_mib']:6.1f} MiB; "
+                f"per-run results returned {m['results_mib']:5.1f} MiB"
+            )
     if args.json:
         meta = {
             "python": platform.python_version(),
@@ -273,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             "mesa": mesa.__version__,
             "machine": platform.machine(),
         }
-        doc = {"meta": meta, "cases": results, "numba_cold_start": cold}
+        meta["numba"] = numba.__version__
+        doc = {"meta": meta, "cases": results, "memory": mem}
         args.json.write_text(json.dumps(doc, indent=2))
     return 0
 

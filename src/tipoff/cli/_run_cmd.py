@@ -131,13 +131,13 @@ def run(
     ] = 1,
     cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP)] = None,
     engine: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--engine",
-            help="auto (compiled when numba is installed: pip install 'tipoff[fast]'), numpy or "
-            "numba. Both give the same numbers.",
+            hidden=True,
+            help="Deprecated and ignored: the compiled engine is the only season engine.",
         ),
-    ] = "auto",
+    ] = None,
 ) -> None:
     """Simulate seasons of the operation against a scenario and summarise them."""
     from tipoff.engines import simulate_season
@@ -158,7 +158,7 @@ def run(
             seed=seed,
             n_workers=workers,
             cluster=cluster,
-            engine=engine,
+            engine=None if engine in (None, "auto", "numba") else engine,
             record_run=0 if want_record else None,
             progress=progress,
         )

@@ -3,15 +3,25 @@
 from tipoff.engines._executor import run_tasks
 from tipoff.engines._provenance import Provenance
 from tipoff.engines.exact import ExposureOutput, exposure
-from tipoff.engines.season import CAUSES, METRICS, RunRecord, SeasonOutput, simulate_season
+from tipoff.engines.season import (
+    CAUSES,
+    METRICS,
+    TALLY_KINDS,
+    RunRecord,
+    SeasonOutput,
+    Tallies,
+    simulate_season,
+)
 
 __all__ = [
     "CAUSES",
     "METRICS",
+    "TALLY_KINDS",
     "ExposureOutput",
     "Provenance",
     "RunRecord",
     "SeasonOutput",
+    "Tallies",
     "exposure",
     "run_tasks",
     "simulate_season",

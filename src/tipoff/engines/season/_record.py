@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from tipoff.engines.season._draws import NEVER
-from tipoff.engines.season._state import CAUSES, ChunkState
+from tipoff.engines.season._state import CAUSES, NEVER
 from tipoff.model import CompiledModel
 
-if TYPE_CHECKING:
-    from tipoff.engines.season._mechanisms import Knowledge
-
-__all__ = ["RunRecord", "append_delivery", "record_day", "start_record"]
+__all__ = ["RunRecord", "append_delivery"]
 
 MODES = ("home", "meeting_point")
 
@@ -36,14 +32,10 @@ class RunRecord:
     traced_relays: list[dict[str, Any]] = field(default_factory=list)
     sweep_arrests: list[dict[str, Any]] = field(default_factory=list)
 
-    def finish(self, model: CompiledModel, st: ChunkState, local: int) -> RunRecord:
-        """Add the run's informants and traced relays (who, from which day)."""
-        return self.finish_with(model, st.informant_day[local], st.traced_day[local])
-
     def finish_with(
         self, model: CompiledModel, informant_day: np.ndarray, traced_day: np.ndarray
     ) -> RunRecord:
-        """:meth:`finish` from the run's own informant days and traced days."""
+        """Add the run's informants and traced relays (who, from which day)."""
         ids = model.party_ids
         days = informant_day
         self.informants = [
@@ -59,48 +51,6 @@ class RunRecord:
             for p in np.flatnonzero(traced_day < NEVER)
         ]
         return self
-
-
-def start_record(model: CompiledModel, st: ChunkState, local: int) -> RunRecord:
-    return RunRecord(run=local)
-
-
-def record_day(
-    model: CompiledModel,
-    st: ChunkState,
-    record: RunRecord,
-    sl: slice,
-    chain: np.ndarray,
-    k: Knowledge,
-    intercepted: np.ndarray,
-    cause: np.ndarray,
-    family: np.ndarray,
-    t: int,
-) -> None:
-    """Append the recorded run's deliveries of day ``t``."""
-    rows = np.flatnonzero(st.run[sl] == record.run)
-    for i in rows:
-        j = sl.start + i
-        c = int(chain[i])
-        append_delivery(
-            model,
-            record,
-            t=t,
-            sender=int(st.sender[j]),
-            recipient=int(st.recipient[j]),
-            label=int(st.label[j]),
-            local_index=int(st.local_index[j]),
-            mode=int(st.mode[j]),
-            chain=c,
-            generation=int(st.courier_generation[record.run, model.chain_courier[c]])
-            if c >= 0
-            else 0,
-            intercepted=bool(intercepted[i]),
-            cause=int(cause[i]),
-            tipped=k.slot_party[i][k.relayed[i]],
-            community=int(k.harvested_from[i]),
-            family=bool(family[i]),
-        )
 
 
 def append_delivery(

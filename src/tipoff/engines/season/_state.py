@@ -1,21 +1,36 @@
-"""The mutable state of a chunk of runs simulated together, and the static tables it reads.
+"""What the compiled season engine works on: the names of its outputs and its per-run state.
 
-Everything is an array with a leading run axis (``R`` runs of the chunk); there is no Python
-object per party or per day. Deliveries of all runs of the chunk are flattened and sorted by day,
-so one day's hand-overs across every run are one contiguous slice.
+The state is a few named tuples of arrays, allocated once per chunk and reused run after run
+(nothing is allocated per run or per day). Scalars that change live in small arrays
+(``Work.counter``), since a tuple's fields cannot be assigned in compiled code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 
-from tipoff.engines.season._draws import NEVER, ChunkDraws, sort_chunk
-from tipoff.model import CompiledModel
+from tipoff.engines.season._pcg import new_stream
+from tipoff.engines.season._tables import Tables
 
-__all__ = ["CAUSES", "METRICS", "ChunkState", "Tables", "build_tables", "new_state"]
+__all__ = [
+    "CAUSES",
+    "METRICS",
+    "NEVER",
+    "Deliveries",
+    "Outputs",
+    "Record",
+    "TallySpec",
+    "Work",
+    "new_deliveries",
+    "new_outputs",
+    "new_record",
+    "new_work",
+]
+
+#: "Never" as a day (informant, traced, sweep): far beyond any horizon, and safe to add to.
+NEVER = np.iinfo(np.int32).max // 2
 
 #: True causes of an interception, in the order of the ``causes`` arrays.
 CAUSES = ("informant", "harvest", "interrogation", "tracing", "background")
@@ -36,149 +51,202 @@ METRICS = (
 )
 M = {name: k for k, name in enumerate(METRICS)}
 
-I32 = np.ndarray  # int32 arrays
+# Work.counter
+N_HIST, NEXT_SWEEP, COUNTED_TO, STAMP, NEED = range(5)
+# Work.slot rows: the parties told something about the delivery being worked out
+SLOT_PARTY, SLOT_TIP, SLOT_COMM, SLOT_INF, SLOT_UNION, SLOT_REP, SLOT_ON_ROUTE = range(7)
+# Record.ints columns
+R_DAY, R_SENDER, R_RECIPIENT, R_LABEL, R_LOCAL, R_MODE, R_CHAIN = 0, 1, 2, 3, 4, 5, 6
+R_GENERATION, R_INTERCEPTED, R_CAUSE, R_FAMILY, R_COMMUNITY = 7, 8, 9, 10, 11
+N_R = 12
 
 
-@dataclass(frozen=True, slots=True)
-class Tables:
-    """Static lookups derived once from the model."""
+class Work(NamedTuple):
+    """One run's state (parties, couriers, days) and scratch, reset at the start of each run."""
 
-    candidate_pad: I32  # (n_senders + n_explicit, max_candidates) chain indices, -1 padded
-    community_members: I32  # coercible parties with a community, sorted by community
-    community_starts: I32  # reduceat offsets into community_members
-    community_ids: I32  # community of each reduceat segment
-    courier_home: I32  # place index of each courier's home, -1 none
-    pair_from: I32
-    pair_to: I32
-
-
-def build_tables(model: CompiledModel) -> Tables:
-    # candidate chains: each sender's, then each explicit delivery's (both CSR), padded with -1
-    counts = np.concatenate(
-        [np.diff(model.sender_chain_indptr), np.diff(model.explicit_chain_indptr)]
-    ).astype(np.int64)
-    chains = np.concatenate(
-        [
-            model.sender_chain_indices[
-                model.sender_chain_indptr[0] : model.sender_chain_indptr[-1]
-            ],
-            model.explicit_chain_indices[
-                model.explicit_chain_indptr[0] : model.explicit_chain_indptr[-1]
-            ],
-        ]
-    )
-    width = max(1, int(counts.max(initial=1)))
-    pad = np.full((counts.size, width), -1, dtype=np.int32)
-    row = np.repeat(np.arange(counts.size), counts)
-    col = np.arange(row.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    pad[row, col] = chains
-    members = np.flatnonzero(model.party_coercible & (model.party_community >= 0))
-    members = members[np.argsort(model.party_community[members], kind="stable")].astype(np.int32)
-    comm = model.party_community[members]
-    starts = np.flatnonzero(np.r_[True, comm[1:] != comm[:-1]]) if members.size else np.zeros(0)
-    return Tables(
-        candidate_pad=pad,
-        community_members=members,
-        community_starts=starts.astype(np.int32),
-        community_ids=comm[starts].astype(np.int32) if members.size else np.zeros(0, np.int32),
-        courier_home=model.party_home[model.courier_party].astype(np.int32),
-        pair_from=model.courier_pairs[:, 0].astype(np.int32),
-        pair_to=model.courier_pairs[:, 1].astype(np.int32),
-    )
+    informant_day: np.ndarray  # (P,) first day as informant, NEVER if not
+    traced: np.ndarray  # (P,) first day a relay is traced, NEVER if not
+    watch: np.ndarray  # (P,) last day a home is watched, -1 none
+    seen: np.ndarray  # (P,) stamps: recipients already drawn for in an interrogation
+    free: np.ndarray  # (C,) the courier slot's holder is free
+    generation: np.ndarray  # (C,) how many times the slot was refilled
+    vacated: np.ndarray  # (C,) day the slot was vacated, NEVER if held
+    sweep: np.ndarray  # (C,) day a revealed courier is arrested, NEVER none
+    head: np.ndarray  # (C,) first hand-over of the courier's current generation, -1 none
+    tail: np.ndarray  # (C,) last hand-over of it
+    arrested_on: np.ndarray  # (C,) last day the courier was arrested
+    arrested: np.ndarray  # (C,) couriers arrested today
+    replacements: np.ndarray  # (T,) recruits each day
+    pair_reveal: np.ndarray  # (n_pairs,) uniforms: an arrested courier names the other
+    day_start: np.ndarray  # (T + 2,) deliveries of day t: day_start[t]:day_start[t + 1]
+    bucket_start: np.ndarray  # (T + 2,) community members by the day they turn
+    bucket_comm: np.ndarray  # their communities
+    community_count: np.ndarray  # informants of each community turned by the reference day
+    daily: np.ndarray  # (n_metrics, T) the run's counts by day
+    counter: np.ndarray  # N_HIST, NEXT_SWEEP, COUNTED_TO, STAMP, NEED
+    slot: np.ndarray  # (7, S) SLOT_* rows
+    stream: np.ndarray  # uint64: the run's random stream (``_pcg.new_stream``)
+    u0: np.ndarray  # (coercible,) informant at day 0
+    turned: np.ndarray  # (coercible,) day turned
+    counts: np.ndarray  # (senders,) deliveries of each sender
 
 
-class History:
-    """Past hand-overs of a chunk in growing column buffers (amortised O(1) append).
+class Deliveries(NamedTuple):
+    """One run's deliveries (up to the capacity ``day.shape[0]``).
 
-    Columns: run, courier, generation, recipient, the key ``run * n_couriers + courier``, and the
-    uniform that decides whether the courier would reveal that recipient under interrogation.
+    Fields drawn per delivery are in *draw order* (``g``: generated by sender, then explicit by
+    label); the engine's fields are in *day order* (``i``), ``perm[i]`` being the draw index.
     """
 
-    __slots__ = ("cols", "size")
-
-    def __init__(self) -> None:
-        self.size = 0
-        self.cols: list[np.ndarray] = []
-
-    def append(self, *parts: np.ndarray) -> None:
-        n = parts[0].size
-        if not self.cols:
-            self.cols = [np.empty(max(1024, 2 * n), dtype=p.dtype) for p in parts]
-        if self.size + n > self.cols[0].size:
-            cap = max(2 * self.cols[0].size, self.size + n)
-            self.cols = [np.resize(c, cap) for c in self.cols]
-        for c, p in zip(self.cols, parts, strict=True):
-            c[self.size : self.size + n] = p
-        self.size += n
-
-    def view(self) -> list[np.ndarray]:
-        return [c[: self.size] for c in self.cols]
-
-
-@dataclass(slots=True)
-class ChunkState:
-    """Everything that changes during a season, for ``R`` runs at once."""
-
-    informant_day: I32  # (R, P)
-    traced_day: I32  # (R, P)
-    watch_until: I32  # (R, P) last day a home is watched, -1 none
-    courier_free: npt.NDArray[np.bool_]  # (R, C)
-    courier_generation: I32  # (R, C) how many times the slot was refilled
-    vacated_day: I32  # (R, C)
-    sweep_day: I32  # (R, C) day a revealed courier is arrested, NEVER none
-    pair_reveal: npt.NDArray[np.float64]  # (R, n_pairs)
-    replacements: npt.NDArray[np.int64]  # (R, T)
-    # the flattened deliveries of the chunk, sorted by (day, run)
-    run: I32
-    day: I32
-    sender: I32
-    recipient: I32
-    candidates: I32
-    amount: npt.NDArray[np.int64]
-    mode: npt.NDArray[np.int8]
-    label: I32
-    uniforms: npt.NDArray[np.float64]
-    day_bounds: npt.NDArray[np.int64]  # deliveries of day t: day_bounds[t]:day_bounds[t+1]
-    local_index: I32  # position of each delivery within its own run (day order)
-    # outputs
-    daily: npt.NDArray[np.int64]  # (R, n_metrics, T)
-    causes: npt.NDArray[np.int64]  # (R, n_causes)
-    courier_arrests_by_place: npt.NDArray[np.int64]  # (R, n_places)
-    family_arrests_by_place: npt.NDArray[np.int64]  # (R, n_places)
-    # past hand-overs, for interrogation
-    history: History = field(default_factory=History)
+    day: np.ndarray  # (cap,) by g
+    sender: np.ndarray
+    candidates: np.ndarray  # row of Tables.candidate_pad
+    label: np.ndarray  # explicit delivery index, -1 for generated
+    exrec: np.ndarray  # explicit recipient, -1 to pick
+    mode: np.ndarray
+    amount: np.ndarray
+    z: np.ndarray  # standard normals of the amounts
+    raw: np.ndarray  # uint64 buffer of the stream's raw outputs
+    uniforms: np.ndarray  # (cap, n_cols) by i
+    perm: np.ndarray  # by i
+    recipient: np.ndarray
+    chain: np.ndarray  # -1: stalled
+    direct: np.ndarray  # items known from informants on the route
+    harvest: np.ndarray  # ... overheard in a community
+    traced: np.ndarray  # ... from traced relays
+    community: np.ndarray  # the community first overheard, -1 none
+    a: np.ndarray  # a(K) of the delivery
+    wanted: np.ndarray  # the day's candidates for a stake-out
+    staked: np.ndarray
+    intercepted: np.ndarray
+    handover: np.ndarray  # intercepted at the hand-over
+    cause: np.ndarray  # -1 if not intercepted
+    family: np.ndarray  # the family was arrested
+    h_next: np.ndarray  # hand-over history (per courier, linked)
+    h_recipient: np.ndarray
+    h_reveal: np.ndarray
 
 
-def new_state(model: CompiledModel, draws: ChunkDraws) -> ChunkState:
-    R, P, C, T = draws.n_runs, model.n_parties, model.n_couriers, model.horizon_days
-    n_places = max(1, len(model.place_names))
-    s = sort_chunk(model, draws)
-    # a stable sort by day of the runs' day-ordered deliveries: by day, then run, then position
-    order = np.argsort(s.day, kind="stable")
-    day = s.day[order]
-    return ChunkState(
-        informant_day=draws.informant_day,
-        traced_day=np.full((R, P), NEVER, dtype=np.int32),
-        watch_until=np.full((R, P), -1, dtype=np.int32),
-        courier_free=np.ones((R, C), dtype=np.bool_),
-        courier_generation=np.zeros((R, C), dtype=np.int32),
-        vacated_day=np.full((R, C), NEVER, dtype=np.int32),
-        sweep_day=np.full((R, C), NEVER, dtype=np.int32),
-        pair_reveal=draws.pair_reveal,
-        replacements=draws.replacements,
-        run=s.run[order],
-        day=day,
-        sender=s.sender[order],
-        recipient=s.recipient[order],
-        candidates=s.candidates[order],
-        amount=s.amount[order],
-        mode=s.mode[order],
-        label=s.label[order],
-        uniforms=draws.uniforms[order],
-        day_bounds=np.searchsorted(day, np.arange(T + 1)),
-        local_index=s.local_index[order],
-        daily=np.zeros((R, len(METRICS), T), dtype=np.int64),
-        causes=np.zeros((R, len(CAUSES)), dtype=np.int64),
-        courier_arrests_by_place=np.zeros((R, n_places), dtype=np.int64),
-        family_arrests_by_place=np.zeros((R, n_places), dtype=np.int64),
+class Outputs(NamedTuple):
+    """The chunk's outputs."""
+
+    totals: np.ndarray  # (R, n_metrics)
+    daily_sum: np.ndarray  # (n_metrics, T)
+    daily_sumsq: np.ndarray  # (n_metrics, T)
+    causes: np.ndarray  # (R, n_causes)
+    courier_places: np.ndarray  # (R, places)
+    family_places: np.ndarray  # (R, places)
+    tally_counts: np.ndarray  # (R, k)
+
+
+class TallySpec(NamedTuple):
+    """:class:`~tipoff.engines.season.Tallies` as the engine reads them."""
+
+    kind: np.ndarray  # int64
+    by_home: np.ndarray  # bool
+    places: np.ndarray  # (k, places) bool
+    first: np.ndarray  # int64
+    last: np.ndarray  # int64
+
+
+class Record(NamedTuple):
+    """The recorded run's deliveries (day order) and ground truth."""
+
+    ints: np.ndarray  # (cap, N_R)
+    slot_party: np.ndarray  # (cap, S)
+    relayed: np.ndarray  # (cap, S)
+    traced: np.ndarray  # (P,) traced days at the end
+    informant: np.ndarray  # (P,) informant days
+    n: np.ndarray  # (1,) deliveries recorded
+
+
+def new_work(tb: Tables, n_parties: int, n_couriers: int) -> Work:
+    P, C, T, i64 = n_parties, n_couriers, tb.T, np.int64
+    width = max(1, tb.member_party.size, tb.n_communities)
+    n_draw = max(1, tb.coercible.size, tb.n_senders)
+    counter = np.zeros(5, dtype=i64)
+    return Work(
+        informant_day=np.full(P, NEVER, dtype=np.int32),
+        traced=np.full(P, NEVER, dtype=i64),
+        watch=np.full(P, -1, dtype=i64),
+        seen=np.full(P, -1, dtype=i64),
+        free=np.ones(C, dtype=i64),
+        generation=np.zeros(C, dtype=i64),
+        vacated=np.full(C, NEVER, dtype=i64),
+        sweep=np.full(C, NEVER, dtype=i64),
+        head=np.full(C, -1, dtype=i64),
+        tail=np.full(C, -1, dtype=i64),
+        arrested_on=np.full(C, -1, dtype=i64),
+        arrested=np.zeros(C, dtype=i64),
+        replacements=np.zeros(T, dtype=i64),
+        pair_reveal=np.ones(tb.n_pairs, dtype=np.float64),
+        day_start=np.zeros(T + 2, dtype=i64),
+        bucket_start=np.zeros(T + 2, dtype=i64),
+        bucket_comm=np.zeros(width, dtype=i64),
+        community_count=np.zeros(width, dtype=i64),
+        daily=np.zeros((len(METRICS), T), dtype=i64),
+        counter=counter,
+        slot=np.zeros((7, tb.n_slots), dtype=i64),
+        stream=new_stream(),
+        u0=np.zeros(n_draw, dtype=np.float64),
+        turned=np.zeros(n_draw, dtype=i64),
+        counts=np.zeros(n_draw, dtype=i64),
+    )
+
+
+def new_deliveries(tb: Tables, cap: int) -> Deliveries:
+    i32, i64, f64 = np.int32, np.int64, np.float64
+    cap = max(1, cap)
+    return Deliveries(
+        day=np.zeros(cap, dtype=i32),
+        sender=np.zeros(cap, dtype=i32),
+        candidates=np.zeros(cap, dtype=i32),
+        label=np.zeros(cap, dtype=i32),
+        exrec=np.zeros(cap, dtype=i32),
+        mode=np.zeros(cap, dtype=np.int8),
+        amount=np.zeros(cap, dtype=i64),
+        z=np.zeros(cap, dtype=f64),
+        raw=np.zeros(max(cap, tb.n_senders, tb.T, tb.n_pairs, 1), dtype=np.uint64),
+        uniforms=np.zeros((cap, tb.n_cols), dtype=f64),
+        perm=np.zeros(cap, dtype=i64),
+        recipient=np.zeros(cap, dtype=i64),
+        chain=np.zeros(cap, dtype=i64),
+        direct=np.zeros(cap, dtype=i64),
+        harvest=np.zeros(cap, dtype=i64),
+        traced=np.zeros(cap, dtype=i64),
+        community=np.zeros(cap, dtype=i64),
+        a=np.zeros(cap, dtype=f64),
+        wanted=np.zeros(cap, dtype=i64),
+        staked=np.zeros(cap, dtype=i64),
+        intercepted=np.zeros(cap, dtype=i64),
+        handover=np.zeros(cap, dtype=i64),
+        cause=np.zeros(cap, dtype=i64),
+        family=np.zeros(cap, dtype=i64),
+        h_next=np.zeros(cap, dtype=i64),
+        h_recipient=np.zeros(cap, dtype=i64),
+        h_reveal=np.zeros(cap, dtype=f64),
+    )
+
+
+def new_outputs(tb: Tables, n_runs: int, n_places: int, n_tallies: int) -> Outputs:
+    i64 = np.int64
+    return Outputs(
+        totals=np.zeros((n_runs, len(METRICS)), dtype=i64),
+        daily_sum=np.zeros((len(METRICS), tb.T), dtype=i64),
+        daily_sumsq=np.zeros((len(METRICS), tb.T), dtype=i64),
+        causes=np.zeros((n_runs, len(CAUSES)), dtype=i64),
+        courier_places=np.zeros((n_runs, max(1, n_places)), dtype=i64),
+        family_places=np.zeros((n_runs, max(1, n_places)), dtype=i64),
+        tally_counts=np.zeros((n_runs, n_tallies), dtype=i64),
+    )
+
+
+def new_record(tb: Tables, cap: int, n_parties: int) -> Record:
+    return Record(
+        ints=np.zeros((cap, N_R), dtype=np.int64),
+        slot_party=np.full((cap, tb.n_slots), -1, dtype=np.int32),
+        relayed=np.zeros((cap, tb.n_slots), dtype=np.bool_),
+        traced=np.full(n_parties, NEVER, dtype=np.int32),
+        informant=np.full(n_parties, NEVER, dtype=np.int32),
+        n=np.zeros(1, dtype=np.int64),
     )
