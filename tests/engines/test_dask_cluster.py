@@ -144,9 +144,9 @@ def test_the_environment_variable_names_the_cluster(
 
 
 def test_a_worker_killed_mid_run_changes_nothing(cluster: str) -> None:
-    # 24 chunks of about 0.2 s each (the vectorised engine on the larger preset)
+    # 24 chunks of about 0.1 s each (the compiled engine on the larger preset)
     model = compile_scenario(load_preset("north-hamgyong-spring"))
-    kwargs = {"n_runs": 480, "seed": 8, "chunk_size": 20, "engine": "numpy", "record_run": None}
+    kwargs = {"n_runs": 36_000, "seed": 8, "chunk_size": 1500, "record_run": None}
     expected = simulate_season(model, **kwargs)  # type: ignore[arg-type]
     victim = _worker(cluster, "victim")
     try:

@@ -224,9 +224,6 @@ def sweep_cmd(
         int, typer.Option("--workers", min=1, max=256, help="Local worker processes.")
     ] = 1,
     cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP)] = None,
-    engine: Annotated[
-        str, typer.Option("--engine", help="auto, numpy or numba (the same numbers).")
-    ] = "auto",
 ) -> None:
     """Vary scenario parameters, simulate seasons at each point, and tabulate and plot the totals."""
     from tipoff.analysis.sweep import DESIGNS, parse_axes, sweep
@@ -257,7 +254,6 @@ def sweep_cmd(
             sobol=sobol,
             n_runs=runs,
             seed=seed,
-            engine=engine,
             n_workers=workers,
             cluster=cluster,
             progress=progress,

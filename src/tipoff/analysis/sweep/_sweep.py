@@ -118,15 +118,12 @@ def _simulate_points(
     rows: list[tuple[float, ...]],
     seeds: list[int],
     n_runs: int,
-    engine: str,
 ) -> FloatArray:
     """The task: ``STATS`` of every total at each of a few points, shape (points, metrics, 4)."""
     out = np.empty((len(rows), len(METRICS), len(STATS)))
     for i, (row, seed) in enumerate(zip(rows, seeds, strict=True)):
         model = compile_scenario(with_params(scenario, dict(zip(params, row, strict=True))))
-        s = summarize(
-            simulate_season(model, n_runs=n_runs, seed=seed, record_run=None, engine=engine)
-        )
+        s = summarize(simulate_season(model, n_runs=n_runs, seed=seed, record_run=None))
         for k, m in enumerate(METRICS):
             iv = s.totals[m]
             out[i, k] = (iv.mean, iv.stderr, iv.lo, iv.hi)
@@ -162,7 +159,6 @@ def sweep(
     sobol: int | None = None,
     n_runs: int = 200,
     seed: int | None = None,
-    engine: str = "auto",
     n_workers: int = 1,
     cluster: str | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -186,8 +182,6 @@ def sweep(
         Seasons per point.
     seed : int or None
         Seed of the whole sweep (design and seasons); None draws one (recorded).
-    engine : str
-        The season engine (see :func:`tipoff.engines.simulate_season`).
     n_workers, cluster
         Where the points run (see :func:`tipoff.engines.run_tasks`); results do not depend on it.
     progress : callable or None
@@ -233,15 +227,14 @@ def sweep(
 
     # a pilot point in this process, to size the tasks (its result is kept: it is deterministic)
     t0 = time.perf_counter()
-    first = _simulate_points(scenario, params, rows[:1], [int(seeds[0])], n_runs, engine)
+    first = _simulate_points(scenario, params, rows[:1], [int(seeds[0])], n_runs)
     per_point = max(time.perf_counter() - t0, 1e-4)
     if progress:
         progress(1, n)
     size = max(1, math.ceil(TASK_SECONDS / per_point))
     starts = range(1, n, size)
     tasks = [
-        (scenario, params, rows[a : a + size], seeds[a : a + size].tolist(), n_runs, engine)
-        for a in starts
+        (scenario, params, rows[a : a + size], seeds[a : a + size].tolist(), n_runs) for a in starts
     ]
     sizes = [len(t[2]) for t in tasks]
     done_by_count = np.concatenate([[0], np.cumsum(sorted(sizes))])
@@ -283,7 +276,6 @@ def sweep(
                 "n_points": n_points,
                 "sobol": sobol,
                 "n_runs": n_runs,
-                "engine": engine,
                 "vary": {a.path: a.spec for a in axes},
             },
         },
