@@ -120,3 +120,17 @@ def test_a_form_feed_is_refused_where_it_is() -> None:
     text = MINIMAL.replace("name: minimal", "name: minimal\ndescription: 'a\x0cb'")
     (p,) = problems(text)
     assert p.startswith("s.yaml:2:16: the text holds a character YAML does not allow"), p
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1" * 4000, "1-" * 2000, "a." * 2000, "A-" * 2000, "가" * 4000, "中" * 4000, "Ab " * 1300],
+    ids=["digits", "dashes", "dots", "caps", "hangul", "han", "words"],
+)
+def test_privacy_patterns_never_backtrack_over_long_values(value: str) -> None:
+    from tipoff.scenario._privacy import privacy_problem
+
+    start = time.perf_counter()
+    for _ in range(10):
+        privacy_problem(value)
+    assert time.perf_counter() - start < 1.0  # quadratic patterns took ~2 s for one

@@ -48,7 +48,7 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
-from tipoff._textfile import LineIndex, Problems, read_text
+from tipoff._textfile import LineIndex, Problems, read_text, split_lines
 from tipoff.errors import PrivacyError, ScenarioError
 from tipoff.scenario._network import MAX_PARTIES, expand, reference_problems
 from tipoff.scenario._partial import partial_scenario
@@ -60,6 +60,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_ITEMS",
+    "MAX_LINES",
     "MAX_SCALAR_CHARS",
     "MAX_STEPS",
     "MAX_VALUES",
@@ -69,13 +70,15 @@ __all__ = [
 ]
 
 #: Largest scenario file (use ``generate`` for large networks).
-MAX_FILE_BYTES = 1024 * 1024
+MAX_FILE_BYTES = 256 * 1024
+#: Most lines in a scenario file (counted before the YAML parser runs).
+MAX_LINES = 20_000
 MAX_ALIASES = 100
 MAX_DEPTH = 50
 #: Scalars and collections once aliases are expanded (an alias bomb's 9^7 leaves hit this).
-MAX_VALUES = 100_000
-#: Items of any one list: listed parties, explicit deliveries, a link's relays ...
-MAX_ITEMS = 5_000
+MAX_VALUES = 50_000
+#: Items of any one list or mapping: listed parties, explicit deliveries, a link table ...
+MAX_ITEMS = 2_000
 #: Steps of the protocol, and countermeasures defined in the file.
 MAX_STEPS = 200
 #: Characters of any one value (descriptions are shorter still); longer ones are not read.
@@ -167,6 +170,12 @@ def parse_scenario(text: str, /, *, source: str = "<string>") -> Scenario:
     if size > MAX_FILE_BYTES:
         found.problems.add(0, 0, _too_big(size))
         raise found.error()
+    lines = len(split_lines(text))
+    if lines > MAX_LINES:
+        found.problems.add(
+            MAX_LINES + 1, 1, f"more than {MAX_LINES} lines (use generate: for large networks)"
+        )
+        raise found.error()
     scan = _scan_events(text, found)
     if scan is None:
         raise found.error()
@@ -179,7 +188,8 @@ def parse_scenario(text: str, /, *, source: str = "<string>") -> Scenario:
     except ValidationError as exc:
         for err in exc.errors(include_url=False, include_context=True):
             loc = _clean_loc(doc, tuple(err["loc"]))
-            found.at(scan, loc, _message(err, loc), doc=doc)
+            if loc not in scan.refused:  # a value not read says so once, not twice
+                found.at(scan, loc, _message(err, loc), doc=doc)
     for loc, message in _reference_problems(scenario, doc):
         found.at(scan, loc, _redact(message), doc=doc)
     if scenario is None or found.problems:
@@ -420,6 +430,7 @@ class _Scan:
     root: object = None
     documents: int = 0
     positions: dict[Loc, int] = field(default_factory=dict)
+    refused: set[Loc] = field(default_factory=set)  # values already reported, not read
 
     def position(self, loc: Loc) -> int:
         """The character offset of the deepest node of ``loc`` that exists."""
@@ -475,6 +486,8 @@ class _Scan:
         if isinstance(ev, ScalarEvent):
             ok = _check_scalar(ev.value, mark, loc, self.found)
             value = _scalar(ev) if ok else None
+            if not ok:
+                self.refused.add(loc)
             if is_key:
                 frame = self.stack[-1]
                 frame.key, frame.key_ok = value, ok
