@@ -6,11 +6,14 @@
     ├── InputError                  bad user input: exit code 3
     │   ├── ScenarioError           a scenario file (or preset) that does not validate
     │   └── PrivacyError            a value that looks like real personal data (also a ScenarioError)
-    └── UsageError                  a bad combination of options: exit code 2
+    ├── UsageError                  a bad combination of options: exit code 2
+    └── OutputError                 a file that cannot be written (folder missing, read-only,
+                                    permission denied, disk full...): exit code 4
 
 An ``InputError`` carries a list of :class:`Problem` (one per problem, all found at once), each with
 a position ``file:line:col``, a dotted path into the document and a message. Anything else that
-escapes is a bug: the CLI prints one line and exits 1 (``--debug`` shows the traceback).
+escapes is a bug: the CLI prints one line and exits 1 (``--debug`` shows the traceback), except
+an ``OSError``, which the CLI explains in one line (:mod:`tipoff._oserrors`) and exits 4.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ __all__ = [
     "EXIT_INPUT",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_OUTPUT",
     "EXIT_USAGE",
     "InputError",
+    "OutputError",
     "PrivacyError",
     "Problem",
     "ScenarioError",
@@ -35,6 +40,8 @@ EXIT_OK = 0
 EXIT_BUG = 1
 EXIT_USAGE = 2
 EXIT_INPUT = 3
+#: An output file could not be written (the operating system refused or failed).
+EXIT_OUTPUT = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -90,3 +97,9 @@ class UsageError(TipoffError):
     """A bad combination of command-line options or function arguments."""
 
     exit_code = EXIT_USAGE
+
+
+class OutputError(TipoffError):
+    """A file tipoff was asked to write could not be written (nothing half-written is left)."""
+
+    exit_code = EXIT_OUTPUT

@@ -90,7 +90,7 @@ def test_file_guards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "is a directory" in one(tmp_path)
     bad = tmp_path / "latin1.csv"
     bad.write_bytes((HEADER + "d1,3,s\xe9,r1,c1,f,home,delivered\n").encode("latin-1"))
-    assert one(bad) == f"{bad}:2:1: is not UTF-8 text (first bad byte at offset 64)"
+    assert one(bad) == f"{bad}:2:7: is not UTF-8 text (first bad byte at offset 64)"
     big = tmp_path / "big.csv"
     big.write_text(HEADER + GOOD * 10, encoding="utf-8")
     monkeypatch.setattr(reader, "MAX_LOG_BYTES", 100)

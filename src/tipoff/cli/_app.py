@@ -7,13 +7,16 @@ from typing import Annotated
 
 import typer
 
+from tipoff._oserrors import output_error
 from tipoff._version import __version__
 from tipoff.cli._commands import register
 from tipoff.cli._common import err
+from tipoff.cli._safe import safe
 from tipoff.errors import (
     EXIT_BUG,
     EXIT_INPUT,
     EXIT_INTERRUPTED,
+    EXIT_OUTPUT,
     InputError,
     TipoffError,
 )
@@ -22,7 +25,8 @@ __all__ = ["app", "main"]
 
 EPILOG = (
     "Exit codes: 0 ok; 1 internal error (a bug: re-run with --debug and report it); "
-    "2 usage error; 3 invalid input (scenario or log); 130 interrupted."
+    "2 usage error; 3 invalid input (scenario or log); 4 an output file could not be written; "
+    "130 interrupted."
 )
 
 app = typer.Typer(
@@ -68,7 +72,7 @@ def _root(
 def report_input_error(exc: InputError) -> None:
     """One line per problem on stderr: ``file:line:col: path: message``."""
     for problem in exc.problems:
-        err.print(str(problem), markup=False, soft_wrap=True)
+        err.print(safe(problem), markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,14 +93,44 @@ def main(argv: list[str] | None = None) -> None:
     except TipoffError as exc:
         if debug:
             raise
-        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        err.print(f"error: {safe(exc)}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        # the reader of standard output went away (| head): stop quietly
+        _silence_stdout()
+        sys.exit(EXIT_OUTPUT)
+    except OSError as exc:
+        if debug:
+            raise
+        err.print(f"error: {safe(output_error(exc))}", markup=False, soft_wrap=True)
+        sys.exit(EXIT_OUTPUT)
+    except MemoryError:
+        if debug:
+            raise
+        err.print(
+            "error: ran out of memory: the scenario is too large for this machine; simulate "
+            "fewer runs, a shorter horizon or fewer deliveries",
+            markup=False,
+            soft_wrap=True,
+        )
+        sys.exit(EXIT_INPUT)
     except Exception as exc:
         if debug:
             raise
         err.print(
-            f"internal error: {type(exc).__name__}: {exc}\nRe-run with --debug for details.",
+            f"internal error: {type(exc).__name__}: {safe(exc)}\nRe-run with --debug for details.",
             markup=False,
             soft_wrap=True,
         )
         sys.exit(EXIT_BUG)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null so that Python's final flush raises nothing."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

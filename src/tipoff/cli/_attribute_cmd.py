@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from tipoff.cli._common import err, load_model, out, print_json
+from tipoff.cli._safe import safe, safe_markup
 
 if TYPE_CHECKING:
     from tipoff.analysis import AttributionResult
@@ -38,15 +38,15 @@ def _pct(x: float, sign: bool = True) -> str:
 
 
 def _names(ids: list[str]) -> str:
-    return ", ".join(ids[:-1]) + (" and " if len(ids) > 1 else "") + ids[-1]
+    return safe(", ".join(ids[:-1]) + (" and " if len(ids) > 1 else "") + ids[-1])
 
 
 def _print_human(r: AttributionResult, source: str, threshold: float, top: int) -> None:
     d = r.deliveries
     out.print(
-        f"Attribution from {d['logged']} logged deliveries in {escape(source)}: "
+        f"Attribution from {d['logged']} logged deliveries in {safe_markup(source)}: "
         f"{d['intercepted']} intercepted, {d['delivered']} delivered, {d['unknown']} unknown "
-        f"(scenario {escape(r.provenance.scenario)}, method {r.method}).",
+        f"(scenario {safe_markup(r.provenance.scenario)}, method {r.method}).",
         soft_wrap=True,
     )
     if not r.parties:
@@ -84,7 +84,7 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
         )
         table.add_row(
             str(k),
-            escape(p.id),
+            safe_markup(p.id),
             p.role,
             _pct(p.p_compromised),
             f"{_pct(p.lo, False)}-{_pct(p.hi)}",
@@ -210,12 +210,15 @@ def attribute_cmd(
     if method not in ("auto", "exact", "gibbs"):
         raise UsageError(f"--method must be auto, exact or gibbs, got {method!r}")
     model = load_model(scenario)
-    incident_log = read_incident_log(log, model=model)
+    from tipoff.cli._progress import reading_progress
+
+    with reading_progress(log, "reading the incident log") as progress:
+        incident_log = read_incident_log(log, model=model, progress=progress)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AttributionWarning)
         result = attribute(incident_log, model, method=method, seed=seed)
     for w in result.warnings:
-        err.print(f"warning: {w}", markup=False, soft_wrap=True)
+        err.print(f"warning: {safe(w)}", markup=False, soft_wrap=True)
     if json_out:
         print_json(result.to_dict(threshold))
     else:

@@ -36,8 +36,11 @@ err = Console(stderr=True, highlight=False)
 
 def load_scenario_arg(arg: str | None) -> Scenario:
     """A scenario from a file path or a preset name (the seed preset when ``arg`` is None)."""
+    from tipoff.errors import UsageError
     from tipoff.scenario import resolve_scenario
 
+    if arg == "-":
+        raise UsageError("a scenario is not read from standard input ('-'): name a file or preset")
     return resolve_scenario(arg or DEFAULT_SCENARIO)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from tipoff.cli._common import load_scenario_arg, out, print_json
+from tipoff.cli._safe import safe, safe_markup
 from tipoff.errors import UsageError
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
     rows = o.deliveries
     montecarlo = o.method == "montecarlo"
     title = (
-        f"{escape(model.name)}: {len(rows)} delivery routes, "
+        f"{safe_markup(model.name)}: {len(rows)} delivery routes, "
         f"{o.expected_interceptions:.2f} expected interceptions ({o.method}"
         + (f", seed {o.provenance.seed})" if montecarlo else ")")
     )
@@ -113,13 +113,13 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
         drivers = sorted(report.steps, key=lambda s: -s.per_delivery[r])
         driver = f"{drivers[0].step + 1}" if drivers and drivers[0].per_delivery[r] > 1e-12 else "-"
         table.add_row(
-            escape(rows.ids[r]),
-            escape(route),
+            safe_markup(rows.ids[r]),
+            safe_markup(route),
             MODE_NAMES[int(rows.mode[r])],
             str(int(rows.day[r])),
             p,
             driver,
-            escape(", ".join(alone.get(r, [])) or "-"),
+            safe_markup(", ".join(alone.get(r, [])) or "-"),
         )
     out.print(table)
 
@@ -129,7 +129,7 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
     for name in ("step", "who is told what", "avoided"):
         steps.add_column(name, justify="right" if name == "avoided" else "left")
     for s in report.steps:
-        steps.add_row(str(s.step + 1), escape(s.label), f"{s.attributable:.2f}")
+        steps.add_row(str(s.step + 1), safe_markup(s.label), f"{s.attributable:.2f}")
     out.print(steps)
 
     roles = ", ".join(f"{k} {v:.2f}" for k, v in report.roles.items())
@@ -137,7 +137,7 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
         f"Interceptions avoided if a role is told nothing: {roles}", markup=False, soft_wrap=True
     )
     out.print()
-    out.print(report.advice, markup=False, soft_wrap=True)
+    out.print(safe(report.advice), markup=False, soft_wrap=True)
 
 
 def exposure_cmd(

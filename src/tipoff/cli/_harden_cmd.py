@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from tipoff.cli._common import CLUSTER_HELP, load_scenario_arg, out, print_json
+from tipoff.cli._safe import safe, safe_markup
 from tipoff.errors import UsageError
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ SEARCH_METHODS = ("auto", "exhaustive", "beam", "greedy")
 
 
 def _say(text: str) -> None:
-    out.print(text, markup=False, soft_wrap=True)
+    out.print(safe(text), markup=False, soft_wrap=True)
 
 
 def _sources(m: Countermeasure) -> str:
@@ -115,7 +115,7 @@ def _print_options(result: HardeningResult) -> None:
             flags.append("over budget")
         plan = "\n+ ".join(r.measures) + (f"\n({', '.join(flags)})" if flags else "")
         table.add_row(
-            escape(plan),
+            safe_markup(plan),
             f"{r.p_intercept:.3f} ({change:+.0%})",
             _short_cost(r.cost),
             _season_cell(r),
@@ -250,6 +250,11 @@ def harden_cmd(
         else:
             _print_list(spec, measures)
         return
+    if runs:
+        from tipoff.engines._budget import check_memory
+        from tipoff.model import compile_scenario
+
+        check_memory(compile_scenario(spec), n_runs=runs, source=scenario or None)
     result = harden(
         spec,
         max_fee=max_fee,

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from tipoff.cli._common import err, load_scenario_arg, out
+from tipoff.cli._safe import safe
 from tipoff.errors import UsageError
 
 
@@ -65,11 +66,16 @@ def report_cmd(
         raise UsageError(f"--max-days must be at least 0, got {max_days}")
     if not 0.0 <= threshold <= 1.0:
         raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
+    if str(output) == "-":
+        raise UsageError(
+            "-o -: the report is one HTML file, not written to standard output; name a file"
+        )
     if output.is_dir():
         raise UsageError(f"-o {output}: is a folder; name the HTML file to write")
     if not output.parent.is_dir():
         raise UsageError(f"-o {output}: the folder {output.parent} does not exist")
 
+    from tipoff.engines._budget import check_memory
     from tipoff.model import compile_scenario
     from tipoff.report import build_report, write_report
     from tipoff.results import read_incident_log
@@ -81,6 +87,7 @@ def report_cmd(
 
     spec = load_scenario_arg(scenario)
     model = compile_scenario(spec)
+    check_memory(model, n_runs=runs, source=scenario or None)
     incident_log = None if log is None else read_incident_log(log, model=model)
     data = build_report(
         spec,
@@ -96,7 +103,7 @@ def report_cmd(
     stage("writing the HTML file")
     size = write_report(data, output)
     out.print(
-        f"Wrote {output} ({size / 1e6:.1f} MB; seed {data.methods.seed}). Open it in any "
+        f"Wrote {safe(output)} ({size / 1e6:.1f} MB; seed {data.methods.seed}). Open it in any "
         "browser; it makes no network connection.",
         markup=False,
         soft_wrap=True,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from tipoff.cli._common import CLUSTER_HELP, err, load_model, out, print_json
+from tipoff.cli._outputs import claim_stdout, write_output
+from tipoff.cli._safe import safe, safe_markup
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -54,7 +56,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None] | Non
 def _print_human(s: SeasonSummary, currency: str) -> None:
     o = s.output
     table = Table(
-        title=f"{escape(o.provenance.scenario)}: {o.n_runs} seasons of {o.horizon_days} days "
+        title=f"{safe_markup(o.provenance.scenario)}: {o.n_runs} seasons of {o.horizon_days} days "
         f"(seed {o.provenance.seed})",
         title_justify="left",
     )
@@ -86,12 +88,16 @@ def _print_human(s: SeasonSummary, currency: str) -> None:
     top = sorted(arrests.items(), key=lambda kv: -kv[1])[:6]
     if top and top[0][1] > 0:
         places = ", ".join(f"{p} {n:.1f}" for p, n in top if n > 0)
-        out.print(f"Arrests by place (mean per season): {places}", markup=False, soft_wrap=True)
+        out.print(
+            f"Arrests by place (mean per season): {safe(places)}", markup=False, soft_wrap=True
+        )
     out.print()
     from tipoff.report import season_sentence
 
     out.print(
-        season_sentence(s, currency, see="see `tipoff exposure`"), markup=False, soft_wrap=True
+        safe(season_sentence(s, currency, see="see `tipoff exposure`")),
+        markup=False,
+        soft_wrap=True,
     )
 
 
@@ -113,17 +119,24 @@ def run(
     log_out: Annotated[
         Path | None,
         typer.Option(
-            "--log-out", help="Write run 0's incident log (.csv or .jsonl): what a defender sees."
+            "--log-out",
+            help="Write run 0's incident log (.csv or .jsonl; - for CSV on standard output): "
+            "what a defender sees.",
         ),
     ] = None,
     truth_out: Annotated[
         Path | None,
-        typer.Option("--truth-out", help="Write run 0's ground truth (JSON), for evaluation only."),
+        typer.Option(
+            "--truth-out",
+            help="Write run 0's ground truth (JSON; - for standard output), for evaluation only.",
+        ),
     ] = None,
     table_out: Annotated[
         Path | None,
         typer.Option(
-            "--table-out", help="Write the daily series as .csv or .parquet (needs pandas)."
+            "--table-out",
+            help="Write the daily series as .csv or .parquet (needs pandas; - for CSV on "
+            "standard output).",
         ),
     ] = None,
     workers: Annotated[
@@ -140,17 +153,21 @@ def run(
     ] = None,
 ) -> None:
     """Simulate seasons of the operation against a scenario and summarise them."""
-    from tipoff.engines import simulate_season
-    from tipoff.results import (
-        daily_frame,
-        summarize,
-        write_incident_log,
-        write_table,
-        write_truth,
-    )
+    import json
 
+    from tipoff.engines import simulate_season
+    from tipoff.engines._budget import check_memory
+    from tipoff.errors import UsageError
+    from tipoff.results import daily_frame, incident_log_text, summarize, truth_document
+
+    to_stdout = claim_stdout(
+        json_out=json_out, log_out=log_out, truth_out=truth_out, table_out=table_out
+    )
+    if table_out is not None and not str(table_out).endswith((".csv", ".parquet", "-")):
+        raise UsageError(f"--table-out {safe(table_out)}: use a .csv or .parquet file, or -")
     model = load_model(scenario)
     want_record = log_out is not None or truth_out is not None
+    check_memory(model, n_runs=runs, n_workers=workers, record=want_record, source=scenario or None)
     with _progress(runs, enabled=runs * max(model.n_parties, 1) > 2_000_000) as progress:
         output = simulate_season(
             model,
@@ -166,12 +183,21 @@ def run(
     provenance = output.provenance.to_dict()
     if output.record is not None:
         if log_out is not None:
-            write_incident_log(output.record, log_out)
+            fmt = "jsonl" if str(log_out).endswith((".jsonl", ".ndjson")) else "csv"
+            write_output(log_out, incident_log_text(output.record, fmt=fmt))
         if truth_out is not None:
-            write_truth(output.record, truth_out, provenance=provenance)
+            doc = truth_document(output.record, provenance=provenance)
+            write_output(truth_out, json.dumps(doc, indent=2) + "\n")
     if table_out is not None:
-        write_table(daily_frame(summary), table_out)
+        frame = daily_frame(summary)
+        if str(table_out).endswith(".parquet"):
+            write_output(table_out, frame.to_parquet(index=False))
+        else:
+            write_output(table_out, frame.to_csv(index=False))
     if json_out:
         print_json(summary.to_dict())
+    elif to_stdout:
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the data only
+            _print_human(summary, model.currency)
     else:
         _print_human(summary, model.currency)

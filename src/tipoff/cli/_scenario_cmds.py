@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from tipoff.cli._common import out, print_json
+from tipoff.cli._outputs import write_output
+from tipoff.cli._safe import safe
 
 
 def list_() -> None:
@@ -17,7 +19,7 @@ def list_() -> None:
 
     for name in list_presets():
         first = load_preset(name).description.strip().split(". ")[0]
-        out.print(f"{name}  {first}", markup=False, soft_wrap=True)
+        out.print(safe(f"{name}  {first}"), markup=False, soft_wrap=True)
 
 
 def show(name: Annotated[str, typer.Argument(help="A preset name (see `scenario list`).")]) -> None:
@@ -37,7 +39,7 @@ def validate(
     model = compile_scenario(resolve_scenario(file))
     roles = {code: int((model.party_role == code).sum()) for code in range(4)}
     out.print(
-        f"OK {file}: {model.n_parties} parties ({roles[0]} senders, {roles[1]} relays, "
+        f"OK {safe(file)}: {model.n_parties} parties ({roles[0]} senders, {roles[1]} relays, "
         f"{roles[2]} couriers, {roles[3]} recipients), {model.n_chains} routes, "
         f"{model.horizon_days} days",
         markup=False,
@@ -47,15 +49,15 @@ def validate(
 
 def schema(
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")
+        Path | None,
+        typer.Option("-o", "--output", help="Write to this file instead of stdout (- for stdout)."),
     ] = None,
 ) -> None:
     """Print the JSON Schema of scenario files, for editor completion."""
-    from tipoff.results import write_text_atomic
     from tipoff.scenario import scenario_json_schema
 
     doc = scenario_json_schema()
     if output is None:
         print_json(doc)
     else:
-        write_text_atomic(output, json.dumps(doc, indent=2) + "\n")
+        write_output(output, json.dumps(doc, indent=2) + "\n")

@@ -24,17 +24,18 @@ What :func:`tipoff.results.incident_log_text` writes reads back exactly.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import json
+import operator
 import os
 import re
-import stat
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from tipoff._textfile import Problems, read_text, split_lines
 from tipoff.errors import InputError, Problem
 from tipoff.results._log import LOG_COLUMNS
 from tipoff.scenario._privacy import privacy_problem
@@ -61,6 +62,10 @@ MAX_LOG_ROWS = 1_000_000
 MAX_PROBLEMS = 100
 MAX_DAY = 100_000
 MAX_CELL = 4_000
+#: Longest column name (a longer one is refused unread: no pattern runs over it).
+MAX_COLUMN_NAME = 64
+#: Longest line of a JSON-lines log.
+MAX_JSON_LINE = 100_000
 OUTCOMES = ("delivered", "intercepted", "unknown")
 MODES = ("home", "meeting_point")
 OPTIONAL_COLUMNS = ("exposed_to",)
@@ -174,9 +179,18 @@ def courier_slot(courier: str, /) -> tuple[str, int]:
 
 # ----------------------------------------------------------------------------------- reading --
 
+#: Called now and then while a log is read: ``progress(lines_done, lines_total)``.
+Progress = Callable[[int, int], None]
+#: Rows between two calls of ``progress``.
+PROGRESS_EVERY = 50_000
+
 
 def read_incident_log(
-    source: str | os.PathLike[str], /, *, model: CompiledModel | None = None
+    source: str | os.PathLike[str],
+    /,
+    *,
+    model: CompiledModel | None = None,
+    progress: Progress | None = None,
 ) -> IncidentLog:
     """Read and validate an incident log file (CSV, or JSON lines for ``.jsonl``/``.ndjson``).
 
@@ -187,6 +201,9 @@ def read_incident_log(
         ``.csv`` nor ``.jsonl``/``.ndjson`` is read as JSON lines when it starts with ``{``.
     model
         The scenario the log belongs to; with it, parties, roles and routes are checked too.
+    progress
+        Called as ``progress(lines_done, lines_total)`` every :data:`PROGRESS_EVERY` rows (a
+        million-row log takes seconds).
 
     Returns
     -------
@@ -198,8 +215,10 @@ def read_incident_log(
         With every problem found, each at ``file:row:column``.
     """
     name = os.fspath(source)
-    text = _read_text(Path(name), name)
-    return parse_incident_log(text, model=model, source=name, fmt=_guess_format(name, text))
+    text = read_text(name, limit=MAX_LOG_BYTES, what="incident log", error=LogError)
+    return parse_incident_log(
+        text, model=model, source=name, fmt=_guess_format(name, text), progress=progress
+    )
 
 
 def _guess_format(name: str, text: str) -> str:
@@ -210,70 +229,7 @@ def _guess_format(name: str, text: str) -> str:
     return "jsonl" if text.lstrip().startswith("{") else "csv"
 
 
-def _read_text(path: Path, name: str) -> str:
-    def fail(message: str) -> LogError:
-        return LogError(Problem(source=name, message=message))
-
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise fail("no such file") from None
-    except OSError as exc:
-        raise fail(f"cannot read the file: {exc.strerror or type(exc).__name__}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise fail("is a directory, not an incident log")
-    if not stat.S_ISREG(st.st_mode):
-        raise fail("is not a regular file")
-    too_big = f"is larger than the limit of {MAX_LOG_BYTES} bytes for an incident log"
-    if st.st_size > MAX_LOG_BYTES:
-        raise fail(too_big)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_LOG_BYTES + 1)
-    except OSError as exc:
-        raise fail(f"cannot read the file: {exc.strerror or type(exc).__name__}") from None
-    if len(data) > MAX_LOG_BYTES:
-        raise fail(too_big)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise LogError(
-            Problem(
-                source=name,
-                line=line,
-                col=1,
-                message=f"is not UTF-8 text (first bad byte at offset {exc.start})",
-            )
-        ) from None
-
-
 # ----------------------------------------------------------------------------------- parsing --
-
-
-class _Found:
-    """Problems found so far, capped at MAX_PROBLEMS (the rest are counted)."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
-        self.more = 0
-
-    def add(self, line: int, col: int, path: str, message: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(
-                Problem(source=self.source, line=line, col=col, path=path, message=message)
-            )
-        else:
-            self.more += 1
-
-    def error(self) -> LogError:
-        problems = list(self.problems)
-        if self.more:
-            problems.append(
-                Problem(source=self.source, message=f"{self.more} more problems not shown")
-            )
-        return LogError(problems)
 
 
 def parse_incident_log(
@@ -283,10 +239,12 @@ def parse_incident_log(
     model: CompiledModel | None = None,
     source: str = "<string>",
     fmt: str = "csv",
+    progress: Progress | None = None,
 ) -> IncidentLog:
     """Parse and validate an incident log from text (``fmt``: ``"csv"`` or ``"jsonl"``).
 
-    See :func:`read_incident_log`; this does the same on text already read.
+    See :func:`read_incident_log`; this does the same on text already read. Lines are counted
+    as :mod:`tipoff._textfile` defines them (LF, CRLF or CR; never U+2028, NEL or form feed).
 
     Examples
     --------
@@ -299,70 +257,82 @@ def parse_incident_log(
     """
     if fmt not in ("csv", "jsonl"):
         raise ValueError(f"fmt must be 'csv' or 'jsonl', got {fmt!r}")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    found = _Found(source)
+    text = text.removeprefix("\ufeff")
+    found = Problems(source, limit=MAX_PROBLEMS)
     rows = _csv_rows(text, found) if fmt == "csv" else _jsonl_rows(text, found)
     checker = _RowChecker(found, model)
+    fast = _FastRows(checker)
+    total = (text.count("\n") or text.count("\r")) + 1 if progress is not None else 0
     deliveries: list[LoggedDelivery] = []
-    for line, cells in rows:
+    for k, (line, names, values) in enumerate(rows, start=1):
         if len(deliveries) >= MAX_LOG_ROWS:
-            found.add(line, 1, "", f"more than {MAX_LOG_ROWS} rows: split the log")
+            found.add(line, 1, f"more than {MAX_LOG_ROWS} rows: split the log")
             break
-        d = checker.check(line, cells)
+        d = fast.check(line, names, values)
         if d is not None:
             deliveries.append(d)
-    if found.problems:
-        raise found.error()
+        if progress is not None and k % PROGRESS_EVERY == 0:
+            progress(line, total)
+    if progress is not None:
+        progress(total, total)
+    if found:
+        raise found.error(LogError)
     if not deliveries:
         raise LogError(Problem(source=source, message="holds no deliveries"))
     return IncidentLog(source=source, fmt=fmt, deliveries=tuple(deliveries))
 
 
 Cells = dict[str, tuple[object, int]]  # column -> (value, 1-based column index)
+#: A row as read: its first line, its column names (in order) and its values.
+Row = tuple[int, tuple[str, ...], list[Any]]
 
 
-def _check_columns(names: list[str], line: int, found: _Found) -> bool:
+def _check_columns(names: Sequence[str], line: int, found: Problems) -> bool:
     """Every required column once, nothing else but ``exposed_to``. True when usable."""
     ok = True
     seen: set[str] = set()
     for k, name in enumerate(names, start=1):
-        why = privacy_problem(name)
+        why = (
+            f"is longer than {MAX_COLUMN_NAME} characters"
+            if len(name) > MAX_COLUMN_NAME
+            else privacy_problem(name)
+        )
         if why:
-            found.add(line, k, "", f"column name {why}")
+            found.add(line, k, f"column name {why}")
             ok = False
         elif name in seen:
-            found.add(line, k, name, "column given twice")
+            found.add(line, k, "column given twice", path=name)
             ok = False
         elif name in GROUND_TRUTH_COLUMNS:
             found.add(
                 line,
                 k,
-                name,
                 "is ground truth, which a defender cannot know: an incident log holds only "
                 "what the defender sees (remove the column)",
+                path=name,
             )
             ok = False
         elif name not in LOG_COLUMNS and name not in OPTIONAL_COLUMNS:
-            shown = name if _ID.match(name) else "a column"
-            found.add(
-                line,
-                k,
-                "",
-                f"unknown column {shown!r} (allowed: {', '.join(LOG_COLUMNS + OPTIONAL_COLUMNS)})",
-            )
+            allowed = LOG_COLUMNS + OPTIONAL_COLUMNS
+            shown = repr(name) if _ID.match(name) else "a column"
+            close = difflib.get_close_matches(name, allowed, n=1) if _ID.match(name) else []
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            found.add(line, k, f"unknown column {shown} (allowed: {', '.join(allowed)}){hint}")
             ok = False
         seen.add(name)
     missing = [c for c in LOG_COLUMNS if c not in seen]
     if missing:
-        found.add(line, 1, "", f"missing column(s): {', '.join(missing)}")
+        found.add(line, 1, f"missing column(s): {', '.join(missing)}")
         ok = False
     return ok
 
 
-def _csv_rows(text: str, found: _Found) -> Iterator[tuple[int, Cells]]:
+def _csv_rows(text: str, found: Problems) -> Iterator[Row]:
+    """Rows of a CSV log. ``csv`` counts lines as ``_textfile`` does (it reads lines split at
+    LF, CRLF and CR by ``io.StringIO(newline="")``), so a row's first line is one more than
+    the last line of the row before."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
+    header: tuple[str, ...] | None = None
     last = 0
     while True:
         start = last + 1
@@ -371,25 +341,30 @@ def _csv_rows(text: str, found: _Found) -> Iterator[tuple[int, Cells]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            found.add(reader.line_num or start, 1, "", f"not valid CSV: {exc}")
+            found.add(reader.line_num or start, 1, f"not valid CSV: {_csv_words(exc)}")
             return
         last = reader.line_num
-        if not row or all(not c.strip() for c in row):
-            continue
-        cells = [c.strip() for c in row]
+        if not row or (not row[0].strip() and all(not c.strip() for c in row)):
+            continue  # a blank line, or only separators
         if header is None:
-            header = cells
+            cells = [c.strip() for c in row]
+            if all(not c for c in cells):
+                continue
+            header = tuple(cells)
             if not _check_columns(header, start, found):
                 return
             continue
-        if len(cells) != len(header):
-            found.add(
-                start, 1, "", f"has {len(cells)} fields, the header has {len(header)} columns"
-            )
+        if len(row) != len(header):
+            found.add(start, 1, f"has {len(row)} fields, the header has {len(header)} columns")
             continue
-        yield start, {name: (cells[k], k + 1) for k, name in enumerate(header)}
+        yield start, header, row
     if header is None:
-        found.add(1, 1, "", "no header line: the first line names the columns")
+        found.add(1, 1, "no header line: the first line names the columns")
+
+
+def _csv_words(exc: csv.Error) -> str:
+    words = str(exc)
+    return "a NUL character" if "NUL" in words else words
 
 
 def _reject_constant(name: str) -> Any:
@@ -405,25 +380,98 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _jsonl_rows(text: str, found: _Found) -> Iterator[tuple[int, Cells]]:
-    for line, raw in enumerate(text.splitlines(), start=1):
+def _jsonl_rows(text: str, found: Problems) -> Iterator[Row]:
+    """Rows of a JSON-lines log: one object per line (lines as ``_textfile`` defines them)."""
+    for line, raw in enumerate(split_lines(text), start=1):
         if not raw.strip():
+            continue
+        if len(raw) > MAX_JSON_LINE:
+            found.add(line, 1, f"is longer than {MAX_JSON_LINE} characters")
             continue
         try:
             obj = json.loads(raw, object_pairs_hook=_pairs, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
-            found.add(line, exc.colno, "", f"not valid JSON: {exc.msg}")
+            found.add(line, exc.colno, f"not valid JSON: {exc.msg}")
             continue
         except ValueError as exc:
-            found.add(line, 1, "", f"not valid: {exc}")
+            found.add(line, 1, f"not valid: {exc}")
+            continue
+        except RecursionError:
+            found.add(line, 1, "not valid: values nested too deeply")
             continue
         if not isinstance(obj, dict):
-            found.add(line, 1, "", "each line must be one JSON object (a delivery)")
+            found.add(line, 1, "each line must be one JSON object (a delivery)")
             continue
-        names = list(obj)
+        names = tuple(obj)
         if not _check_columns(names, line, found):
             continue
-        yield line, {name: (obj[name], k) for k, name in enumerate(names, start=1)}
+        yield line, names, list(obj.values())
+
+
+class _FastRows:
+    """Check rows, reusing the checks of every column but :data:`PER_ROW` across rows.
+
+    In a log of a million rows the same sender, route, courier, recipient, mode and outcome
+    come back again and again: a row whose other cells equal those of a valid row seen before
+    needs only its own delivery id and day checked. Any other row goes through
+    :meth:`_RowChecker.check`, which reports its problems. (A new column whose check depends on
+    more than its own cell must be added to :data:`PER_ROW` and checked here.)
+    """
+
+    #: Columns checked on every row; every other column's check depends on its cell only.
+    PER_ROW = ("delivery", "day")
+
+    def __init__(self, checker: _RowChecker) -> None:
+        self.checker = checker
+        self.layouts: dict[tuple[str, ...], tuple[int, int, Callable[[list[Any]], Any]]] = {}
+        self.templates: dict[tuple[object, ...], dict[str, Any]] = {}
+
+    def check(self, line: int, names: tuple[str, ...], values: list[Any]) -> LoggedDelivery | None:
+        layout = self.layouts.get(names)
+        if layout is None:
+            rest = [k for k, n in enumerate(names) if n not in self.PER_ROW]
+            pick: Callable[[list[Any]], Any] = operator.itemgetter(*rest, -1)  # always a tuple
+            layout = (names.index("delivery"), names.index("day"), pick)
+            self.layouts[names] = layout
+        di, dayi, pick = layout
+        try:
+            key = (names, pick(values))
+            template = self.templates.get(key)
+        except TypeError:  # a list in a JSON cell: not hashable
+            key, template = None, None
+        if template is not None:
+            delivery, day = values[di], values[dayi]
+            if (
+                isinstance(delivery, str)
+                and isinstance(day, str | int)
+                and not isinstance(day, bool)
+                and (delivery := delivery.strip()) not in self.checker.first_line
+                and _DELIVERY_ID.match(delivery)
+                and (day := _fast_day(day)) is not None
+            ):
+                self.checker.first_line[delivery] = line
+                return LoggedDelivery(delivery=delivery, day=day, line=line, **template)
+        cells = {
+            n: (v.strip() if isinstance(v, str) else v, k + 1)
+            for k, (n, v) in enumerate(zip(names, values, strict=True))
+        }
+        d = self.checker.check(line, cells)
+        if d is not None and key is not None:
+            self.templates[key] = {
+                f.name: getattr(d, f.name)
+                for f in fields(d)
+                if f.name not in ("delivery", "day", "line")
+            }
+        return d
+
+
+def _fast_day(value: str | int) -> int | None:
+    if isinstance(value, str):
+        value = value.strip()
+        if not _DAY.match(value):
+            return None
+        value = int(value)
+    return value if 0 <= value <= MAX_DAY else None
 
 
 # -------------------------------------------------------------------------------- row checks --
@@ -432,7 +480,7 @@ def _jsonl_rows(text: str, found: _Found) -> Iterator[tuple[int, Cells]]:
 class _RowChecker:
     """Checks the values of one row after another (and, with a model, parties and routes)."""
 
-    def __init__(self, found: _Found, model: CompiledModel | None) -> None:
+    def __init__(self, found: Problems, model: CompiledModel | None) -> None:
         self.found = found
         self.model = model
         self.first_line: dict[str, int] = {}
@@ -454,14 +502,14 @@ class _RowChecker:
     def _text(self, line: int, column: str, cell: tuple[object, int]) -> str | None:
         value, col = cell
         if not isinstance(value, str):
-            self.found.add(line, col, column, "must be text")
+            self.found.add(line, col, path=column, message="must be text")
             return None
         if len(value) > MAX_CELL:
-            self.found.add(line, col, column, f"is longer than {MAX_CELL} characters")
+            self.found.add(line, col, path=column, message=f"is longer than {MAX_CELL} characters")
             return None
         why = privacy_problem(value)
         if why:
-            self.found.add(line, col, column, why)
+            self.found.add(line, col, path=column, message=why)
             return None
         return value.strip()
 
@@ -487,14 +535,14 @@ class _RowChecker:
                 self.found.add(
                     line,
                     col,
-                    column,
-                    "is not a party id (a letter, then letters, digits, '_', '.' or '-')",
+                    path=column,
+                    message="is not a party id (a letter, then letters, digits, '_', '.' or '-')",
                 )
                 ok = False
         return ok
 
     def check(self, line: int, cells: Cells) -> LoggedDelivery | None:
-        n_before = len(self.found.problems) + self.found.more
+        n_before = len(self.found)
         text = {
             c: self._text(line, c, cells[c])
             for c in ("delivery", "sender", "courier", "recipient", "mode", "outcome")
@@ -504,14 +552,17 @@ class _RowChecker:
             col = cells["delivery"][1]
             if not _DELIVERY_ID.match(delivery):
                 self.found.add(
-                    line, col, "delivery", "is not a delivery id (letters, digits, '_', '.', '-')"
+                    line,
+                    col,
+                    path="delivery",
+                    message="is not a delivery id (letters, digits, '_', '.', '-')",
                 )
             elif delivery in self.first_line:
                 self.found.add(
                     line,
                     col,
-                    "delivery",
-                    f"delivery id {delivery!r} already used on line {self.first_line[delivery]}",
+                    path="delivery",
+                    message=f"delivery id {delivery!r} already used on line {self.first_line[delivery]}",
                 )
             else:
                 self.first_line[delivery] = line
@@ -520,25 +571,29 @@ class _RowChecker:
             v = text[c]
             if v is not None:
                 if not v:
-                    self.found.add(line, cells[c][1], c, "is empty")
+                    self.found.add(line, cells[c][1], path=c, message="is empty")
                 else:
                     self._ids(line, c, cells[c][1], [v])
         for c, allowed in (("mode", MODES), ("outcome", OUTCOMES)):
             v = text[c]
             if v is not None and v not in allowed:
-                self.found.add(line, cells[c][1], c, f"must be one of: {', '.join(allowed)}")
+                self.found.add(
+                    line, cells[c][1], path=c, message=f"must be one of: {', '.join(allowed)}"
+                )
         relays = self._list(line, "relays", cells["relays"])
         col_r = cells["relays"][1]
         if relays is not None:
             if not relays or any(not r for r in relays):
-                self.found.add(line, col_r, "relays", "needs one or more relay ids, ';'-separated")
+                self.found.add(
+                    line, col_r, path="relays", message="needs one or more relay ids, ';'-separated"
+                )
                 relays = None
             elif self._ids(line, "relays", col_r, relays) and len(set(relays)) < len(relays):
-                self.found.add(line, col_r, "relays", "names a relay twice")
+                self.found.add(line, col_r, path="relays", message="names a relay twice")
         exposed: list[str] | None = None
         if "exposed_to" in cells:
             exposed = self._exposed(line, cells["exposed_to"])
-        if len(self.found.problems) + self.found.more > n_before:
+        if len(self.found) > n_before:
             return None
         if delivery is None or day is None or relays is None:
             return None
@@ -561,7 +616,9 @@ class _RowChecker:
     def _day(self, line: int, cell: tuple[object, int]) -> int | None:
         value, col = cell
         if isinstance(value, bool):
-            self.found.add(line, col, "day", "must be a whole number of days (0 or more)")
+            self.found.add(
+                line, col, path="day", message="must be a whole number of days (0 or more)"
+            )
             return None
         if isinstance(value, int):
             day = value
@@ -569,12 +626,14 @@ class _RowChecker:
             day = int(value.strip())
         else:
             if isinstance(value, str) and privacy_problem(value):
-                self.found.add(line, col, "day", str(privacy_problem(value)))
+                self.found.add(line, col, path="day", message=str(privacy_problem(value)))
             else:
-                self.found.add(line, col, "day", "must be a whole number of days (0 or more)")
+                self.found.add(
+                    line, col, path="day", message="must be a whole number of days (0 or more)"
+                )
             return None
         if not 0 <= day <= MAX_DAY:
-            self.found.add(line, col, "day", f"must be between 0 and {MAX_DAY}")
+            self.found.add(line, col, path="day", message=f"must be between 0 and {MAX_DAY}")
             return None
         return day
 
@@ -590,10 +649,10 @@ class _RowChecker:
         if items == [NOBODY]:
             return []
         if any(not p for p in items):
-            self.found.add(line, col, "exposed_to", "has an empty entry between ';'")
+            self.found.add(line, col, path="exposed_to", message="has an empty entry between ';'")
             return None
         if self._ids(line, "exposed_to", col, items) and len(set(items)) < len(items):
-            self.found.add(line, col, "exposed_to", "names a party twice")
+            self.found.add(line, col, path="exposed_to", message="names a party twice")
         return items
 
     # -- against the scenario --
@@ -614,7 +673,7 @@ class _RowChecker:
         def bad(column: str, message: str) -> None:
             nonlocal ok
             ok = False
-            self.found.add(line, cells[column][1], column, message)
+            self.found.add(line, cells[column][1], path=column, message=message)
 
         for column, pid, role in (("sender", d.sender, 0), ("recipient", d.recipient, 3)):
             why = self._role(pid, role)

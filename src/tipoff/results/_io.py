@@ -16,6 +16,13 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     An interrupted write never leaves ``path`` half-written: readers see the old file or the new.
     """
     target = Path(path)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # a device or pipe (/dev/stdout, /dev/full): no temporary file to swap in; write
+        # through, so that a failure (disk full) is raised, never silently lost
+        with open(target, "wb") as f:
+            f.write(data)
+            f.flush()
+        return
     folder = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:

@@ -1,14 +1,19 @@
 """Load scenario files: YAML in, a validated :class:`Scenario` out, every problem at ``file:line:col``.
 
-The steps, each reporting all it finds before the next one runs:
+The steps, every problem of a file reported together:
 
-1. file guards (missing, a directory, too large, unreadable, not UTF-8);
-2. one pass over the YAML *events* (``yaml.parse``), which needs no object graph: syntax errors,
-   alias bombs (too many aliases, or too many values once aliases are expanded), nesting depth,
+1. file guards (missing, a directory, too large, unreadable, not UTF-8): :mod:`tipoff._textfile`;
+2. one pass over the YAML *events* (``yaml.parse``) that builds the plain data and records where
+   every key and item is: syntax errors, alias bombs (too many aliases, or too many values once
+   aliases are expanded), nesting depth, size limits (values, list lengths, scalar length),
    duplicate keys, custom tags, and the privacy guard over every scalar (keys and values);
-3. the round-trip load (``YAML(typ="rt")``, YAML 1.2), whose maps keep their positions;
-4. pydantic validation of a plain copy of the data;
-5. cross-references (:func:`~tipoff.scenario._network.reference_problems`).
+3. pydantic validation of the data, with "did you mean" for unknown keys and a hint for
+   probabilities written as percentages;
+4. cross-references (:func:`~tipoff.scenario._network.reference_problems`) on every part that
+   validated, even when others did not.
+
+Every check is linear in the size of the file, and the limits below bound the file, so any file
+is accepted or refused in well under two seconds.
 
 Messages never echo input values (pydantic errors are taken without their input); party ids in
 reference messages are pseudonyms, and any that look like personal data are redacted.
@@ -16,31 +21,37 @@ reference messages are pseudonyms, and any that look like personal data are reda
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import re
-import stat
+import types
+import typing
 import warnings
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
     CollectionEndEvent,
+    DocumentStartEvent,
     MappingStartEvent,
     ScalarEvent,
     SequenceStartEvent,
 )
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import VersionedResolver
 
-from tipoff.errors import PrivacyError, Problem, ScenarioError
+from tipoff._textfile import LineIndex, Problems, read_text, split_lines
+from tipoff.errors import PrivacyError, ScenarioError
 from tipoff.scenario._network import MAX_PARTIES, expand, reference_problems
+from tipoff.scenario._partial import partial_scenario
 from tipoff.scenario._privacy import privacy_problem
 from tipoff.scenario._schema import Scenario
 
@@ -48,19 +59,34 @@ __all__ = [
     "MAX_ALIASES",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
+    "MAX_ITEMS",
+    "MAX_LINES",
+    "MAX_SCALAR_CHARS",
+    "MAX_STEPS",
     "MAX_VALUES",
     "load_scenario",
     "parse_scenario",
     "position",
 ]
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+#: Largest scenario file (use ``generate`` for large networks).
+MAX_FILE_BYTES = 256 * 1024
+#: Most lines in a scenario file (counted before the YAML parser runs).
+MAX_LINES = 20_000
 MAX_ALIASES = 100
 MAX_DEPTH = 50
 #: Scalars and collections once aliases are expanded (an alias bomb's 9^7 leaves hit this).
-MAX_VALUES = 1_000_000
+MAX_VALUES = 50_000
+#: Items of any one list or mapping: listed parties, explicit deliveries, a link table ...
+MAX_ITEMS = 2_000
+#: Steps of the protocol, and countermeasures defined in the file.
+MAX_STEPS = 200
+#: Characters of any one value (descriptions are shorter still); longer ones are not read.
+MAX_SCALAR_CHARS = 4_000
 #: Problems shown at one position (a generator of 10 000 relays may have 10 000 alike).
 MAX_PROBLEMS_PER_PLACE = 5
+#: Problems shown in all; the rest are counted.
+MAX_PROBLEMS = 500
 
 Loc = tuple[Any, ...]
 _PLAIN_TAGS = frozenset(
@@ -69,6 +95,7 @@ _PLAIN_TAGS = frozenset(
         *(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")),
     }
 )
+_SHORT_LISTS = {("protocol",): MAX_STEPS, ("countermeasures",): MAX_STEPS}
 
 
 # --------------------------------------------------------------------------------------- file --
@@ -90,43 +117,13 @@ def load_scenario(source: str | os.PathLike[str], /) -> Scenario:
     Raises
     ------
     ScenarioError
-        With every problem found, each at ``file:line:col`` (line 0 for the whole file).
+        With every problem found, each at ``file:line:col`` (no position for the whole file).
     PrivacyError
         When any value looks like a phone number, e-mail or street address.
     """
     name = os.fspath(source)
-    return parse_scenario(_read_text(Path(name), name), source=name)
-
-
-def _read_text(path: Path, name: str) -> str:
-    def fail(message: str) -> ScenarioError:
-        return ScenarioError(Problem(source=name, message=message))
-
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise fail("no such file") from None
-    except OSError as exc:
-        raise fail(f"cannot read the file: {exc.strerror or type(exc).__name__}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise fail("is a directory, not a scenario file")
-    if not stat.S_ISREG(st.st_mode):
-        raise fail("is not a regular file")
-    if st.st_size > MAX_FILE_BYTES:
-        raise fail(_too_big(st.st_size))
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except PermissionError:
-        raise fail("cannot read the file: permission denied") from None
-    except OSError as exc:
-        raise fail(f"cannot read the file: {exc.strerror or type(exc).__name__}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise fail(_too_big(len(data)))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise fail(f"is not UTF-8 text (first bad byte at offset {exc.start})") from None
+    text = read_text(name, limit=MAX_FILE_BYTES, what="scenario file", error=ScenarioError)
+    return parse_scenario(text, source=name)
 
 
 def _too_big(size: int) -> str:
@@ -167,85 +164,182 @@ def parse_scenario(text: str, /, *, source: str = "<string>") -> Scenario:
     tipoff.errors.ScenarioError: <string>:1:1: horizon_days: Field required
     ...
     """
-    found = _Found(source)
+    text = text.removeprefix("\ufeff")
+    found = _Found(source, text)
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_FILE_BYTES:
-        found.add(0, 0, (), _too_big(size))
+        found.problems.add(0, 0, _too_big(size))
         raise found.error()
-    if not _scan_events(text, found):
+    lines = len(split_lines(text))
+    if lines > MAX_LINES:
+        found.problems.add(
+            MAX_LINES + 1, 1, f"more than {MAX_LINES} lines (use generate: for large networks)"
+        )
         raise found.error()
-    doc = _load_document(text, found)
+    scan = _scan_events(text, found)
+    if scan is None:
+        raise found.error()
+    doc = scan.document(found)
     if doc is None:
         raise found.error()
     scenario: Scenario | None = None
     try:
-        scenario = Scenario.model_validate(_to_plain(doc))
+        scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False, include_input=False, include_context=False):
-            found.at(doc, _clean_loc(doc, tuple(err["loc"])), err["msg"])
-    if scenario is not None:
-        for loc, message in _reference_problems(scenario):
-            found.at(doc, loc, _redact(message))
+        for err in exc.errors(include_url=False, include_context=True):
+            loc = _clean_loc(doc, tuple(err["loc"]))
+            if loc not in scan.refused:  # a value not read says so once, not twice
+                found.at(scan, loc, _message(err, loc), doc=doc)
+    for loc, message in _reference_problems(scenario, doc):
+        found.at(scan, loc, _redact(message), doc=doc)
     if scenario is None or found.problems:
         raise found.error()
     return scenario
 
 
-@dataclass
 class _Found:
-    """The problems found so far; privacy ones make the error a :class:`PrivacyError`."""
+    """The problems of one file (a :class:`~tipoff._textfile.Problems`) and its line index."""
 
-    source: str
-    problems: list[Problem] = field(default_factory=list)
-    privacy: bool = False
+    def __init__(self, source: str, text: str) -> None:
+        self.problems = Problems(
+            source, limit=MAX_PROBLEMS, per_place=MAX_PROBLEMS_PER_PLACE, ordered=True
+        )
+        self.index = LineIndex(text)
 
     def add(
         self,
-        line: int,
-        col: int,
+        offset: int,
         loc: Loc,
         message: str,
         *,
         privacy: bool = False,
         doc: object = None,
     ) -> None:
-        path = _format_loc(loc, doc)
-        self.problems.append(
-            Problem(source=self.source, line=line, col=col, path=path, message=message)
-        )
-        self.privacy = self.privacy or privacy
+        """A problem at a character offset of the text (a YAML parser mark's ``index``)."""
+        line, col = self.index.position(offset)
+        self.problems.add(line, col, message, path=_format_loc(loc, doc), privacy=privacy)
 
-    def at(self, doc: object, loc: Loc, message: str) -> None:
-        line, col = position(doc, loc)
-        self.add(line, col, loc, message, doc=doc)
+    def at(self, scan: _Scan, loc: Loc, message: str, *, doc: object) -> None:
+        self.add(scan.position(loc), loc, message, doc=doc)
 
     def error(self) -> ScenarioError:
-        """The exception to raise: problems by position, at most a few at any one place."""
-        problems = sorted(self.problems, key=lambda p: (p.line, p.col))
-        totals = Counter((p.line, p.col, p.path) for p in problems)
-        seen: Counter[tuple[int, int, str]] = Counter()
-        kept: list[Problem] = []
-        for p in problems:
-            place = (p.line, p.col, p.path)
-            seen[place] += 1
-            if seen[place] <= MAX_PROBLEMS_PER_PLACE:
-                kept.append(p)
-            elif seen[place] == MAX_PROBLEMS_PER_PLACE + 1:
-                more = totals[place] - MAX_PROBLEMS_PER_PLACE
-                kept.append(replace(p, message=f"... and {more} more like these"))
-        return (PrivacyError if self.privacy else ScenarioError)(kept)
+        cls = PrivacyError if self.problems.privacy else ScenarioError
+        err = self.problems.error(cls)
+        assert isinstance(err, ScenarioError)
+        return err
 
 
-def _reference_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+def _reference_problems(scenario: Scenario | None, doc: object) -> list[tuple[Loc, str]]:
+    """Cross-reference problems of a valid scenario, or of the parts of one that validated."""
+    if scenario is None:
+        partial = partial_scenario(doc)
+        if partial is None:
+            return []
+        scenario, gaps = partial
+    else:
+        gaps = None
     gen = scenario.generate
-    listed_senders = sum(1 for p in scenario.parties if p.role == "sender")
+    listed_senders = sum(1 for p in scenario.parties if p is not None and p.role == "sender")
     n_senders = listed_senders + (gen.senders.count if gen.senders else 0)
     n = len(scenario.parties) + n_senders * (gen.recipients.per_sender if gen.recipients else 0)
     n += sum(g.count for g in (gen.senders, gen.relays, gen.couriers) if g is not None)
     if n > MAX_PARTIES:
         # checked before expanding, which would otherwise build every one of them
         return [(("generate",), f"the network would hold {n} parties, more than {MAX_PARTIES}")]
-    return reference_problems(scenario, expand(scenario))
+    return reference_problems(scenario, expand(scenario), gaps=gaps)
+
+
+# ---------------------------------------------------------------------------------- messages --
+
+
+def _message(err: Any, loc: Loc) -> str:
+    """pydantic's words, with a hint for a percentage and "did you mean" for an unknown key.
+
+    The input value itself is never shown.
+    """
+    msg = str(err["msg"])
+    kind = err.get("type")
+    value = err.get("input")
+    if kind == "extra_forbidden" and loc:
+        allowed = _allowed_keys(loc[:-1])
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6) if allowed else []
+        if close:
+            return f"{msg} (unknown key; did you mean '{close[0]}'?)"
+        if allowed and len(allowed) <= 12:
+            return f"{msg} (unknown key; the keys here are: {', '.join(allowed)})"
+        return f"{msg} (unknown key)"
+    ctx = err.get("ctx") or {}
+    if (
+        kind == "less_than_equal"
+        and ctx.get("le") == 1
+        and _is_number(value)
+        and 1 < value <= 100
+        and float(value).is_integer()
+    ):
+        return (
+            f"{msg}: a probability is a share between 0 and 1; did you mean "
+            f"{value / 100:g} (for {value:g}%)?"
+        )
+    if kind in ("float_parsing", "int_parsing") and isinstance(value, str):
+        bare = value.strip()
+        if bare.endswith("%") and _is_number(_number(bare[:-1])):
+            share = _number(bare[:-1])
+            assert share is not None
+            return f"{msg}: write a share between 0 and 1, not a percentage (did you mean {share / 100:g}?)"
+    return msg
+
+
+def _is_number(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text) if len(text) < 30 else None
+    except ValueError:
+        return None
+
+
+def _allowed_keys(loc: Loc) -> list[str]:
+    """The keys the schema allows at ``loc`` (a mapping), aliases as users write them."""
+    model: Any = Scenario
+    for part in loc:
+        model = _unwrap(model)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            fields = {(f.alias or name): f for name, f in model.model_fields.items()}
+            if part not in fields:
+                return []
+            model = fields[part].annotation
+        elif typing.get_origin(model) is list:
+            model = typing.get_args(model)[0]
+        elif typing.get_origin(model) is dict:
+            model = typing.get_args(model)[1]
+        else:
+            return []
+    model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [f.alias or name for name, f in model.model_fields.items()]
+    return []
+
+
+def _unwrap(t: Any) -> Any:
+    """``Annotated[X, ...]`` -> X; ``X | None`` -> X."""
+    while True:
+        origin = typing.get_origin(t)
+        if origin is typing.Annotated:
+            t = typing.get_args(t)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(t) if a is not type(None)]
+            if len(members) != 1:
+                return t
+            t = members[0]
+        else:
+            return t
 
 
 # ------------------------------------------------------------------------------------ events --
@@ -254,17 +348,18 @@ def _reference_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
 @dataclass
 class _Frame:
     loc: Loc
-    is_map: bool
+    container: dict[Any, Any] | list[Any]
     start_total: int
     anchor: str | None
     index: int = 0
     expect_key: bool = True
     key: object = None
-    keys: set[str] = field(default_factory=set)
+    key_ok: bool = True
+    limit: int = MAX_ITEMS
 
 
-def _scan_events(text: str, found: _Found) -> bool:
-    """Check the event stream; False when loading the document must not be attempted."""
+def _scan_events(text: str, found: _Found) -> _Scan | None:
+    """Check the event stream and build the data; None when it cannot be used."""
     scan = _Scan(found)
     try:
         with warnings.catch_warnings():
@@ -272,78 +367,221 @@ def _scan_events(text: str, found: _Found) -> bool:
             # the pure safe parser: same grammar as the round-trip one, a third faster
             for ev in YAML(typ="safe", pure=True).parse(text):
                 if not scan.feed(ev):
-                    return False
+                    return None
     except ReaderError as exc:
-        line, col = _line_col(text, exc.position)
-        found.add(line, col, (), "the text holds a character YAML does not allow")
-        return False
+        line, col = found.index.position(exc.position)
+        found.problems.add(line, col, "the text holds a character YAML does not allow")
+        return None
     except MarkedYAMLError as exc:
         _add_yaml_error(exc, found)
-        return False
-    except (YAMLError, RecursionError) as exc:
-        found.add(0, 0, (), f"cannot parse this YAML ({type(exc).__name__})")
-        return False
-    return True
+        return None
+    except (YAMLError, RecursionError, ValueError, TypeError) as exc:
+        found.problems.add(1, 1, f"cannot parse this YAML ({type(exc).__name__})")
+        return None
+    return scan
+
+
+_RESOLVER = VersionedResolver(version=(1, 2))
+
+
+def _scalar(ev: ScalarEvent) -> object:
+    """The value of a scalar as YAML 1.2's core schema reads it (timestamps stay text)."""
+    value = ev.value
+    plain = ev.implicit[0] if ev.implicit else False
+    if not plain or (ev.tag is not None and str(ev.tag) not in ("!", "?")):
+        return value
+    tag = str(_RESOLVER.resolve(ScalarNode, value, (True, False)))
+    kind = tag.rsplit(":", 1)[-1]
+    try:
+        if kind == "null":
+            return None
+        if kind == "bool":
+            return value.lower() == "true"
+        if kind == "int":
+            digits = value.replace("_", "")
+            sign = -1 if digits.startswith("-") else 1
+            digits = digits.lstrip("+-")
+            for prefix, base in (("0o", 8), ("0x", 16), ("0b", 2)):
+                if digits.lower().startswith(prefix):
+                    return sign * int(digits[2:], base)
+            return sign * int(digits, 10)
+        if kind == "float":
+            low = value.lower().replace("_", "")
+            if low.lstrip("+-") == ".inf":
+                return -math.inf if low.startswith("-") else math.inf
+            if low == ".nan":
+                return math.nan
+            return float(low)
+    except ValueError:
+        return value
+    return value
 
 
 @dataclass
 class _Scan:
-    """The event pass: where each node is, and how big the document is once aliases expand."""
+    """The event pass: builds the data, records where each node is, and bounds its size."""
 
     found: _Found
     aliases: int = 0
     total: int = 0  # nodes so far, aliases counted at their anchor's expanded size
     sizes: dict[str, int] = field(default_factory=dict)
+    anchors: dict[str, object] = field(default_factory=dict)
     stack: list[_Frame] = field(default_factory=list)
+    root: object = None
+    documents: int = 0
+    positions: dict[Loc, int] = field(default_factory=dict)
+    refused: set[Loc] = field(default_factory=set)  # values already reported, not read
+
+    def position(self, loc: Loc) -> int:
+        """The character offset of the deepest node of ``loc`` that exists."""
+        for k in range(len(loc), -1, -1):
+            pos = self.positions.get(tuple(loc[:k]))
+            if pos is not None:
+                return pos
+        return 0
+
+    def document(self, found: _Found) -> dict[Any, Any] | None:
+        if self.documents > 1:
+            found.problems.add(1, 1, "more than one YAML document ('---'): a scenario is one")
+            return None
+        if self.root is None:
+            found.problems.add(1, 1, "the scenario is empty")
+            return None
+        if not isinstance(self.root, dict):
+            what = "a list" if isinstance(self.root, list) else "a single value"
+            found.problems.add(
+                1, 1, f"the top level must be a mapping (name: ..., parties: ...), not {what}"
+            )
+            return None
+        return self.root
 
     def feed(self, ev: object) -> bool:
+        if isinstance(ev, DocumentStartEvent):
+            self.documents += 1
+            return True
         if isinstance(ev, CollectionEndEvent):
             frame = self.stack.pop()
             if frame.anchor is not None:
                 self.sizes[frame.anchor] = self.total - frame.start_total
+            if isinstance(frame.container, dict) and "<<" in frame.container:
+                _merge(frame.container)
             return True
         if not isinstance(ev, ScalarEvent | AliasEvent | MappingStartEvent | SequenceStartEvent):
             return True
-        line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
+        mark = _offset(ev.start_mark)
         loc, is_key = _place(self.stack, ev)
+        # a mapping entry is where its key is (seen first), a list item where the item is
+        self.positions.setdefault(loc, mark)
+        if self.stack and not is_key and not self._room(self.stack[-1], mark, loc):
+            return False
         if isinstance(ev, AliasEvent):
-            return self._alias(ev.anchor, line, col, loc)
+            return self._alias(ev.anchor, mark, loc, is_key)
         self.total += 1
         if self.total > MAX_VALUES:
-            self.found.add(line, col, loc, f"more than {MAX_VALUES} values once aliases expand")
+            self.found.add(mark, loc, f"more than {MAX_VALUES} values once aliases expand")
             return False
         tag = ev.tag if isinstance(ev.tag, str) or ev.tag is None else str(ev.tag)
         if tag is not None and tag not in _PLAIN_TAGS:
-            self.found.add(line, col, loc, "YAML tags (!name) are not used in scenario files")
+            self.found.add(mark, loc, "YAML tags (!name) are not used in scenario files")
         if isinstance(ev, ScalarEvent):
-            _check_scalar(ev.value, line, col, loc, is_key, self.stack, self.found)
+            ok = _check_scalar(ev.value, mark, loc, self.found)
+            value = _scalar(ev) if ok else None
+            if not ok:
+                self.refused.add(loc)
+            if is_key:
+                frame = self.stack[-1]
+                frame.key, frame.key_ok = value, ok
+                held = frame.container
+                if isinstance(held, dict) and _hashable_key(value) and value in held:
+                    self.found.add(mark, loc, "duplicate key (the first one is used)")
+                    frame.key_ok = False
+            else:
+                self._put(value)
             if ev.anchor is not None:
                 self.sizes[ev.anchor] = 1
+                self.anchors[ev.anchor] = value
             return True
         if is_key:
-            self.found.add(line, col, loc, "a mapping key must be a plain value")
+            self.found.add(mark, loc, "a mapping key must be a plain value")
         if len(self.stack) >= MAX_DEPTH:
-            self.found.add(line, col, loc, f"nested more than {MAX_DEPTH} levels deep")
+            self.found.add(mark, loc, f"nested more than {MAX_DEPTH} levels deep")
             return False
         if ev.anchor is not None:
             self.sizes.pop(ev.anchor, None)  # redefined: the new one counts from its end
-        is_map = isinstance(ev, MappingStartEvent)
-        self.stack.append(_Frame(loc, is_map, self.total, ev.anchor))
+        container: dict[Any, Any] | list[Any] = {} if isinstance(ev, MappingStartEvent) else []
+        if is_key:
+            self.stack[-1].key_ok = False
+        else:
+            self._put(container)
+        if ev.anchor is not None:
+            self.anchors[ev.anchor] = container
+        limit = _SHORT_LISTS.get(loc, MAX_ITEMS) if isinstance(container, list) else MAX_ITEMS
+        self.stack.append(_Frame(loc, container, self.total, ev.anchor, limit=limit))
         return True
 
-    def _alias(self, anchor: str, line: int, col: int, loc: Loc) -> bool:
+    def _room(self, parent: _Frame, mark: int, loc: Loc) -> bool:
+        """False (with a problem) when a list or mapping grows past its limit."""
+        n = parent.index if isinstance(parent.container, list) else len(parent.container) + 1
+        if n <= parent.limit:
+            return True
+        what = "items" if isinstance(parent.container, list) else "keys"
+        hint = " (use generate: for many parties)" if parent.loc == ("parties",) else ""
+        self.found.add(mark, parent.loc, f"more than {parent.limit} {what}{hint}")
+        return False
+
+    def _put(self, value: object) -> None:
+        if not self.stack:
+            self.root = value
+            return
+        frame = self.stack[-1]
+        if isinstance(frame.container, list):
+            frame.container.append(value)
+        elif frame.key_ok and _hashable_key(frame.key):
+            frame.container.setdefault(frame.key, value)
+        frame.key_ok = True
+
+    def _alias(self, anchor: str, mark: int, loc: Loc, is_key: bool) -> bool:
         self.aliases += 1
         if self.aliases > MAX_ALIASES:
-            self.found.add(line, col, loc, f"more than {MAX_ALIASES} YAML aliases (*name)")
+            self.found.add(mark, loc, f"more than {MAX_ALIASES} YAML aliases (*name)")
             return False
         if any(f.anchor == anchor for f in self.stack):
-            self.found.add(line, col, loc, "a YAML alias inside its own anchor (a loop)")
+            self.found.add(mark, loc, "a YAML alias inside its own anchor (a loop)")
             return False
-        self.total += self.sizes.get(anchor, 0)  # an unknown anchor: the composer reports it
+        if anchor not in self.anchors:
+            self.found.add(mark, loc, "a YAML alias (*name) to an anchor (&name) not defined")
+            return False
+        self.total += self.sizes.get(anchor, 0)
         if self.total > MAX_VALUES:
-            self.found.add(line, col, loc, f"more than {MAX_VALUES} values once aliases expand")
+            self.found.add(mark, loc, f"more than {MAX_VALUES} values once aliases expand")
             return False
+        value = self.anchors[anchor]
+        if is_key:
+            frame = self.stack[-1]
+            frame.key, frame.key_ok = value, _hashable_key(value) and frame.key_ok
+        else:
+            self._put(value)
         return True
+
+
+def _offset(mark: Any) -> int:
+    """The character offset of a YAML parser mark (its line and column count breaks as
+    ``_textfile`` does, except under a ``%YAML 1.1`` directive: the offset is exact)."""
+    index = getattr(mark, "index", None)
+    return int(index) if isinstance(index, int) else 0
+
+
+def _hashable_key(key: object) -> bool:
+    return key is None or isinstance(key, str | int | float | bool)
+
+
+def _merge(mapping: dict[Any, Any]) -> None:
+    """YAML merge keys: ``<<: *base`` (or a list of them) adds the keys not given here."""
+    extra = mapping.pop("<<")
+    for source in extra if isinstance(extra, list) else [extra]:
+        if isinstance(source, dict):
+            for k, v in source.items():
+                mapping.setdefault(k, v)
 
 
 def _place(stack: list[_Frame], ev: object) -> tuple[Loc, bool]:
@@ -351,99 +589,45 @@ def _place(stack: list[_Frame], ev: object) -> tuple[Loc, bool]:
     if not stack:
         return (), False
     parent = stack[-1]
-    if not parent.is_map:
+    if isinstance(parent.container, list):
         parent.index += 1
         return (*parent.loc, parent.index - 1), False
     if parent.expect_key:
         parent.expect_key = False
-        parent.key = ev.value if isinstance(ev, ScalarEvent) else "?"
+        key = _scalar(ev) if isinstance(ev, ScalarEvent) else "?"
+        parent.key = key if _hashable_key(key) else "?"
         return (*parent.loc, parent.key), True
     parent.expect_key = True
     return (*parent.loc, parent.key), False
 
 
-def _check_scalar(
-    value: str, line: int, col: int, loc: Loc, is_key: bool, stack: list[_Frame], found: _Found
-) -> None:
-    if is_key:
-        parent = stack[-1]
-        if value in parent.keys:
-            found.add(line, col, loc, "duplicate key (the first one is used)")
-        parent.keys.add(value)
+def _check_scalar(value: str, mark: int, loc: Loc, found: _Found) -> bool:
+    """Length, privacy and Unicode: False when the value must not be used."""
+    if len(value) > MAX_SCALAR_CHARS:
+        found.add(mark, loc, f"a value longer than {MAX_SCALAR_CHARS} characters (not read)")
+        return False
+    ok = True
     if (message := privacy_problem(value)) is not None:
-        found.add(line, col, loc, message, privacy=True)
+        found.add(mark, loc, message, privacy=True)
+        ok = False
     if any("\ud800" <= ch <= "\udfff" for ch in value):
-        found.add(line, col, loc, "not valid Unicode text (a lone surrogate)")
+        found.add(mark, loc, "not valid Unicode text (a lone surrogate)")
+        ok = False
+    return ok
 
 
 def _add_yaml_error(exc: MarkedYAMLError, found: _Found) -> None:
     mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     problem, context = exc.problem or "", exc.context or ""
     if problem and context:
         joined = problem.startswith("but ")
         what = f"{context}, {problem}" if joined else f"{problem} ({context})"
     else:
         what = problem or context or "not valid YAML"
-    found.add(line, col, (), f"YAML syntax: {what}")
-
-
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    offset = max(0, min(offset, len(text)))
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-# -------------------------------------------------------------------------------------- load --
-
-
-def _load_document(text: str, found: _Found) -> CommentedMap | None:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = True  # the event pass reports them, with paths
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            doc = yaml.load(text)
-    except MarkedYAMLError as exc:
-        _add_yaml_error(exc, found)
-        return None
-    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
-        # e.g. an impossible date such as 2020-02-30: ruamel raises ValueError without a mark
-        found.add(0, 0, (), f"a value cannot be read ({type(exc).__name__}); check dates and tags")
-        return None
-    if doc is None:
-        found.add(1, 1, (), "the scenario is empty")
-        return None
-    if not isinstance(doc, CommentedMap):
-        what = "a list" if isinstance(doc, list) else "a single value"
-        found.add(
-            1, 1, (), f"the top level must be a mapping (name: ..., parties: ...), not {what}"
-        )
-        return None
-    return doc
-
-
-def _to_plain(node: object) -> object:
-    """A copy made of plain dicts, lists, str, int, float and bool, for pydantic."""
-    if isinstance(node, TaggedScalar):
-        return str(node.value)
-    if isinstance(node, dict):
-        return {
-            _to_plain(k): _to_plain(v)
-            for k, v in node.items()
-            if k is None or isinstance(k, str | int | float)
-        }
-    if isinstance(node, list | tuple | set):
-        return [_to_plain(v) for v in node]
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
+    if mark is not None:
+        found.add(_offset(mark), (), f"YAML syntax: {what}")
+    else:
+        found.problems.add(1, 1, f"YAML syntax: {what}")
 
 
 # --------------------------------------------------------------------------------- positions --
@@ -506,17 +690,17 @@ def _clean_loc(doc: object, loc: Loc) -> Loc:
     out: list[Any] = []
     node = doc
     for i, part in enumerate(loc):
-        if isinstance(node, CommentedMap):
+        if isinstance(node, dict):
             if _has_key(node, part):
                 out.append(part)
                 node = node[part]
                 continue
             if i + 1 < len(loc) and _has_key(node, loc[i + 1]):
                 continue
-        elif isinstance(node, CommentedSeq):
+        elif isinstance(node, list):
             if isinstance(part, int):
                 out.append(part)
-                node = node[part] if part < len(node) else None
+                node = node[part] if 0 <= part < len(node) else None
                 continue
             if i + 1 < len(loc):
                 continue

@@ -7,17 +7,25 @@ into the scenario document (like pydantic's ``loc``), so the loader can point at
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tipoff.scenario._schema import CHINA_SIDE, PATH_ROLES, Party, Role, Scenario, Side
 
-__all__ = ["MAX_PARTIES", "MAX_RELAY_HOPS", "Network", "expand", "reference_problems"]
+__all__ = ["MAX_PARTIES", "MAX_RELAY_HOPS", "Gaps", "Network", "expand", "reference_problems"]
 
-MAX_PARTIES = 200_000
+MAX_PARTIES = 100_000
 MAX_RELAY_HOPS = 4
+#: "Did you mean" is looked for among at most this many ids, for at most this many ids.
+_SUGGEST_POOL = 5_000
+_SUGGEST_MAX = 50
 
 Loc = tuple[str | int, ...]
+
+# the members as plain names: in a loop over 100,000 parties, Role.sender costs a descriptor call
+_SENDER, _RELAY, _COURIER = Role.sender, Role.relay, Role.courier
 
 _DEFAULT_SIDE = {
     Role.sender: Side.abroad,
@@ -28,8 +36,23 @@ _DEFAULT_SIDE = {
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ResolvedParty:
-    """A party with every default resolved."""
+class Gaps:
+    """What is unknown about a scenario whose parts did not all validate.
+
+    ``uncertain``: ids of listed parties whose entries are broken (they exist, role unknown);
+    ``ids_complete``: every party id is known (else "unknown party" is never said);
+    ``network_complete``: parties, generators and links all validated (else "has no relay"
+    and the like are never said); ``horizon_known``: the horizon validated.
+    """
+
+    uncertain: frozenset[str] = frozenset()
+    ids_complete: bool = True
+    network_complete: bool = True
+    horizon_known: bool = True
+
+
+class ResolvedParty(NamedTuple):
+    """A party with every default resolved (a named tuple: 200,000 of them build in a blink)."""
 
     id: str
     role: Role
@@ -73,7 +96,12 @@ def _ids(prefix: str, count: int) -> list[str]:
 
 
 def _round_robin(pool: list[str], start: int, k: int) -> tuple[str, ...]:
-    return tuple(pool[(start + j) % len(pool)] for j in range(min(k, len(pool))))
+    n = len(pool)
+    k = min(k, n)
+    start %= n
+    if start + k <= n:
+        return tuple(pool[start : start + k])
+    return tuple(pool[start:]) + tuple(pool[: start + k - n])
 
 
 def expand(scenario: Scenario) -> Network:
@@ -81,7 +109,7 @@ def expand(scenario: Scenario) -> Network:
 
     The result may still hold bad references; :func:`reference_problems` reports them.
     """
-    parties = [_resolve(p, ("parties", i)) for i, p in enumerate(scenario.parties)]
+    parties = [_resolve(p, ("parties", i)) for i, p in enumerate(scenario.parties) if p is not None]
     links = scenario.links
     sender_relays = {k: tuple(v) for k, v in links.sender_relays.items()}
     relay_relays = {k: tuple(v) for k, v in links.relay_relays.items()}
@@ -89,7 +117,7 @@ def expand(scenario: Scenario) -> Network:
     sender_recipients = {k: tuple(v) for k, v in links.sender_recipients.items()}
     gen = scenario.generate
 
-    courier_pool = [p.id for p in parties if p.role is Role.courier]
+    courier_pool = [p.id for p in parties if p.role is _COURIER]
     if gen.couriers is not None:
         gc = gen.couriers
         ids = _ids(gc.prefix, gc.count)
@@ -148,7 +176,7 @@ def expand(scenario: Scenario) -> Network:
     if gen.recipients is not None:
         gf = gen.recipients
         n = 0
-        for sender in [p for p in parties if p.role is Role.sender]:
+        for sender in [p for p in parties if p.role is _SENDER]:
             if sender.id in sender_recipients:
                 continue
             ids = [f"{sender.id}.{gf.prefix}{j}" for j in range(1, gf.per_sender + 1)]
@@ -176,27 +204,59 @@ def expand(scenario: Scenario) -> Network:
     )
 
 
+class _Ids:
+    """Known party ids and their roles (None: the party's entry is broken), with suggestions."""
+
+    def __init__(self, gaps: Gaps) -> None:
+        self.roles: dict[str, Role | None] = dict.fromkeys(gaps.uncertain)
+        self.complete = gaps.ids_complete
+        self.suggested = 0
+
+    def unknown(self, pid: str) -> bool:
+        """True when ``pid`` is surely not a party (known ids complete, and not among them)."""
+        return self.complete and pid not in self.roles
+
+    def wrong(self, pid: str, role: Role) -> Role | None:
+        """The role of ``pid`` when it is known and not ``role``."""
+        actual = self.roles.get(pid)
+        return actual if actual is not None and actual is not role else None
+
+    def unknown_message(self, pid: str, role: Role | None = None) -> str:
+        """``unknown party 'x'``, with "did you mean" when a known id is close."""
+        message = f"unknown party '{pid}'"
+        if self.suggested >= _SUGGEST_MAX:
+            return message
+        pool = [k for k, r in self.roles.items() if role is None or r is role]
+        if len(pool) > _SUGGEST_POOL:
+            pool = [k for k in pool if abs(len(k) - len(pid)) <= 1 and k[:1] == pid[:1]]
+            if len(pool) > _SUGGEST_POOL:
+                return message
+        self.suggested += 1
+        close = difflib.get_close_matches(pid, pool, n=1, cutoff=0.5)
+        return f"{message}; did you mean '{close[0]}'?" if close else message
+
+
 def _check_link_table(
     table: Mapping[str, Sequence[str]],
     name: str,
     key_role: Role,
     value_role: Role,
-    roles: dict[str, Role],
+    ids: _Ids,
 ) -> Iterable[tuple[Loc, str]]:
     for key, values in table.items():
         loc: Loc = ("links", name, key)
-        if key not in roles:
-            yield loc, f"unknown party '{key}'"
-        elif roles[key] is not key_role:
-            yield loc, f"'{key}' is a {roles[key].value}, expected a {key_role.value}"
+        if ids.unknown(key):
+            yield loc, ids.unknown_message(key, key_role)
+        elif (actual := ids.wrong(key, key_role)) is not None:
+            yield loc, f"'{key}' is a {actual.value}, expected a {key_role.value}"
         for j, v in enumerate(values):
-            if v not in roles:
-                yield (*loc, j), f"unknown party '{v}'"
-            elif roles[v] is not value_role:
-                yield (*loc, j), f"'{v}' is a {roles[v].value}, expected a {value_role.value}"
+            if ids.unknown(v):
+                yield (*loc, j), ids.unknown_message(v, value_role)
+            elif (actual := ids.wrong(v, value_role)) is not None:
+                yield (*loc, j), f"'{v}' is a {actual.value}, expected a {value_role.value}"
 
 
-def _relays_reaching_courier(net: Network, roles: dict[str, Role]) -> set[str]:
+def _relays_reaching_courier(net: Network, roles: Mapping[str, Role | None]) -> set[str]:
     """Relays from which some chain of at most MAX_RELAY_HOPS relays ends at a courier."""
     reach = {r for r, cs in net.relay_couriers.items() if any(c in roles for c in cs)}
     for _ in range(MAX_RELAY_HOPS - 1):
@@ -208,30 +268,43 @@ def _relays_reaching_courier(net: Network, roles: dict[str, Role]) -> set[str]:
 
 
 def _has_cycle(relay_relays: dict[str, tuple[str, ...]]) -> str | None:
+    """A relay on a loop of ``relay_relays``, or None (iterative: no recursion limit)."""
     state: dict[str, int] = {}
-
-    def visit(node: str) -> str | None:
-        state[node] = 1
-        for nxt in relay_relays.get(node, ()):
-            if state.get(nxt) == 1:
-                return nxt
-            if nxt not in state and (found := visit(nxt)) is not None:
-                return found
-        state[node] = 2
-        return None
-
     for start in relay_relays:
-        if start not in state and (found := visit(start)) is not None:
-            return found
+        if start in state:
+            continue
+        state[start] = 1
+        stack = [(start, iter(relay_relays.get(start, ())))]
+        while stack:
+            node, nexts = stack[-1]
+            for nxt in nexts:
+                if state.get(nxt) == 1:
+                    return nxt
+                if nxt not in state:
+                    state[nxt] = 1
+                    stack.append((nxt, iter(relay_relays.get(nxt, ()))))
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
     return None
 
 
-def reference_problems(scenario: Scenario, net: Network) -> list[tuple[Loc, str]]:
-    """Every cross-reference problem of a scenario, as ``(path, message)`` pairs."""
+def reference_problems(
+    scenario: Scenario, net: Network, /, *, gaps: Gaps | None = None
+) -> list[tuple[Loc, str]]:
+    """Every cross-reference problem of a scenario, as ``(path, message)`` pairs.
+
+    With ``gaps`` (a scenario built from the parts of a file that validated, see
+    :mod:`tipoff.scenario._partial`), entries that are None are skipped and no problem is
+    reported that could only follow from a part that did not validate.
+    """
+    gaps = gaps or Gaps()
     problems: list[tuple[Loc, str]] = []
-    roles: dict[str, Role] = {}
+    ids = _Ids(gaps)
+    roles = ids.roles
     for p in net.parties:
-        if p.id in roles:
+        if p.id in roles and p.id not in gaps.uncertain:
             problems.append((p.origin, f"duplicate party id '{p.id}'"))
         roles[p.id] = p.role
         if p.coercible is False and p.informant:
@@ -249,50 +322,84 @@ def reference_problems(scenario: Scenario, net: Network) -> list[tuple[Loc, str]
         ("sender_recipients", Role.sender, Role.recipient),
     ):
         # only the tables as written: generated entries are checked at their generator
-        problems.extend(_check_link_table(getattr(scenario.links, name), name, kr, vr, roles))
+        problems.extend(_check_link_table(getattr(scenario.links, name), name, kr, vr, ids))
     if scenario.generate.senders is not None:
         for j, rid in enumerate(scenario.generate.senders.relays):
-            if roles.get(rid) is not Role.relay:
-                what = "unknown party" if rid not in roles else f"not a relay: {roles[rid].value}"
-                problems.append((("generate", "senders", "relays", j), f"{what} '{rid}'"))
+            if ids.unknown(rid):
+                problems.append(
+                    (("generate", "senders", "relays", j), ids.unknown_message(rid, Role.relay))
+                )
+            elif (actual := ids.wrong(rid, Role.relay)) is not None:
+                problems.append(
+                    (("generate", "senders", "relays", j), f"not a relay: {actual.value} '{rid}'")
+                )
 
-    senders = [p for p in net.parties if p.role is Role.sender]
-    if not senders:
+    if gaps.network_complete:
+        problems.extend(_completeness_problems(net, roles))
+
+    for i, step in enumerate(scenario.protocol):
+        if step is None:
+            continue
+        for key, value in (("from", step.from_), ("to", step.to)):
+            if value not in PATH_ROLES and ids.unknown(value):
+                problems.append(
+                    (
+                        ("protocol", i, key),
+                        f"'{value}' is neither a role ({', '.join(PATH_ROLES)}) nor a party id"
+                        + _did_you_mean(value, PATH_ROLES),
+                    )
+                )
+
+    problems.extend(_countermeasure_problems(scenario, ids))
+    problems.extend(_delivery_problems(scenario, net, ids, gaps))
+    return problems
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _completeness_problems(net: Network, roles: Mapping[str, Role | None]) -> list[tuple[Loc, str]]:
+    """Senders, couriers and routes: what a network needs to carry a delivery."""
+    problems: list[tuple[Loc, str]] = []
+    if not any(p.role is _SENDER for p in net.parties):
         problems.append((("parties",), "the network has no senders"))
-    if not any(p.role is Role.courier for p in net.parties):
+    if not any(p.role is _COURIER for p in net.parties):
         problems.append((("parties",), "the network has no couriers"))
     if (cycle := _has_cycle(net.relay_relays)) is not None:
         problems.append((("links", "relay_relays", cycle), f"relay chain loops back to '{cycle}'"))
     reaching = _relays_reaching_courier(net, roles)
     for p in net.parties:
-        if p.role is Role.relay and p.id not in reaching:
+        if p.role is _RELAY and p.id not in reaching:
             problems.append(
                 (p.origin, f"relay '{p.id}' has no courier (directly or down its relay chain)")
             )
-        if p.role is Role.sender:
+        if p.role is _SENDER:
             if not net.sender_relays.get(p.id):
                 problems.append((p.origin, f"sender '{p.id}' has no relay"))
             if not net.sender_recipients.get(p.id):
                 problems.append((p.origin, f"sender '{p.id}' has no recipient"))
+    return problems
 
-    for i, step in enumerate(scenario.protocol):
-        for key, value in (("from", step.from_), ("to", step.to)):
-            if value not in PATH_ROLES and value not in roles:
-                problems.append(
-                    (
-                        ("protocol", i, key),
-                        f"'{value}' is neither a role ({', '.join(PATH_ROLES)}) nor a party id",
-                    )
-                )
 
-    problems.extend(_countermeasure_problems(scenario, roles))
-
+def _delivery_problems(
+    scenario: Scenario, net: Network, ids: _Ids, gaps: Gaps
+) -> list[tuple[Loc, str]]:
+    """Explicit deliveries: in the horizon, by a known sender, along the sender's routes."""
+    problems: list[tuple[Loc, str]] = []
     for i, d in enumerate(scenario.workload.deliveries):
+        if d is None:
+            continue
         loc: Loc = ("workload", "deliveries", i)
-        if d.day >= scenario.horizon_days:
+        if gaps.horizon_known and d.day >= scenario.horizon_days:
             problems.append(((*loc, "day"), f"day {d.day} is past the horizon"))
-        if roles.get(d.sender) is not Role.sender:
+        if d.sender in gaps.uncertain or (not gaps.network_complete and d.sender not in ids.roles):
+            continue
+        if ids.roles.get(d.sender) is not Role.sender:
             problems.append(((*loc, "sender"), f"'{d.sender}' is not a known sender"))
+            continue
+        if not gaps.network_complete:
             continue
         if d.recipient is not None and d.recipient not in net.sender_recipients.get(d.sender, ()):
             problems.append(
@@ -321,17 +428,19 @@ def reference_problems(scenario: Scenario, net: Network) -> list[tuple[Loc, str]
                             f"relay '{d.relays[-1]}' does not work with '{d.courier}'",
                         )
                     )
-        elif d.courier is not None and roles.get(d.courier) is not Role.courier:
+        elif d.courier is not None and ids.roles.get(d.courier) is not Role.courier:
             problems.append(((*loc, "courier"), f"'{d.courier}' is not a known courier"))
     return problems
 
 
-def _countermeasure_problems(scenario: Scenario, roles: dict[str, Role]) -> list[tuple[Loc, str]]:
+def _countermeasure_problems(scenario: Scenario, ids: _Ids) -> list[tuple[Loc, str]]:
     """Countermeasures defined in the file: known targets, unique names, and some change."""
     problems: list[tuple[Loc, str]] = []
     seen: set[str] = set()
     words = (*PATH_ROLES, CHINA_SIDE)
     for i, m in enumerate(scenario.countermeasures):
+        if m is None:
+            continue
         loc: Loc = ("countermeasures", i)
         if m.name in seen:
             problems.append(((*loc, "name"), f"countermeasure '{m.name}' is defined twice"))
@@ -344,20 +453,22 @@ def _countermeasure_problems(scenario: Scenario, roles: dict[str, Role]) -> list
         rules += [("cap_lead_days", j, r.targets) for j, r in enumerate(m.cap_lead_days)]
         for part, j, targets in rules:
             for k, target in enumerate(targets):
-                if target not in words and target not in roles:
+                if target not in words and ids.unknown(target):
                     problems.append(
                         (
                             (*loc, part, j, "targets", k),
-                            f"'{target}' is neither a target ({', '.join(words)}) nor a party id",
+                            f"'{target}' is neither a target ({', '.join(words)}) nor a party id"
+                            + _did_you_mean(target, words),
                         )
                     )
         for j, step in enumerate(m.tell):
             for key, value in (("from", step.from_), ("to", step.to)):
-                if value not in PATH_ROLES and value not in roles:
+                if value not in PATH_ROLES and ids.unknown(value):
                     problems.append(
                         (
                             (*loc, "tell", j, key),
-                            f"'{value}' is neither a role ({', '.join(PATH_ROLES)}) nor a party id",
+                            f"'{value}' is neither a role ({', '.join(PATH_ROLES)}) nor a party id"
+                            + _did_you_mean(value, PATH_ROLES),
                         )
                     )
     return problems

@@ -23,28 +23,30 @@ _PHONE_RUN = re.compile(r"(?<![\d+])(\+[ \t]?)?\(?\d+(?:[ \t\-.()]{1,3}\d+)*")
 _DATE = re.compile(r"^(\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:([ .,])\d{3})(?:\1\d{3})*$")
 
-_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+\-])[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 
 _STREET_WORD = r"(?i:street|st|road|rd|avenue|ave|lane|ln|alley|boulevard|blvd|drive|dr)\b"
-_KR_SUFFIX = r"(?i:[a-z]+-(?:dong|ri|gu|ro|gil|daero))\b"
+_KR_SUFFIX = r"(?<![A-Za-z])(?i:[a-z]+-(?:dong|ri|gu|ro|gil|daero))\b"
+# Every pattern starts only where its leading run starts (a look-behind) or bounds its runs,
+# so a search is linear in the text: no pattern backtracks over a long value.
 _ADDRESS = [
     # "221B Baker Street", "12 Main St", "12 main street"
-    re.compile(rf"\b\d{{1,5}}[A-Za-z]?,?[ \t]+(?:[A-Z][\w'\-]*[ \t]+){{1,3}}{_STREET_WORD}"),
-    re.compile(rf"\b\d{{1,5}}[A-Za-z]?,?[ \t]+[a-z][\w'\-]*[ \t]+{_STREET_WORD}"),
+    re.compile(rf"\b\d{{1,5}}[A-Za-z]?,?[ \t]+(?:[A-Z][\w'\-]{{0,40}}[ \t]+){{1,3}}{_STREET_WORD}"),
+    re.compile(rf"\b\d{{1,5}}[A-Za-z]?,?[ \t]+[a-z][\w'\-]{{0,40}}[ \t]+{_STREET_WORD}"),
     # "Baker Street 221", "Hauptstrasse road 5"
-    re.compile(rf"\b[A-Z][\w'\-]*[ \t]+{_STREET_WORD}\.?,?[ \t]+\d"),
+    re.compile(rf"\b[A-Z][\w'\-]{{0,40}}[ \t]+{_STREET_WORD}\.?,?[ \t]+\d"),
     # "Apt 4B", "apartment 12", "Building 3", "Suite 100"
     re.compile(r"(?i)\b(?:apt|apartment|bldg|building|suite)\.?[ \t]*#?[ \t]*\d"),
     # romanized Korean: "Yeoksam-dong 123", "152 Teheran-ro", "Sinchon-ri 5"
     re.compile(rf"{_KR_SUFFIX},?[ \t]+\d"),
     re.compile(rf"\b\d+(?:-\d+)?,?[ \t]+{_KR_SUFFIX}"),
     # Korean: "123번지", "12번길", "301호", "101동", "역삼동 12", "세종대로 110", "신촌리 5"
-    re.compile(r"\d+[ \t]*(?:번지|번길)"),
-    re.compile(r"\d+[ \t]*(?:호|동)(?![가-힣])"),
-    re.compile(r"[가-힣]+(?:동|리|로|길)[ \t]*\d+(?:-\d+)?(?![\d가-힣])"),
+    re.compile(r"(?<!\d)\d+[ \t]*(?:번지|번길)"),
+    re.compile(r"(?<!\d)\d+[ \t]*(?:호|동)(?![가-힣])"),
+    re.compile(r"(?<![가-힣])[가-힣]+(?:동|리|로|길)[ \t]*\d+(?:-\d+)?(?![\d가-힣])"),
     # Chinese: "中山路12号", "12号", "长安街 5", "3弄", "501室"
-    re.compile(r"[\u4e00-\u9fff]*(?:路|街|道|巷)[ \t]*\d"),
-    re.compile(r"\d+[ \t]*(?:号|號|弄|室|栋|棟|楼|樓)"),
+    re.compile(r"(?:路|街|道|巷)[ \t]*\d"),
+    re.compile(r"(?<!\d)\d+[ \t]*(?:号|號|弄|室|栋|棟|楼|樓)"),
 ]
 
 

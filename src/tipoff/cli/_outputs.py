@@ -1,0 +1,72 @@
+"""Where commands write: a file the user names (atomically, failures explained), or ``-``.
+
+``-`` means standard output for text outputs that make sense in a pipe (an incident log, a
+ground truth, a CSV table, the JSON Schema); elsewhere it is refused in one line. At most one
+output may claim standard output, and not together with ``--json``; when one does, the human
+summary goes to standard error so that standard output carries only the data.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tipoff._oserrors import output_error
+from tipoff.errors import UsageError
+
+__all__ = ["STDOUT", "claim_stdout", "is_stdout", "refuse_stdout", "write_output"]
+
+STDOUT = "-"
+
+
+def is_stdout(path: object) -> bool:
+    """Whether an output option names standard output (``-``)."""
+    return path is not None and os.fspath(path) == STDOUT  # type: ignore[call-overload]
+
+
+def claim_stdout(*, json_out: bool = False, **options: object) -> bool:
+    """Check that at most one output (or ``--json``) writes to standard output.
+
+    ``options`` maps option names (``log_out``) to their values. Returns whether one does.
+    """
+    claimed = [name for name, value in options.items() if is_stdout(value)]
+    if json_out:
+        claimed.append("json")
+    if len(claimed) > 1:
+        names = " and ".join("--" + n.replace("_", "-") for n in claimed)
+        raise UsageError(f"{names} would all write to standard output: give files for all but one")
+    return bool(claimed) and not json_out
+
+
+def refuse_stdout(option: str, path: object, why: str) -> None:
+    """A usage error when ``path`` is ``-`` for an option that cannot write to standard output."""
+    if is_stdout(path):
+        raise UsageError(f"{option} -: {why}; name a file")
+
+
+def write_output(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` to ``path`` atomically, or to standard output for ``-``.
+
+    Raises
+    ------
+    OutputError
+        When the operating system refuses or fails (exit code 4), in one line.
+    """
+    if is_stdout(path):
+        if isinstance(data, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(data)
+            sys.stdout.flush()
+        return
+    from tipoff.results import write_bytes_atomic, write_text_atomic
+
+    try:
+        if isinstance(data, bytes):
+            write_bytes_atomic(path, data)
+        else:
+            write_text_atomic(path, data)
+    except OSError as exc:
+        raise output_error(exc, path) from None
