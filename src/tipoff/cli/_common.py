@@ -30,8 +30,9 @@ CLUSTER_HELP = (
 #: The scenario a command runs when none is named.
 DEFAULT_SCENARIO = "north-hamgyong-spring"
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# emoji=False: ":100:" in "file:100:3" must not become an emoji (nor ":smile:" in a file's text)
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 def load_scenario_arg(arg: str | None) -> Scenario:
