@@ -303,16 +303,15 @@ def test_in_a_real_process_bad_input_shows_no_traceback_unless_debug(tmp_path: P
 
 def test_positions_are_printed_as_written_never_as_emoji(tmp_path: Path, capsys) -> None:
     # Rich turns ":100:" into an emoji unless told not to: line 100 must read "file:100:3"
+    body = VALID.replace("operation:\n", "operation:\n  tpyo: 1\n", 1)
+    before = body.splitlines().index("  tpyo: 1")
+    text = "".join(f"# line {i}\n" for i in range(99 - before)) + body
+    assert text.splitlines()[99] == "  tpyo: 1"
     path = tmp_path / "long.yaml"
-    padding = "".join(f"# line {i}\n" for i in range(1, 98))
-    body = VALID.replace("name: minimal\n", "").replace(
-        "operation:\n", "operation:\n  tpyo: 1\n", 1
-    )
-    path.write_text(padding + "name: minimal\n" + body, encoding="utf-8")
-    line = (padding + "name: minimal\n" + body).splitlines().index("  tpyo: 1") + 1
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(SystemExit) as exc:
         main(["scenario", "validate", str(path)])
     assert exc.value.code == 3
     stderr = capsys.readouterr().err
-    assert f"{path}:{line}:3" in stderr, stderr
+    assert f"{path}:100:3" in stderr, stderr
     assert "\N{HUNDRED POINTS SYMBOL}" not in stderr
