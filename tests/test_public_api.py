@@ -22,6 +22,7 @@ PACKAGES = [
     "tipoff.engines.exact",
     "tipoff.results",
     "tipoff.analysis",
+    "tipoff.analysis.sweep",
     "tipoff.cli",
 ]
 

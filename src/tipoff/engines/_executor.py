@@ -265,32 +265,35 @@ def _run_dask(
     client = _connect(address)
     futures = [client.submit(_run_one, fn, t, pure=False, retries=RETRIES) for t in tasks]
     try:
-        pending = set(futures)
-        alone_since: float | None = None
-        while pending:
-            try:
-                with client.as_current():
-                    done = distributed.wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")[0]
-            except TimeoutError:
-                done = set()
-            for f in done:
+        finished = distributed.as_completed(futures, loop=client.loop)
+        done, checked, alone_since = 0, time.monotonic(), None
+        while not finished.is_empty():
+            batch = finished.next_batch(block=False)
+            for f in batch:
                 if f.status == "error":
                     f.result()  # raises the task's own exception
-            pending -= done
-            if done:
+                elif f.status == "cancelled":
+                    raise CancelledError
+            if batch:
+                done += len(batch)
                 if progress:
-                    progress(len(futures) - len(pending))
+                    progress(done)
                 continue
+            time.sleep(0.01)
+            if time.monotonic() - checked < 1.0:
+                continue
+            checked = time.monotonic()
             if client.status != "running":
                 raise UsageError(f"lost the connection to the Dask scheduler at {address}")
             if client.scheduler_info().get("workers"):
                 alone_since = None
             elif alone_since is None:
-                alone_since = time.monotonic()
-            elif time.monotonic() - alone_since > NO_WORKER_TIMEOUT:
+                alone_since = checked
+            elif checked - alone_since > NO_WORKER_TIMEOUT:
                 raise UsageError(
                     f"every Dask worker at {address} left and none came back within "
-                    f"{NO_WORKER_TIMEOUT:g} s ({len(pending)} of {len(futures)} tasks unfinished)"
+                    f"{NO_WORKER_TIMEOUT:g} s ({len(futures) - done} of {len(futures)} tasks "
+                    "unfinished)"
                 )
         return list(client.gather(futures))
     except distributed.KilledWorker as exc:
