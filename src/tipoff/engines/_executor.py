@@ -209,49 +209,55 @@ def _reachable(distributed: Any, address: str) -> None:
         raise UsageError(f"cannot reach the Dask scheduler at {address}: {why}") from None
 
 
+def _check_workers(client: Any, address: str) -> None:
+    """At least one worker, and every worker runs this tipoff version."""
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+    except TimeoutError:
+        raise UsageError(
+            f"the Dask scheduler at {address} has no workers "
+            f"(start some with: dask worker {address})"
+        ) from None
+    versions = _worker_versions(client)
+    bad = {w: v for w, v in versions.items() if v != __version__}
+    if bad:
+        worker, v = sorted(bad.items(), key=lambda kv: str(kv[0]))[0]
+        what = (
+            "cannot import tipoff"
+            if not isinstance(v, str)
+            else f"runs tipoff {v}, this is tipoff {__version__}"
+        )
+        raise UsageError(
+            f"{len(bad)} of {len(versions)} Dask workers at {address} cannot run this "
+            f"work: {worker} {what} (install tipoff {__version__} on every worker)"
+        )
+
+
 def _connect(address: str) -> Any:
-    """A client connected to ``address`` whose workers run this tipoff version (cached)."""
+    """A client connected to ``address`` (kept for the process), its workers checked each call."""
     client = _CLIENTS.get(address)
-    if client is not None and client.status == "running":
-        return client
-    distributed = _distributed()
-    _reachable(distributed, address)
-    try:
-        client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError):
-        raise UsageError(
-            f"cannot reach the Dask scheduler at {address}: no answer within {CONNECT_TIMEOUT:g} s"
-        ) from None
-    except Exception as exc:  # something answered, but not a Dask scheduler of this version
-        raise UsageError(
-            f"cannot use {address} as a Dask scheduler: {type(exc).__name__} while connecting "
-            "(is it a Dask scheduler, with the same Dask version as here?)"
-        ) from None
-    try:
+    if client is None or client.status != "running":
+        distributed = _distributed()
+        _reachable(distributed, address)
         try:
-            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
-        except TimeoutError:
+            client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError):
             raise UsageError(
-                f"the Dask scheduler at {address} has no workers "
-                "(start some with: dask worker " + address + ")"
+                f"cannot reach the Dask scheduler at {address}: no answer within "
+                f"{CONNECT_TIMEOUT:g} s"
             ) from None
-        versions = _worker_versions(client)
-        bad = {w: v for w, v in versions.items() if v != __version__}
-        if bad:
-            worker, v = sorted(bad.items(), key=lambda kv: str(kv[0]))[0]
-            what = (
-                "cannot import tipoff"
-                if not isinstance(v, str)
-                else f"runs tipoff {v}, this is tipoff {__version__}"
-            )
+        except Exception as exc:  # something answered, but not a Dask scheduler of this version
             raise UsageError(
-                f"{len(bad)} of {len(versions)} Dask workers at {address} cannot run this "
-                f"work: {worker} {what} (install tipoff {__version__} on every worker)"
-            )
+                f"cannot use {address} as a Dask scheduler: {type(exc).__name__} while "
+                "connecting (is it a Dask scheduler, with the same Dask version as here?)"
+            ) from None
+        _CLIENTS[address] = client
+    try:
+        _check_workers(client, address)
     except BaseException:
+        _CLIENTS.pop(address, None)
         client.close()
         raise
-    _CLIENTS[address] = client
     return client
 
 
