@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import sys
+import threading
 import time
 
 import numpy as np
@@ -94,3 +96,34 @@ def test_closed_port_fails_fast() -> None:
     with pytest.raises(UsageError, match="cannot reach the Dask scheduler"):
         run_tasks(_draw, TASKS, cluster="tcp://127.0.0.1:9")
     assert time.monotonic() - start < _executor.CONNECT_TIMEOUT + 2
+
+
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1"])
+def test_a_service_that_is_not_dask_is_one_usage_line() -> None:
+    pytest.importorskip("distributed")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+
+    def answer() -> None:  # an HTTP server on the port given as a scheduler
+        for _ in range(3):
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        start = time.monotonic()
+        with pytest.raises(UsageError, match="as a Dask scheduler") as info:
+            run_tasks(_draw, TASKS, cluster=f"tcp://127.0.0.1:{port}")
+        assert "\n" not in str(info.value)
+        assert time.monotonic() - start < _executor.CONNECT_TIMEOUT + 3
+    finally:
+        server.close()
+        thread.join(5)

@@ -16,6 +16,7 @@ nothing: the scheduler runs its tasks again elsewhere (and a task that raised is
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import os
 import socket
@@ -196,17 +197,41 @@ def _reachable(distributed: Any, address: str) -> None:
             f"{address!r} is not a scheduler address (expected tcp://HOST:PORT, e.g. "
             "tcp://127.0.0.1:8786)"
         ) from None
-    if scheme not in ("tcp", "tls"):
-        return
+    if scheme in ("tcp", "tls"):
+        try:
+            socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+        except TimeoutError:
+            raise UsageError(
+                f"cannot reach the Dask scheduler at {address}: no answer within "
+                f"{CONNECT_TIMEOUT:g} s"
+            ) from None
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            raise UsageError(f"cannot reach the Dask scheduler at {address}: {why}") from None
     try:
-        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
-    except TimeoutError:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no event loop here (the CLI, a script): shake hands first
+        pass
+    else:  # inside a notebook's loop: leave it to the client
+        return
+
+    async def handshake() -> None:
+        comm = await distributed.comm.connect(address, timeout=CONNECT_TIMEOUT)
+        await comm.close()
+
+    # a Client that fails half-way complains again when it is garbage-collected (and waits 10 s
+    # to close): meet the scheduler with Dask's own handshake before making one
+    try:
+        asyncio.run(asyncio.wait_for(handshake(), CONNECT_TIMEOUT + 1))
+    except (OSError, TimeoutError):
         raise UsageError(
             f"cannot reach the Dask scheduler at {address}: no answer within {CONNECT_TIMEOUT:g} s"
         ) from None
-    except OSError as exc:
-        why = exc.strerror or type(exc).__name__
-        raise UsageError(f"cannot reach the Dask scheduler at {address}: {why}") from None
+    except Exception as exc:  # something answered, but not a Dask scheduler of this version
+        raise UsageError(
+            f"cannot use {address} as a Dask scheduler: {type(exc).__name__} while "
+            "connecting (is it a Dask scheduler, with the same Dask version as here?)"
+        ) from None
 
 
 def _check_workers(client: Any, address: str) -> None:
