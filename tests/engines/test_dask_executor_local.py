@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import threading
@@ -12,7 +13,7 @@ import pytest
 
 from tipoff.engines import _executor
 from tipoff.engines._executor import CLUSTER_ENV, resolve_cluster, run_tasks
-from tipoff.errors import UsageError
+from tipoff.errors import TipoffError, UsageError
 
 
 def _draw(seed: int, n: int) -> float:
@@ -55,6 +56,18 @@ def test_nested_tasks_do_not_open_pools() -> None:
 def test_a_failing_task_raises_its_own_error() -> None:
     with pytest.raises(ValueError, match="task 2 fails"):
         run_tasks(_boom, [(k,) for k in range(4)], n_workers=2)
+
+
+def _die(k: int) -> int:
+    if k == 1:
+        os._exit(9)  # a worker process killed mid-task
+    return k
+
+
+def test_a_local_worker_that_dies_is_one_clear_error() -> None:
+    with pytest.raises(TipoffError, match="a local worker process died") as info:
+        run_tasks(_die, [(k,) for k in range(4)], n_workers=2)
+    assert "\n" not in str(info.value)
 
 
 def test_empty_and_bad_worker_counts() -> None:

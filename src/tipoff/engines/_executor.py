@@ -23,10 +23,11 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from tipoff._version import __version__
-from tipoff.errors import UsageError
+from tipoff.errors import TipoffError, UsageError
 
 __all__ = [
     "CLUSTER_ENV",
@@ -150,6 +151,11 @@ def _run_pool(
                     f.result()  # raise the first failure now, not after every task ran
                 if progress:
                     progress(len(futures) - len(pending))
+        except BrokenProcessPool:
+            raise TipoffError(
+                "a local worker process died (killed, or out of memory); nothing was written: "
+                "run again, with fewer --workers if memory is short"
+            ) from None
         except BaseException:
             for f in futures:
                 f.cancel()
