@@ -292,6 +292,31 @@ def _connect(address: str) -> Any:
     return client
 
 
+_SMALL = (bool, int, float, complex, str, bytes, type(None))
+
+
+def _share(client: Any, tasks: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    """Send each argument that several tasks share (the same object: a model, its tables) to
+    every worker once, instead of once per task; returns the tasks with those arguments replaced
+    by their futures, and the futures (to keep alive until the results are in).
+
+    Copies on every worker (``broadcast``): a worker that dies takes no shared data with it.
+    """
+    seen: dict[int, int] = {}
+    objects: dict[int, Any] = {}
+    for t in tasks:
+        for a in t:
+            if not isinstance(a, _SMALL):
+                seen[id(a)] = seen.get(id(a), 0) + 1
+                objects[id(a)] = a
+    ids = [i for i, n in seen.items() if n > 1]
+    if not ids:
+        return tasks, []
+    futures = client.scatter([objects[i] for i in ids], broadcast=True, hash=False)
+    swap = dict(zip(ids, futures, strict=True))
+    return [tuple(swap.get(id(a), a) for a in t) for t in tasks], list(futures)
+
+
 def _run_dask(
     fn: Callable[..., Any],
     tasks: list[tuple[Any, ...]],
@@ -300,6 +325,7 @@ def _run_dask(
 ) -> list[Any]:
     distributed = _distributed()
     client = _connect(address)
+    tasks, shared = _share(client, tasks)
     futures = [client.submit(_run_one, fn, t, pure=False, retries=RETRIES) for t in tasks]
     try:
         finished = distributed.as_completed(futures, loop=client.loop)
@@ -344,3 +370,6 @@ def _run_dask(
     except BaseException:
         client.cancel(futures)
         raise
+    finally:
+        if shared and client.status == "running":
+            client.cancel(shared)  # the shared arguments are no longer needed on the cluster
