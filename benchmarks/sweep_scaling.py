@@ -17,7 +17,8 @@ points are grouped into tasks of about 0.25 s). It is timed
 Every configuration's table is checked equal, bit for bit, to the baseline's. Reported: seconds
 (best of ``--repeat``), speed-up and efficiency per core (``T1 / (k * Tk)``), and Dask's overhead
 against the local pool with as many workers (``T_dask / T_pool - 1``). The per-task overhead is the
-wall time of 200 trivial tasks (``abs``) divided by 200, on the pool and on each cluster.
+wall time of 200 trivial tasks (``abs``) divided by 200, on the pool and on each cluster; last,
+the CPU an idle 2-worker cluster uses per second (its time-proportional cost).
 
 CPU seconds are counted too, over every process involved (this one, the pool's workers, the
 cluster's worker processes): on a shared machine, where other processes take the cores and wall
@@ -113,6 +114,7 @@ def main() -> None:
     }
     same = [np.array_equal(base.stats, pool.stats)]
     per_task = {"local pool (2 workers)": _per_task(n_workers=2)}
+    idle: dict[str, float] = {}
     for k in (1, 2):
         with LocalCluster(
             n_workers=k, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -135,6 +137,12 @@ def main() -> None:
             per_task[f"Dask ({k} worker{'s' if k > 1 else ''})"] = _per_task(
                 pids=pids, cluster=address
             )
+            if k == 2:  # what the cluster costs doing nothing, per second of wall time
+                time.sleep(1)
+                l0, w0 = _cpu(pids)
+                time.sleep(10)
+                l1, w1 = _cpu(pids)
+                idle = {"client_and_scheduler": (l1 - l0) / 10, "per_worker": (w1 - w0) / 20}
 
             client = _executor._CLIENTS.pop(address, None)
             if client is not None:
@@ -177,6 +185,10 @@ def main() -> None:
             f"{k} {v['wall'] * 1e3:.2f} / {v['cpu'] * 1e3:.2f} ms" for k, v in per_task.items()
         )
     )
+    print(
+        f"Idle 2-worker cluster, CPU seconds per second: client and scheduler "
+        f"{idle['client_and_scheduler']:.3f}, each worker {idle['per_worker']:.3f}"
+    )
     print(f"Tables bit-identical to the in-process one: {all(same)}")
     if args.json:
         args.json.write_text(
@@ -189,6 +201,7 @@ def main() -> None:
                     "rows": rows,
                     "overhead": overhead,
                     "per_task_seconds": per_task,
+                    "idle_cpu_per_second": idle,
                     "bit_identical": all(same),
                 },
                 indent=2,
