@@ -42,6 +42,7 @@ KNOWN = {
     "tipoff.analysis.attribution",
     "tipoff.analysis.hardening",
     "tipoff.report",
+    "tipoff.analysis.sweep",
     "tipoff.cli",
 }
 

@@ -224,3 +224,13 @@ def test_workers_with_another_tipoff_are_refused(
         time.sleep(0.2)
     else:  # pragma: no cover
         pytest.fail("the cluster did not recover")
+
+
+@pytest.mark.slow
+def test_harden_on_the_cluster_equals_one_process(cluster: str) -> None:
+    from tipoff.analysis import harden
+
+    s = load_preset("classroom")
+    local = harden(s, max_fee=0.1, n_runs=20, seed=3).to_dict()
+    remote = harden(s, max_fee=0.1, n_runs=20, seed=3, cluster=cluster).to_dict()
+    assert local == remote

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sys
+import threading
 import time
 
 import numpy as np
@@ -10,7 +13,7 @@ import pytest
 
 from tipoff.engines import _executor
 from tipoff.engines._executor import CLUSTER_ENV, resolve_cluster, run_tasks
-from tipoff.errors import UsageError
+from tipoff.errors import TipoffError, UsageError
 
 
 def _draw(seed: int, n: int) -> float:
@@ -55,6 +58,18 @@ def test_a_failing_task_raises_its_own_error() -> None:
         run_tasks(_boom, [(k,) for k in range(4)], n_workers=2)
 
 
+def _die(k: int) -> int:
+    if k == 1:
+        os._exit(9)  # a worker process killed mid-task
+    return k
+
+
+def test_a_local_worker_that_dies_is_one_clear_error() -> None:
+    with pytest.raises(TipoffError, match="a local worker process died") as info:
+        run_tasks(_die, [(k,) for k in range(4)], n_workers=2)
+    assert "\n" not in str(info.value)
+
+
 def test_empty_and_bad_worker_counts() -> None:
     assert run_tasks(_draw, [], cluster="tcp://127.0.0.1:1") == []
     for bad in (0, -1, True, 1.5):
@@ -94,3 +109,34 @@ def test_closed_port_fails_fast() -> None:
     with pytest.raises(UsageError, match="cannot reach the Dask scheduler"):
         run_tasks(_draw, TASKS, cluster="tcp://127.0.0.1:9")
     assert time.monotonic() - start < _executor.CONNECT_TIMEOUT + 2
+
+
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1"])
+def test_a_service_that_is_not_dask_is_one_usage_line() -> None:
+    pytest.importorskip("distributed")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+
+    def answer() -> None:  # an HTTP server on the port given as a scheduler
+        for _ in range(3):
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        start = time.monotonic()
+        with pytest.raises(UsageError, match="as a Dask scheduler") as info:
+            run_tasks(_draw, TASKS, cluster=f"tcp://127.0.0.1:{port}")
+        assert "\n" not in str(info.value)
+        assert time.monotonic() - start < _executor.CONNECT_TIMEOUT + 3
+    finally:
+        server.close()
+        thread.join(5)

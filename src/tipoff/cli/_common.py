@@ -24,7 +24,7 @@ __all__ = [
 
 #: The help of every command's --cluster option.
 CLUSTER_HELP = (
-    "Run on this Dask scheduler (tcp://HOST:8786; needs pip install 'tipoff[dask]'); default: "
+    "Run on this Dask scheduler (tcp://HOST:8786; needs pip install 'tipoff\\[dask]'); default: "
     "$TIPOFF_CLUSTER, else this machine. The same numbers either way."
 )
 #: The scenario a command runs when none is named.

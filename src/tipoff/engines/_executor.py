@@ -16,16 +16,18 @@ nothing: the scheduler runs its tasks again elsewhere (and a task that raised is
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import os
 import socket
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from tipoff._version import __version__
-from tipoff.errors import UsageError
+from tipoff.errors import TipoffError, UsageError
 
 __all__ = [
     "CLUSTER_ENV",
@@ -149,6 +151,11 @@ def _run_pool(
                     f.result()  # raise the first failure now, not after every task ran
                 if progress:
                     progress(len(futures) - len(pending))
+        except BrokenProcessPool:
+            raise TipoffError(
+                "a local worker process died (killed, or out of memory); nothing was written: "
+                "run again, with fewer --workers if memory is short"
+            ) from None
         except BaseException:
             for f in futures:
                 f.cancel()
@@ -196,63 +203,118 @@ def _reachable(distributed: Any, address: str) -> None:
             f"{address!r} is not a scheduler address (expected tcp://HOST:PORT, e.g. "
             "tcp://127.0.0.1:8786)"
         ) from None
-    if scheme not in ("tcp", "tls"):
+    if scheme in ("tcp", "tls"):
+        try:
+            socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+        except TimeoutError:
+            raise UsageError(
+                f"cannot reach the Dask scheduler at {address}: no answer within "
+                f"{CONNECT_TIMEOUT:g} s"
+            ) from None
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            raise UsageError(f"cannot reach the Dask scheduler at {address}: {why}") from None
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no event loop here (the CLI, a script): shake hands first
+        pass
+    else:  # inside a notebook's loop: leave it to the client
         return
-    try:
-        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
-    except TimeoutError:
-        raise UsageError(
-            f"cannot reach the Dask scheduler at {address}: no answer within {CONNECT_TIMEOUT:g} s"
-        ) from None
-    except OSError as exc:
-        why = exc.strerror or type(exc).__name__
-        raise UsageError(f"cannot reach the Dask scheduler at {address}: {why}") from None
 
+    async def handshake() -> None:
+        comm = await distributed.comm.connect(address, timeout=CONNECT_TIMEOUT)
+        await comm.close()
 
-def _connect(address: str) -> Any:
-    """A client connected to ``address`` whose workers run this tipoff version (cached)."""
-    client = _CLIENTS.get(address)
-    if client is not None and client.status == "running":
-        return client
-    distributed = _distributed()
-    _reachable(distributed, address)
+    # a Client that fails half-way complains again when it is garbage-collected (and waits 10 s
+    # to close): meet the scheduler with Dask's own handshake before making one
     try:
-        client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        asyncio.run(asyncio.wait_for(handshake(), CONNECT_TIMEOUT + 1))
     except (OSError, TimeoutError):
         raise UsageError(
             f"cannot reach the Dask scheduler at {address}: no answer within {CONNECT_TIMEOUT:g} s"
         ) from None
     except Exception as exc:  # something answered, but not a Dask scheduler of this version
         raise UsageError(
-            f"cannot use {address} as a Dask scheduler: {type(exc).__name__} while connecting "
-            "(is it a Dask scheduler, with the same Dask version as here?)"
+            f"cannot use {address} as a Dask scheduler: {type(exc).__name__} while "
+            "connecting (is it a Dask scheduler, with the same Dask version as here?)"
         ) from None
+
+
+def _check_workers(client: Any, address: str) -> None:
+    """At least one worker, and every worker runs this tipoff version."""
     try:
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+    except TimeoutError:
+        raise UsageError(
+            f"the Dask scheduler at {address} has no workers "
+            f"(start some with: dask worker {address})"
+        ) from None
+    versions = _worker_versions(client)
+    bad = {w: v for w, v in versions.items() if v != __version__}
+    if bad:
+        worker, v = sorted(bad.items(), key=lambda kv: str(kv[0]))[0]
+        what = (
+            "cannot import tipoff"
+            if not isinstance(v, str)
+            else f"runs tipoff {v}, this is tipoff {__version__}"
+        )
+        raise UsageError(
+            f"{len(bad)} of {len(versions)} Dask workers at {address} cannot run this "
+            f"work: {worker} {what} (install tipoff {__version__} on every worker)"
+        )
+
+
+def _connect(address: str) -> Any:
+    """A client connected to ``address`` (kept for the process), its workers checked each call."""
+    client = _CLIENTS.get(address)
+    if client is None or client.status != "running":
+        distributed = _distributed()
+        _reachable(distributed, address)
         try:
-            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
-        except TimeoutError:
+            client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError):
             raise UsageError(
-                f"the Dask scheduler at {address} has no workers "
-                "(start some with: dask worker " + address + ")"
+                f"cannot reach the Dask scheduler at {address}: no answer within "
+                f"{CONNECT_TIMEOUT:g} s"
             ) from None
-        versions = _worker_versions(client)
-        bad = {w: v for w, v in versions.items() if v != __version__}
-        if bad:
-            worker, v = sorted(bad.items(), key=lambda kv: str(kv[0]))[0]
-            what = (
-                "cannot import tipoff"
-                if not isinstance(v, str)
-                else f"runs tipoff {v}, this is tipoff {__version__}"
-            )
+        except Exception as exc:  # something answered, but not a Dask scheduler of this version
             raise UsageError(
-                f"{len(bad)} of {len(versions)} Dask workers at {address} cannot run this "
-                f"work: {worker} {what} (install tipoff {__version__} on every worker)"
-            )
+                f"cannot use {address} as a Dask scheduler: {type(exc).__name__} while "
+                "connecting (is it a Dask scheduler, with the same Dask version as here?)"
+            ) from None
+        _CLIENTS[address] = client
+    try:
+        _check_workers(client, address)
     except BaseException:
+        _CLIENTS.pop(address, None)
         client.close()
         raise
-    _CLIENTS[address] = client
     return client
+
+
+_SMALL = (bool, int, float, complex, str, bytes, type(None))
+
+
+def _share(client: Any, tasks: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    """Send each argument that several tasks share (the same object: a model, its tables) to
+    every worker once, instead of once per task; returns the tasks with those arguments replaced
+    by their futures, and the futures (to keep alive until the results are in).
+
+    Copies on every worker (``broadcast``): a worker that dies takes no shared data with it.
+    """
+    seen: dict[int, int] = {}
+    objects: dict[int, Any] = {}
+    for t in tasks:
+        for a in t:
+            if not isinstance(a, _SMALL):
+                seen[id(a)] = seen.get(id(a), 0) + 1
+                objects[id(a)] = a
+    ids = [i for i, n in seen.items() if n > 1]
+    if not ids:
+        return tasks, []
+    futures = client.scatter([objects[i] for i in ids], broadcast=True, hash=False)
+    swap = dict(zip(ids, futures, strict=True))
+    return [tuple(swap.get(id(a), a) for a in t) for t in tasks], list(futures)
 
 
 def _run_dask(
@@ -263,34 +325,38 @@ def _run_dask(
 ) -> list[Any]:
     distributed = _distributed()
     client = _connect(address)
+    tasks, shared = _share(client, tasks)
     futures = [client.submit(_run_one, fn, t, pure=False, retries=RETRIES) for t in tasks]
     try:
-        pending = set(futures)
-        alone_since: float | None = None
-        while pending:
-            try:
-                with client.as_current():
-                    done = distributed.wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")[0]
-            except TimeoutError:
-                done = set()
-            for f in done:
+        finished = distributed.as_completed(futures, loop=client.loop)
+        done, checked, alone_since = 0, time.monotonic(), None
+        while not finished.is_empty():
+            batch = finished.next_batch(block=False)
+            for f in batch:
                 if f.status == "error":
                     f.result()  # raises the task's own exception
-            pending -= done
-            if done:
+                elif f.status == "cancelled":
+                    raise CancelledError
+            if batch:
+                done += len(batch)
                 if progress:
-                    progress(len(futures) - len(pending))
+                    progress(done)
                 continue
+            time.sleep(0.01)
+            if time.monotonic() - checked < 1.0:
+                continue
+            checked = time.monotonic()
             if client.status != "running":
                 raise UsageError(f"lost the connection to the Dask scheduler at {address}")
             if client.scheduler_info().get("workers"):
                 alone_since = None
             elif alone_since is None:
-                alone_since = time.monotonic()
-            elif time.monotonic() - alone_since > NO_WORKER_TIMEOUT:
+                alone_since = checked
+            elif checked - alone_since > NO_WORKER_TIMEOUT:
                 raise UsageError(
                     f"every Dask worker at {address} left and none came back within "
-                    f"{NO_WORKER_TIMEOUT:g} s ({len(pending)} of {len(futures)} tasks unfinished)"
+                    f"{NO_WORKER_TIMEOUT:g} s ({len(futures) - done} of {len(futures)} tasks "
+                    "unfinished)"
                 )
         return list(client.gather(futures))
     except distributed.KilledWorker as exc:
@@ -304,3 +370,6 @@ def _run_dask(
     except BaseException:
         client.cancel(futures)
         raise
+    finally:
+        if shared and client.status == "running":
+            client.cancel(shared)  # the shared arguments are no longer needed on the cluster

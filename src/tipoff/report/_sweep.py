@@ -28,6 +28,9 @@ SWEEP_LABELS = {
     "money_lost": "money lost",
 }
 
+#: One colour per varied parameter (colour-blind safe: Okabe and Ito).
+_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -82,8 +85,14 @@ def _figures(r: SweepResult) -> list[str]:
                     x=r.values[:, j - 1],
                     y=mean,
                     mode="markers",
-                    marker={"size": 6, "opacity": 0.75},
-                    error_y={"type": "data", "array": 2 * se, "visible": True, "thickness": 1},
+                    marker={"size": 6, "opacity": 0.75, "color": _PALETTE[(j - 1) % len(_PALETTE)]},
+                    error_y={
+                        "type": "data",
+                        "array": 2 * se,
+                        "visible": True,
+                        "thickness": 1,
+                        "color": _PALETTE[(j - 1) % len(_PALETTE)],
+                    },
                     customdata=list(zip(lo, hi, hover, strict=True)),
                     hovertemplate=(
                         f"{html.escape(SWEEP_LABELS.get(m, m))}: %{{y:.3g}} per season"
@@ -96,11 +105,24 @@ def _figures(r: SweepResult) -> list[str]:
                 row=i,
                 col=j,
             )
-    fig.update_layout(height=220 * len(metrics) + 80, margin={"l": 60, "r": 120, "t": 60})
+    for j, p in enumerate(r.params, start=1):
+        fig.update_xaxes(title_text=html.escape(p), row=len(metrics), col=j)
+    fig.update_layout(
+        height=220 * len(metrics) + 100,
+        margin={"l": 60, "r": 120, "t": 60},
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(showgrid=True, gridcolor="#e5e5ea", showticklabels=True)
+    fig.update_yaxes(showgrid=True, gridcolor="#e5e5ea", rangemode="tozero")
     figs = [fig]
     if r.sobol is not None:
+        ncol = 3
+        nrow = -(-len(metrics) // ncol)
         sob = make_subplots(
-            rows=1, cols=len(metrics), subplot_titles=[SWEEP_LABELS[m] for m in metrics]
+            rows=nrow,
+            cols=ncol,
+            subplot_titles=[SWEEP_LABELS.get(m, m) for m in metrics],
+            vertical_spacing=0.25,
         )
         for j, m in enumerate(metrics, start=1):
             ix = r.sobol[m]
@@ -117,13 +139,13 @@ def _figures(r: SweepResult) -> list[str]:
                         marker_color=colour,
                         showlegend=j == 1,
                     ),
-                    row=1,
-                    col=j,
+                    row=(j - 1) // ncol + 1,
+                    col=(j - 1) % ncol + 1,
                 )
         sob.update_layout(
             title="Sobol indices: the share of each total's variation each parameter explains",
             barmode="group",
-            height=420,
+            height=380 * nrow,
         )
         figs.append(sob)
     return [

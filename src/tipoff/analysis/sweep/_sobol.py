@@ -143,9 +143,11 @@ def sobol_words(output: str, r: SobolIndices, /) -> str:
     if r.constant:
         return f"{output}: the same at every point of the design; no input changes it."
     order = np.argsort(-r.st)
-    matter = [j for j in order if r.st[j] - r.st_conf[j] > MATTERS]
-    none = [j for j in order if r.st[j] + r.st_conf[j] < NEGLIGIBLE]
-    some = [j for j in order if j not in matter and j not in none]
+    lo, hi = r.st - r.st_conf, r.st + r.st_conf
+    matter = [j for j in order if lo[j] > MATTERS]
+    none = [j for j in order if hi[j] < NEGLIGIBLE]
+    little = [j for j in order if NEGLIGIBLE <= hi[j] < MATTERS]
+    unsure = [j for j in order if j not in matter and j not in none and j not in little]
 
     def named(js: list[Any]) -> str:
         parts = [
@@ -153,17 +155,23 @@ def sobol_words(output: str, r: SobolIndices, /) -> str:
         ]
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
+    def verb(js: list[Any], one: str, many: str) -> str:
+        return one if len(js) == 1 else many
+
     out = []
     if matter:
         out.append(f"most of its variation comes with {named(matter)}")
-    if some:
-        verb = "matters" if len(some) == 1 else "matter"
-        out.append(f"{named(some)} {verb} little, or too little to tell with this many points")
+    if unsure:
+        out.append(
+            f"{named(unsure)} may matter, but there are too few points "
+            "to tell (a larger --sobol N narrows the interval)"
+        )
+    if little:
+        out.append(f"{named(little)} {verb(little, 'matters', 'matter')} little")
     if none:
-        verb = "makes" if len(none) == 1 else "make"
-        out.append(f"{named(none)} {verb} no measurable difference")
+        out.append(f"{named(none)} {verb(none, 'makes', 'make')} no measurable difference")
     interactions = 1.0 - float(np.clip(r.s1, 0, None).sum())
     text = f"{output}: " + "; ".join(out) + "."
-    if interactions > 0.2 and matter:
+    if interactions > 0.2 and matter and float(r.s1_conf.max()) < 0.1:
         text += f" About {interactions:.0%} of the variation comes from inputs acting together."
     return text

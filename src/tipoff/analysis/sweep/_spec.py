@@ -128,7 +128,7 @@ def parse_axis(text: str, /) -> Axis:
     Examples
     --------
     >>> parse_axis("operation.recruitment.initial=0.02:0.4:3").levels
-    (0.02, 0.21000000000000002, 0.4)
+    (0.02, 0.21, 0.4)
     """
     shown = text if len(text) <= 120 else text[:117] + "..."
     path, sep, spec = text.partition("=")
