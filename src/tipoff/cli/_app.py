@@ -31,6 +31,7 @@ app = typer.Typer(
     epilog=EPILOG,
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # help strings are plain text: `tipoff[fast]` must not be read as markup
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -38,6 +39,7 @@ app = typer.Typer(
 scenario_app = typer.Typer(
     help="List, show, validate scenarios; export the JSON Schema for editors.",
     no_args_is_help=True,
+    rich_markup_mode=None,
     epilog=EPILOG,
 )
 app.add_typer(scenario_app, name="scenario")

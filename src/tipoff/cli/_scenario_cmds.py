@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,11 +22,29 @@ def list_() -> None:
         out.print(f"{name}  {first}", markup=False, soft_wrap=True)
 
 
-def show(name: Annotated[str, typer.Argument(help="A preset name (see `scenario list`).")]) -> None:
-    """Print a preset's YAML, to copy and edit."""
-    from tipoff.scenario import preset_text
+#: Control characters other than tab and newline: shown escaped on a terminal, never sent raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-    typer.echo(preset_text(name), nl=False)
+
+def show(
+    name: Annotated[
+        str, typer.Argument(help="A preset name (see `scenario list`) or a scenario file.")
+    ],
+) -> None:
+    """Print a scenario's YAML, to copy and edit: a preset, or a file once it validates."""
+    from tipoff.scenario import list_presets, preset_text, resolve_scenario
+
+    # a file or a preset, chosen as every command chooses; a bad file fails here with every
+    # problem at once (exit 3) and nothing of it printed
+    resolve_scenario(name)
+    path = Path(name)
+    if name in list_presets() and not path.exists():
+        text = preset_text(name)
+    else:
+        text = path.read_text(encoding="utf-8")
+    if sys.stdout.isatty():
+        text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    typer.echo(text, nl=not text.endswith("\n"))
 
 
 def validate(
