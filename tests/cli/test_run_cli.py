@@ -199,7 +199,7 @@ def test_run_human_output(capsys: pytest.CaptureFixture[str]) -> None:
 def test_scenario_list(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = invoke(["scenario", "list"], capsys)
     assert code == 0, err
-    listed = [line.split()[0] for line in out.splitlines() if line.strip()]
+    listed = [line.split()[0] for line in out.splitlines() if line and not line[0].isspace()]
     assert listed == list_presets()
     assert {"classroom", "north-hamgyong-spring"} <= set(listed)
 

@@ -6,13 +6,27 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
 
 if TYPE_CHECKING:
     from tipoff.model import CompiledModel
     from tipoff.scenario import Scenario
 
-__all__ = ["DEFAULT_SCENARIO", "err", "load_model", "load_scenario_arg", "out", "print_json"]
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "add_id_column",
+    "err",
+    "load_model",
+    "load_scenario_arg",
+    "new_table",
+    "out",
+    "print_json",
+    "print_table",
+    "say",
+]
 
 #: The scenario a command runs when none is named.
 DEFAULT_SCENARIO = "north-hamgyong-spring"
@@ -39,3 +53,60 @@ def print_json(obj: Any) -> None:
     """Write one JSON document to stdout (no Rich formatting, so it stays machine-readable)."""
     sys.stdout.write(json.dumps(obj, indent=2, allow_nan=False) + "\n")
     sys.stdout.flush()
+
+
+def say(text: str) -> None:
+    """Print a sentence as plain text, wrapped at spaces to the terminal's width."""
+    out.print(text, markup=False, highlight=False)
+
+
+def new_table(title: str | None = None, **kwargs: Any) -> Table:
+    """A table for an 80-column terminal: a rule under the header and no vertical borders.
+
+    Columns are one space apart (plus one of padding), so a table of ten short columns still fits
+    in 80 characters; cells wrap at spaces, never inside a word (see :func:`add_id_column`).
+    """
+    return Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+        **kwargs,
+    )
+
+
+def add_id_column(table: Table, header: str, ids: list[str], **kwargs: Any) -> None:
+    """A column of pseudonyms (or other ids): as wide as the longest, so no id is ever split.
+
+    A cell may hold several ids, one per line.
+    """
+    longest = max((len(line) for i in ids for line in i.splitlines()), default=0)
+    table.add_column(header, no_wrap=True, min_width=max(longest, 1), **kwargs)
+
+
+def print_table(table: Table) -> None:
+    """Print a table; when its narrowest layout is wider than the terminal, print it as records.
+
+    A record is one row: its first cell, then ``header: value`` for each other cell, each line
+    wrapped at spaces. So nothing is truncated and no id is split, whatever the width.
+    """
+    # cells and title hold Rich markup (user strings already escaped): print them as such; the
+    # title is wrapped to the terminal, not to the table
+    if table.title:
+        out.print(str(table.title), highlight=False)
+        table.title = None
+    need = Measurement.get(out, out.options.update_width(1_000_000), table).minimum
+    if need <= out.width:
+        out.print(table)
+        return
+    headers = [" ".join(str(c.header).split()) for c in table.columns]
+    cells = [list(c.cells) for c in table.columns]
+    for r in range(table.row_count):
+        values = [" ".join(str(col[r]).split()) for col in cells]
+        out.print(f"{headers[0]} {values[0]}", highlight=False)
+        for head, value in zip(headers[1:], values[1:], strict=True):
+            if value:
+                out.print(f"  {head}: {value}", highlight=False)

@@ -6,9 +6,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from tipoff.cli._common import load_scenario_arg, out, print_json
+from tipoff.cli._common import (
+    add_id_column,
+    load_scenario_arg,
+    new_table,
+    out,
+    print_json,
+    print_table,
+    say,
+)
 from tipoff.errors import UsageError
 
 if TYPE_CHECKING:
@@ -20,7 +27,7 @@ STATUS_WORDS = {"R": "reported practice", "Rec": "recommended", "I": "hypothesis
 
 
 def _say(text: str) -> None:
-    out.print(text, markup=False, soft_wrap=True)
+    say(text)
 
 
 def _sources(m: Countermeasure) -> str:
@@ -107,15 +114,13 @@ def _short_cost(c: Cost) -> str:
 
 def _print_options(result: HardeningResult) -> None:
     base = result.baseline.p_intercept
-    table = Table(
-        title="Options: each measure alone, the Pareto front, the best plans",
-        title_justify="left",
-        show_lines=True,
+    table = new_table(
+        "Options: each measure alone, the Pareto front, the best plans", show_lines=True
     )
-    table.add_column("plan", overflow="fold")
-    table.add_column("P(intercepted)", justify="right", no_wrap=True)
-    table.add_column("cost", overflow="fold")
-    table.add_column("arrests a season (vs today)", justify="right", overflow="fold")
+    add_id_column(table, "plan", [f"+ {m}" for r in result.options for m in r.measures])
+    table.add_column("P(intercepted) per delivery", justify="right")
+    table.add_column("cost per delivery")
+    table.add_column("arrests a season (vs today)", justify="right")
     for r in result.options:
         change = (r.p_intercept - base) / base if base > 0 else 0.0
         flags = []
@@ -132,13 +137,12 @@ def _print_options(result: HardeningResult) -> None:
             _short_cost(r.cost),
             _season_cell(r),
         )
-    out.print(table)
+    print_table(table)
     out.print(
         "cost per delivery: pt = fee percentage points, d = days, calls = phone contacts "
         f"(each {result.contact_risk:.1%} detection risk, included in P). Pareto: no other "
         "plan is better on P(intercepted), fee and days at once.",
         markup=False,
-        soft_wrap=True,
     )
 
 
@@ -155,7 +159,6 @@ def _print_human(result: HardeningResult, scenario: Scenario) -> None:
         f"{scenario.name}: hardening the procedure (exact scores"
         + (f"; {runs} simulated seasons per option, seed {seed})" if runs else ")"),
         markup=False,
-        soft_wrap=True,
     )
     text = f"Today's procedure: P(intercepted) {b.p_intercept:.3f} per delivery."
     if b.season is not None:
@@ -167,7 +170,7 @@ def _print_human(result: HardeningResult, scenario: Scenario) -> None:
             f"{_money(t['money_net'].mean, cur)} reached families net of fees "
             f"({result.base_fee:.0%} assumed)."
         )
-    out.print(text, markup=False, soft_wrap=True)
+    say(text)
     out.print()
     _print_options(result)
     out.print()

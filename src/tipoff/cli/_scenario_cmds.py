@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import re
 import sys
+import textwrap
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tipoff.cli._common import out, print_json
+from tipoff.cli._common import out, print_json, say
+
+if TYPE_CHECKING:
+    from tipoff.model import CompiledModel
 
 
 def list_() -> None:
@@ -19,7 +23,11 @@ def list_() -> None:
 
     for name in list_presets():
         first = load_preset(name).description.strip().split(". ")[0]
-        out.print(f"{name}  {first}", markup=False, soft_wrap=True)
+        # the name first, the description wrapped under it, indented
+        lines = textwrap.wrap(
+            first, width=max(out.width, 40), initial_indent=f"{name}  ", subsequent_indent="    "
+        )
+        out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 #: Control characters other than tab and newline: shown escaped on a terminal, never sent raw.
@@ -56,12 +64,20 @@ def validate(
 
     model = compile_scenario(resolve_scenario(file))
     roles = {code: int((model.party_role == code).sum()) for code in range(4)}
-    out.print(
+    say(
         f"OK {file}: {model.n_parties} parties ({roles[0]} senders, {roles[1]} relays, "
-        f"{roles[2]} couriers, {roles[3]} recipients), {model.n_chains} routes, "
-        f"{model.horizon_days} days",
-        markup=False,
-        soft_wrap=True,
+        f"{roles[2]} couriers, {roles[3]} recipients), {count_routes(model)} routes "
+        f"(sender > relays > courier > recipient), {model.horizon_days} days"
+    )
+
+
+def count_routes(model: CompiledModel) -> int:
+    """Routes a delivery may take: distinct (sender, relays, courier, recipient) paths."""
+    from tipoff.engines.exact import model_deliveries
+
+    rows = model_deliveries(model)
+    return len(
+        set(zip(rows.sender.tolist(), rows.chain.tolist(), rows.recipient.tolist(), strict=True))
     )
 
 
