@@ -18,7 +18,7 @@ from tipoff.cli import main
 from tipoff.results import HEADLINE
 from tipoff.scenario import list_presets, load_preset, preset_text, scenario_digest
 
-#: MODEL.md's scenario example, verbatim: the contract outside tools rely on.
+#: docs/model.md's scenario example, verbatim: the contract outside tools rely on.
 MODEL_EXAMPLE = """\
 # yaml-language-server: $schema=./scenario.schema.json
 name: example

@@ -85,7 +85,7 @@ def _print_list(scenario: Scenario, measures: tuple[Countermeasure, ...]) -> Non
             _say(f"  Not applicable to {scenario.name}: {reason}.")
     _say("")
     _say(
-        "Status: R reported practice, Rec recommended, I hypothesis (domain notes §4). Every "
+        "Status: R reported practice, Rec recommended, I hypothesis (docs/sources.md §4). Every "
         "cost is an assumption: see docs/hardening.md."
     )
 

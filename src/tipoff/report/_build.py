@@ -334,7 +334,7 @@ def _methods(
         command += " --log LOG" + (f" --threshold {threshold:g}" if threshold != 0.5 else "")
     settings = [
         ("seasons simulated", f"{n_runs} (and as many per hardening option)"),
-        ("exposure", "exact, closed form (MODEL.md's static semantics)"),
+        ("exposure", "exact, closed form (the model's one-delivery semantics)"),
         ("hardening search", f"{hardening.search}, {hardening.n_evaluated} plans scored"),
         (
             "hardening assumptions",

@@ -204,7 +204,7 @@ def season_sentence(
 
 
 def operation_sentences(op: OperationParams, horizon_days: int) -> tuple[str, ...]:
-    """The operation against the network, in plain words (MODEL.md's parameters)."""
+    """The operation against the network, in plain words (docs/model.md's parameters)."""
     turned = 1 - (1 - op.initial) * (1 - op.daily_hazard) ** horizon_days
     out = [
         f"Each party who can be coerced (by default, everyone on the China side) is an informant "

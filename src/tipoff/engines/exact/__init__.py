@@ -1,4 +1,4 @@
-"""Static exposure of each delivery: MODEL.md's static semantics in closed form, or sampled."""
+"""Static exposure of each delivery: docs/model.md's static semantics in closed form, or sampled."""
 
 from tipoff.engines.exact._closed_form import catch_table, state_probabilities
 from tipoff.engines.exact._compromise import PARTY, PEER, compromise_catch

@@ -1,8 +1,8 @@
-"""One function per mechanism of MODEL.md's dynamic semantics, each acting on a whole chunk of runs.
+"""One function per mechanism of docs/model.md's dynamic semantics, each acting on a whole chunk of runs.
 
 They are called by :func:`tipoff.engines.season._simulate.simulate_day` in this order:
 ``sweep`` -> ``replace`` -> ``route`` -> ``knowledge`` -> ``stake_out`` -> ``intercept`` ->
-``arrest`` (which calls ``interrogate``). Modelling choices MODEL.md leaves open are documented in
+``arrest`` (which calls ``interrogate``). Modelling choices docs/model.md leaves open are documented in
 ``docs/modelling-choices.md`` and noted where they are made.
 """
 
@@ -178,7 +178,7 @@ def knowledge(
 
     A party counts as an informant for a delivery handed over on day ``t`` when it was turned by
     day ``max(0, t - delay_days)``, and passes on only items told at least ``delay_days`` ahead
-    (MODEL.md's static semantics, step by step). An informant overhears its community with
+    (docs/model.md's static semantics, step by step). An informant overhears its community with
     probability ``harvest.community`` and passes on what it knows with probability
     ``relay.success``. Off-route informants of a community are pooled: at least one of ``m``
     succeeds with probability ``1 - (1 - sigma*pi)^m``, which has the same law. Traced relays
@@ -200,7 +200,7 @@ def knowledge(
     tip[:, -1] = model.recipient_mask_tip
     tip[~ok] = 0
     # a party told in two slots (the protocol names the delivery's own sender or recipient by id)
-    # is one party: merge its masks into the first slot, so it gets one draw (MODEL.md)
+    # is one party: merge its masks into the first slot, so it gets one draw (docs/model.md)
     for j in range(1, S):
         dup = (party[:, :j] == party[:, j : j + 1]) & (party[:, j : j + 1] >= 0)
         if dup.any():
