@@ -78,6 +78,10 @@ def _document(report: ExposureReport, model: CompiledModel) -> dict[str, Any]:
     ]
     return {
         "method": o.method,
+        "p_intercepted_per_delivery": (
+            o.expected_interceptions / float(rows.weight.sum()) if rows.weight.sum() > 0 else 0.0
+        ),
+        "routes": count_routes(model),
         "expected_interceptions": o.expected_interceptions,
         "deliveries": deliveries,
         "parties": parties,

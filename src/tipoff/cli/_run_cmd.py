@@ -188,6 +188,9 @@ def run(
     if table_out is not None:
         write_table(daily_frame(summary), table_out)
     if json_out:
-        print_json(summary.to_dict())
+        doc = summary.to_dict()
+        p, lo, hi = per_delivery(summary)
+        doc["p_intercepted_per_delivery"] = {"pooled": p, "lo": lo, "hi": hi}
+        print_json(doc)
     else:
         _print_human(summary, model.currency)

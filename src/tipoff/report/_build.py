@@ -76,6 +76,14 @@ _ROLE_WORDS = {
 }
 
 
+def _routes(exposure: ExposureReport) -> int:
+    """Distinct routes a delivery may take (sender > relays > courier > recipient), as the CLI."""
+    rows = exposure.output.deliveries
+    return len(
+        set(zip(rows.sender.tolist(), rows.chain.tolist(), rows.recipient.tolist(), strict=True))
+    )
+
+
 def _glance(scenario: Scenario, m: CompiledModel, exposure: ExposureReport) -> Glance:
     roles = {code: int((m.party_role == code).sum()) for code in range(4)}
     avoided = {s.step: s.attributable for s in exposure.steps}
@@ -102,7 +110,7 @@ def _glance(scenario: Scenario, m: CompiledModel, exposure: ExposureReport) -> G
             ("relays", roles[1]),
             ("couriers", roles[2]),
             ("families", roles[3]),
-            ("routes (relay path and courier)", m.n_chains),
+            ("routes (sender, relays, courier, family)", _routes(exposure)),
         ),
         handover=handover,
         steps=steps,
