@@ -157,7 +157,7 @@ town. "Main step": the step whose removal helps this delivery most. "One positio
 who, if it alone were an informant, would already give a catch of 50% or more; a position to tell
 less, not a suspect.</p>
 <div class="wide"><table id="most-exposed"><thead><tr><th>delivery</th><th>route</th><th>hand-over</th><th class="num">day</th>
-<th class="num">P(intercepted) per delivery</th><th class="num">main step</th><th>one position enough</th></tr></thead>
+<th class="num">P(intercepted)<br>per delivery</th><th class="num">main step</th><th>one position enough</th></tr></thead>
 <tbody>{% for x in e.deliveries %}<tr><td>{{ x.id }}</td>
 <td class="route">{{ ([x.sender] + x.relays|list + [x.courier])|join(" → ") }} → family in {{ x.town }}</td>
 <td>{{ x.mode }}</td><td class="num">{{ x.day }}</td><td class="num">{{ "%.3f"|format(x.p_intercept) }}</td>
@@ -171,7 +171,7 @@ less, not a suspect.</p>
 <p>{{ h.baseline }}</p>
 <div class="note ok" id="recommendation">{% for line in h.recommendation %}<p>{% if loop.first %}<strong>{{ line }}</strong>{% else %}{{ line }}{% endif %}</p>{% endfor %}</div>
 {{ figure("chart-options") }}
-<div class="wide"><table id="options"><thead><tr><th class="num">#</th><th>plan</th><th class="num">P(intercepted) per delivery</th>
+<div class="wide"><table id="options"><thead><tr><th class="num">#</th><th>plan</th><th class="num">P(intercepted)<br>per delivery</th>
 <th>cost per delivery</th><th class="num">arrests a season (vs today)</th></tr></thead>
 <tbody>{% for o in h.options %}<tr{% if o.recommended %} class="rec"{% endif %}><td class="num">{{ o.number }}</td>
 <td>{% if o.number == 0 %}today's procedure{% else %}{{ o.titles|join(" + ") }}{% endif %}
