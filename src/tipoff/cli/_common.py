@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from tipoff.model import CompiledModel
@@ -79,27 +79,79 @@ def new_table(title: str | None = None, **kwargs: Any) -> Table:
 
 
 def add_id_column(table: Table, header: str, ids: list[str], **kwargs: Any) -> None:
-    """A column of pseudonyms (or other ids): as wide as the longest, so no id is ever split.
+    """A column of pseudonyms (or other ids): never narrower than the longest, so no id is split.
 
-    A cell may hold several ids, one per line.
+    A cell may hold several ids, one per line. The header may wrap at its spaces.
     """
     longest = max((len(line) for i in ids for line in i.splitlines()), default=0)
-    table.add_column(header, no_wrap=True, min_width=max(longest, 1), **kwargs)
+    table.add_column(header, min_width=max(longest, 1), **kwargs)
+
+
+#: Width between two columns of :func:`new_table`: a blank divider and one space of padding.
+_GAP = 2
+
+
+def _plain(cell: object) -> str:
+    return Text.from_markup(cell).plain if isinstance(cell, str) else str(cell)
+
+
+def _share(spare: int, wants: list[int]) -> list[int]:
+    """Split ``spare`` columns in proportion to ``wants`` (whole numbers, none over its want)."""
+    total = sum(wants)
+    if total <= spare:
+        return list(wants)
+    given = [spare * w // total for w in wants]
+    for k in sorted(range(len(wants)), key=lambda k: -wants[k])[: spare - sum(given)]:
+        given[k] += 1
+    return given
+
+
+def _fit_widths(table: Table, width: int) -> bool:
+    """Give every column a width so the table fits ``width``; False when it cannot.
+
+    A column's narrowest is its longest word (an id column's: its longest id, see
+    :func:`add_id_column`), so text wraps at spaces and no word or id is ever split. Columns start
+    at their narrowest, grow first until their cells need not wrap, then until their headers
+    need not, each step shared in proportion to what the columns could still use.
+    """
+    lows, cells, highs = [], [], []
+    for column in table.columns:
+        body = [line for c in column.cells for line in _plain(c).splitlines()] or [""]
+        head = str(column.header).splitlines() or [""]
+        words = [w for line in body + head for w in line.split()] or [""]
+        low = max(max(len(w) for w in words), column.min_width or 0)
+        if column.no_wrap:
+            low = max(len(line) for line in body + head)
+        lows.append(low)
+        cells.append(max(low, max(len(line) for line in body)))
+        highs.append(max(cells[-1], max(len(line) for line in head)))
+    room = width - _GAP * (len(lows) - 1)
+    if sum(highs) <= room:
+        return True
+    if sum(lows) > room:
+        return False
+    widths = list(lows)
+    for target in (cells, highs):
+        wants = [t - w for t, w in zip(target, widths, strict=True)]
+        widths = [w + g for w, g in zip(widths, _share(room - sum(widths), wants), strict=True)]
+    for column, w in zip(table.columns, widths, strict=True):
+        column.width = w
+    return True
 
 
 def print_table(table: Table) -> None:
-    """Print a table; when its narrowest layout is wider than the terminal, print it as records.
+    """Print a table within the terminal's width; when it cannot fit, print it as records.
 
-    A record is one row: its first cell, then ``header: value`` for each other cell, each line
-    wrapped at spaces. So nothing is truncated and no id is split, whatever the width.
+    Columns wrap at spaces, never inside a word or an id (see :func:`_fit_widths`). A record is
+    one row: its first cell, then ``header: value`` for each other cell, each line wrapped at
+    spaces. So nothing is truncated and no id is split, whatever the width.
     """
     # cells and title hold Rich markup (user strings already escaped): print them as such; the
     # title is wrapped to the terminal, not to the table
     if table.title:
         out.print(str(table.title), highlight=False)
         table.title = None
-    need = Measurement.get(out, out.options.update_width(1_000_000), table).minimum
-    if need <= out.width:
+    if _fit_widths(table, out.width):
         out.print(table)
         return
     headers = [" ".join(str(c.header).split()) for c in table.columns]
