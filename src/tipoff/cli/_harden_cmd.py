@@ -85,8 +85,9 @@ def _print_list(scenario: Scenario, measures: tuple[Countermeasure, ...]) -> Non
             _say(f"  Not applicable to {scenario.name}: {reason}.")
     _say("")
     _say(
-        "Status: R reported practice, Rec recommended, I hypothesis (docs/sources.md §4). Every "
-        "cost is an assumption: see docs/hardening.md."
+        "Status: R reported practice, Rec recommended, I hypothesis. C1 ... C15 and § are "
+        "the countermeasures and sections of tipoff's docs/sources.md, which gives each public "
+        "source. Every cost is an assumption: see docs/hardening.md."
     )
 
 
