@@ -98,3 +98,17 @@ def test_show_names_the_presets_when_neither_file_nor_preset(
     code, out, err = invoke(["scenario", "show", "no-such-thing"], capsys)
     assert code == 3 and out == ""
     assert "no such file or preset" in err and "classroom" in err
+
+
+def test_command_lists_give_each_summary_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    for path, cmd in COMMANDS:
+        subs = getattr(cmd, "commands", None) or {}
+        if not subs:
+            continue
+        code, out, _ = invoke([*path, "--help"], capsys)
+        assert code == 0
+        shown = _flat(out)
+        for name, sub in subs.items():
+            summary = _flat(sub.get_short_help_str(limit=10_000))
+            assert not summary.endswith("..."), f"{name}: {summary!r}"
+            assert f"{name} {summary}" in shown, f"{name}: {summary!r} not listed whole"
