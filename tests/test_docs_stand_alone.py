@@ -80,3 +80,31 @@ def test_model_page_covers_every_operation_parameter() -> None:
     assert operation
     missing = [p for p in operation if f"`{p}`" not in text]
     assert missing == [], missing
+
+
+def test_model_page_worked_example_matches_the_exact_engine(tmp_path: Path) -> None:
+    """The YAML and the numbers of docs/model.md's worked example are what the engine computes."""
+    from tipoff.analysis._exposure import exposure_report
+    from tipoff.scenario import load_scenario
+
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    example = re.search(r"### A worked example.*?```yaml\n(.*?)```", text, flags=re.S)
+    assert example, "model.md lost its worked example"
+    rho0, pi, a2, m, eps = 0.2, 0.8, 0.9, 0.2, 0.01
+    cases = {
+        "": 1 - (1 - eps) * (1 - rho0 * pi * a2),
+        "handover: meeting_point\n": 1 - (1 - eps) * (1 - rho0 * pi * a2 * m),
+        "lead_days: 1": eps,
+    }
+    for change, expected in cases.items():
+        yaml = example.group(1)
+        if change.startswith("lead_days"):
+            yaml = yaml.replace("lead_days: 10", change)
+        else:
+            yaml += change
+        path = tmp_path / "one.yaml"
+        path.write_text(yaml, encoding="utf-8")
+        report = exposure_report(load_scenario(path), method="exact")
+        assert report.output.p_intercept[0] == pytest.approx(expected, abs=1e-12)
+    for shown in ("0.15256", "0.038512", "P(intercepted) = 0.01", "per delivery 0.153"):
+        assert shown in text
