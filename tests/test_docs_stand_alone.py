@@ -108,3 +108,18 @@ def test_model_page_worked_example_matches_the_exact_engine(tmp_path: Path) -> N
         assert report.output.p_intercept[0] == pytest.approx(expected, abs=1e-12)
     for shown in ("0.15256", "0.038512", "P(intercepted) = 0.01", "per delivery 0.153"):
         assert shown in text
+
+
+def test_quoted_fact_sheet_rows_exist() -> None:
+    """A citation like §6 "Season window" names a row of the fact sheet in docs/sources.md §6."""
+    text = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    sheet = text[text.index("## 6.") : text.index("## 7.")]
+    rows = [line.split("|")[1].strip() for line in sheet.splitlines() if line.startswith("| ")]
+    quoted = {
+        (f"{p.relative_to(ROOT)}", label)
+        for p in SHIPPED
+        for label in re.findall(r'§6 "([^"]+)"', p.read_text(encoding="utf-8"))
+    }
+    assert quoted, "no quoted fact-sheet rows found"
+    missing = sorted((where, q) for where, q in quoted if not any(r.startswith(q) for r in rows))
+    assert missing == [], missing
