@@ -223,7 +223,7 @@ def test_an_unknown_preset(capsys: pytest.CaptureFixture[str]) -> None:
     assert "classroom" in err  # the message lists the presets there are
     code, _, err = invoke(["scenario", "show", "no-such-preset"], capsys)
     assert code == 3
-    assert "no such preset" in err
+    assert "no such file or preset" in err
 
 
 # ------------------------------------------------------------------------------- usage errors --

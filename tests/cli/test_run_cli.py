@@ -18,7 +18,7 @@ from tipoff.cli import main
 from tipoff.results import HEADLINE
 from tipoff.scenario import list_presets, load_preset, preset_text, scenario_digest
 
-#: MODEL.md's scenario example, verbatim: the contract outside tools rely on.
+#: docs/model.md's scenario example, verbatim: the contract outside tools rely on.
 MODEL_EXAMPLE = """\
 # yaml-language-server: $schema=./scenario.schema.json
 name: example
@@ -199,7 +199,7 @@ def test_run_human_output(capsys: pytest.CaptureFixture[str]) -> None:
 def test_scenario_list(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = invoke(["scenario", "list"], capsys)
     assert code == 0, err
-    listed = [line.split()[0] for line in out.splitlines() if line.strip()]
+    listed = [line.split()[0] for line in out.splitlines() if line and not line[0].isspace()]
     assert listed == list_presets()
     assert {"classroom", "north-hamgyong-spring"} <= set(listed)
 

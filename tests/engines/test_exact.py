@@ -1,9 +1,9 @@
-"""The exact engine against a brute-force enumeration written from MODEL.md's text, and its properties.
+"""The exact engine against a brute-force enumeration written from docs/model.md's text, and its properties.
 
 The brute force below reads the scenario as written (not the compiled model): who is told what
 by the protocol, each party an informant or not, overhearing or not, relaying or not, all
 independent; the distribution of K over every item mask is built party by party and the catch is
-MODEL.md's step 4, written out here again. It shares no code with the engine.
+docs/model.md's step 4, written out here again. It shares no code with the engine.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def load(spec: dict[str, Any], *, yaml: bool = False) -> CompiledModel:
 
 
 # ---------------------------------------------------------------------------------------------
-# brute force from MODEL.md's text
+# brute force from docs/model.md's text
 
 
 def _told(spec: dict[str, Any], delivery: dict[str, Any]) -> dict[str, set[str]]:
@@ -184,7 +184,7 @@ def _rho(spec: dict[str, Any], party: dict[str, Any], day: int) -> float:
 
 
 def _catch(spec: dict[str, Any], known: frozenset[str], mode: str) -> float:
-    """MODEL.md step 4: 1 - (1 - a(K))(1 - b(K))."""
+    """docs/model.md step 4: 1 - (1 - a(K))(1 - b(K))."""
     resp = spec["operation"]["response"]
     c = resp["catch"]
     if "recipient_address" in known:

@@ -159,3 +159,100 @@ def test_readme_screenshot(browser: Any, tmp_path: Path) -> None:
         clip={"x": box["x"] - 16, "y": box["y"], "width": box["width"] + 32, "height": 1180},
     )
     assert README_SCREENSHOT.stat().st_size > 10_000
+
+
+# ------------------------------------------------------------ numbering, labels, bands --
+
+#: For each scatter text label of the options chart: its box, its numbers, and every marker's box
+#: and number (read from the hover text, "<b>N. plan</b>...").
+LABEL_BOXES = """() => {
+  const gd = document.getElementById('chart-options');
+  const box = e => { const r = e.getBoundingClientRect();
+                     return [r.left, r.top, r.right, r.bottom]; };
+  const texts = [], markers = [];
+  [...gd.querySelectorAll('.scatterlayer .trace')].forEach((tr, k) => {
+    const hover = gd.data[k].hovertext || [];
+    [...tr.querySelectorAll('path.point')].forEach((p, i) =>
+      markers.push([parseInt(/<b>(\\d+)\\./.exec(hover[i])[1]), box(p)]));
+    [...tr.querySelectorAll('.textpoint text')].forEach(t => {
+      if (t.textContent.trim()) texts.push([t.textContent, box(t)]); });
+  });
+  return [texts, markers];
+}"""
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.fixture(scope="module")
+def seed_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from report_helpers import RUNS, SEED
+
+    from tipoff.report import build_report, write_report
+    from tipoff.scenario import load_preset
+
+    path = tmp_path_factory.mktemp("seed") / "report.html"
+    write_report(build_report(load_preset("north-hamgyong-spring"), n_runs=RUNS, seed=SEED), path)
+    return path
+
+
+def test_contents_are_numbered_like_the_headings(browser: Any, hostile_file: Path) -> None:
+    page = open_report(browser, hostile_file).page
+    entries = page.eval_on_selector_all(
+        "nav ol > li > a", "as => as.map(a => [a.getAttribute('href'), a.textContent.trim()])"
+    )
+    assert len(entries) >= 6
+    for number, (href, title) in enumerate(entries, start=1):
+        heading = page.locator(f"{href} > h2").first.inner_text().strip()
+        assert heading == f"{number}. {title}", (href, heading)
+    # "In short" is the unnumbered lead, and every numbered heading is in the contents
+    assert page.locator("#in-short > h2").inner_text().strip() == "In short"
+    numbered = page.eval_on_selector_all(
+        "section > h2", "hs => hs.map(h => h.textContent.trim()).filter(t => /^\\d+\\. /.test(t))"
+    )
+    assert numbered == [f"{n}. {t}" for n, (_, t) in enumerate(entries, start=1)]
+
+
+def test_labels_say_what_is_counted_and_the_band_is_one_thing(
+    browser: Any, hostile_file: Path
+) -> None:
+    page = open_report(browser, hostile_file).page
+    places = page.eval_on_selector_all(
+        "#chart-places .legendtext", "ts => ts.map(t => t.textContent)"
+    )
+    assert "couriers (where arrested)" in places
+    assert not any("home town" in t for t in places)
+    caption = page.locator('figure[data-chart="chart-places"] figcaption').inner_text()
+    assert "where they were arrested" in caption and "by their home town" not in caption
+    for chart in ("chart-deliveries", "chart-arrests"):
+        legend = page.eval_on_selector_all(
+            f"#{chart} .legendtext", "ts => ts.map(t => t.textContent)"
+        )
+        bands = [t for t in legend if "interval" in t or "band" in t]
+        assert bands and all(t.endswith(": 95% interval of the mean") for t in bands), legend
+        fig = page.locator(f'figure[data-chart="{chart}"] figcaption').inner_text()
+        assert "95% interval of that average" in fig and "1.96 standard errors" in fig
+    glossary = page.locator("#glossary").inner_text()
+    assert "95% interval of the day's average" in glossary
+    assert "1.96 standard errors" in glossary and "standard deviations" not in glossary
+
+
+@pytest.mark.parametrize("width", [1100, 600])
+@pytest.mark.parametrize("which", ["hostile", "seed"])
+def test_option_labels_never_overlap(
+    browser: Any, which: str, width: int, hostile_file: Path, seed_file: Path
+) -> None:
+    page = open_report(browser, hostile_file if which == "hostile" else seed_file, width=width).page
+    page.locator("#chart-options").scroll_into_view_if_needed()
+    texts, markers = page.evaluate(LABEL_BOXES)
+    assert texts, "the options chart has no labels"
+    shown = sorted(int(n) for text, _ in texts for n in text.split(", "))
+    assert shown == sorted(n for n, _ in markers)  # every option numbered exactly once
+    for i, (text, box) in enumerate(texts):
+        for other, other_box in texts[i + 1 :]:
+            assert not _overlap(box, other_box), f"labels {text!r} and {other!r} overlap"
+        mine = {int(n) for n in text.split(", ")}
+        for number, marker in markers:
+            if number not in mine:
+                assert not _overlap(box, marker), f"label {text!r} covers marker {number}"

@@ -151,3 +151,24 @@ operation:
     assert labels["recipient"] == {"Hamhung: 200 families", "Pyongyang: 200 families"}
     assert any("grouped by home town" in n for n in d.notes)
     assert any("grouped by community" in n for n in d.notes)
+
+
+def test_daily_band_is_the_95_percent_interval_of_the_mean() -> None:
+    """The report's band is mean +/- 1.96 standard errors: the season summary's +/- 1.96 SD
+    band divided by sqrt(runs), so it narrows as runs grow and never swamps the mean."""
+    import numpy as np
+
+    from tipoff.engines import simulate_season
+    from tipoff.model import compile_scenario
+    from tipoff.report._build import _band
+    from tipoff.results import summarize
+
+    n = 64
+    s = summarize(simulate_season(compile_scenario(load_preset("classroom")), n_runs=n, seed=3))
+    band = _band(s, "intercepted", "intercepted")
+    mean = np.asarray(band.mean)
+    half_sd = s.daily_hi["intercepted"] - s.daily_mean["intercepted"]  # 1.96 SD
+    np.testing.assert_allclose(mean, s.daily_mean["intercepted"], atol=1e-4)
+    np.testing.assert_allclose(np.asarray(band.hi) - mean, half_sd / np.sqrt(n), atol=2e-4)
+    assert np.all(np.asarray(band.lo) >= 0)
+    assert np.all(np.asarray(band.lo) <= mean) and np.all(mean <= np.asarray(band.hi))

@@ -1,6 +1,6 @@
 """The recorded run: the defender's incident log (what a defender sees) and the ground truth.
 
-MODEL.md: the log has one row per delivery with exactly ``delivery, day, sender, relays, courier,
+docs/model.md: the log has one row per delivery with exactly ``delivery, day, sender, relays, courier,
 recipient, mode, outcome``; the cause of an interception stays in the simulator's ground truth.
 """
 

@@ -1,4 +1,4 @@
-"""Scenario texts shared by the scenario tests: the MODEL.md example, verbatim."""
+"""Scenario texts shared by the scenario tests: the docs/model.md example, verbatim."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ def test_street_addresses(text: str) -> None:
         "dandong-2",
         "yanji",
         "February to April (90 days), 300 senders",
-        "domain-facts.md §6",
+        "sources.md §6",
         "season 2019-2024",
         "2024-01-15",
         "15.01.2024",

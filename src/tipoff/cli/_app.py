@@ -35,6 +35,7 @@ app = typer.Typer(
     epilog=EPILOG,
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # help strings are plain text: `tipoff[fast]` must not be read as markup
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -42,10 +43,27 @@ app = typer.Typer(
 scenario_app = typer.Typer(
     help="List, show, validate scenarios; export the JSON Schema for editors.",
     no_args_is_help=True,
+    rich_markup_mode=None,
     epilog=EPILOG,
 )
-app.add_typer(scenario_app, name="scenario")
+app.add_typer(
+    scenario_app,
+    name="scenario",
+    short_help="List, show, validate scenarios; export the JSON Schema for editors.",
+)
 register(app, scenario_app)
+
+
+def _whole_summaries(typer_app: typer.Typer) -> None:
+    """List each command with the whole first line of its docstring (wrapped, not cut with "...")."""
+    for info in typer_app.registered_commands:
+        doc = (info.callback.__doc__ or "") if info.callback is not None else ""
+        if info.short_help is None and doc.strip():
+            info.short_help = doc.strip().splitlines()[0]
+
+
+_whole_summaries(app)
+_whole_summaries(scenario_app)
 
 _state = {"debug": False}
 

@@ -7,9 +7,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from tipoff.cli._common import err, load_model, out, print_json
+from tipoff.cli._common import (
+    add_id_column,
+    err,
+    load_model,
+    new_table,
+    out,
+    print_json,
+    print_table,
+)
 from tipoff.cli._safe import safe, safe_markup
 
 if TYPE_CHECKING:
@@ -56,16 +63,18 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
             soft_wrap=True,
         )
         return
-    table = Table(
-        title="Risk of telling them: probability that what a party is told reaches the service",
-        title_justify="left",
+    table = new_table(
+        "Risk of telling them: probability that what a party is told reaches the service"
     )
+    shown = r.parties[:top]
+    priors = {_pct(p.prior) for p in shown}
     table.add_column("#", justify="right")
-    table.add_column("party", no_wrap=True, min_width=8)
-    table.add_column("role", overflow="fold")
+    add_id_column(table, "party", [p.id for p in shown])
+    table.add_column("role", no_wrap=True)
     table.add_column("P(compr.)", justify="right")
     table.add_column("90% int.", justify="right", no_wrap=True)
-    table.add_column("prior", justify="right")
+    if len(priors) > 1:  # one prior for all is said under the table instead
+        table.add_column("prior", justify="right")
     table.add_column("exposed", justify="right")
     table.add_column("lost", justify="right")
     table.add_column("due", justify="right")
@@ -88,13 +97,15 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
             p.role,
             _pct(p.p_compromised),
             f"{_pct(p.lo, False)}-{_pct(p.hi)}",
-            _pct(p.prior),
+            *([_pct(p.prior)] if len(priors) > 1 else []),
             str(p.exposures),
             str(p.exposed_interceptions),
             f"{p.attributable_interceptions:.1f}",
             *since,
         )
-    out.print(table)
+    print_table(table)
+    if len(priors) == 1:
+        out.print(f"prior: {priors.pop()} for each party listed.", markup=False)
     if len(r.parties) > top:
         rest = r.parties[top:]
         out.print(

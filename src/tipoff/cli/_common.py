@@ -6,7 +6,12 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tipoff.cli._safe import safe
 
 if TYPE_CHECKING:
     from tipoff.model import CompiledModel
@@ -15,16 +20,20 @@ if TYPE_CHECKING:
 __all__ = [
     "CLUSTER_HELP",
     "DEFAULT_SCENARIO",
+    "add_id_column",
     "err",
     "load_model",
     "load_scenario_arg",
+    "new_table",
     "out",
     "print_json",
+    "print_table",
+    "say",
 ]
 
 #: The help of every command's --cluster option.
 CLUSTER_HELP = (
-    "Run on this Dask scheduler (tcp://HOST:8786; needs pip install 'tipoff\\[dask]'); default: "
+    "Run on this Dask scheduler (tcp://HOST:8786; needs pip install 'tipoff[dask]'); default: "
     "$TIPOFF_CLUSTER, else this machine. The same numbers either way."
 )
 #: The scenario a command runs when none is named.
@@ -56,3 +65,113 @@ def print_json(obj: Any) -> None:
     """Write one JSON document to stdout (no Rich formatting, so it stays machine-readable)."""
     sys.stdout.write(json.dumps(obj, indent=2, allow_nan=False) + "\n")
     sys.stdout.flush()
+
+
+def say(text: str) -> None:
+    """Print a sentence as plain text, wrapped at spaces to the terminal's width (control
+    characters from files shown escaped)."""
+    out.print(safe(text), markup=False, highlight=False)
+
+
+def new_table(title: str | None = None, **kwargs: Any) -> Table:
+    """A table for an 80-column terminal: a rule under the header and no vertical borders.
+
+    Columns are one space apart (plus one of padding), so a table of ten short columns still fits
+    in 80 characters; cells wrap at spaces, never inside a word (see :func:`add_id_column`).
+    """
+    return Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+        **kwargs,
+    )
+
+
+def add_id_column(table: Table, header: str, ids: list[str], **kwargs: Any) -> None:
+    """A column of pseudonyms (or other ids): never narrower than the longest, so no id is split.
+
+    A cell may hold several ids, one per line. The header may wrap at its spaces.
+    """
+    longest = max((len(line) for i in ids for line in i.splitlines()), default=0)
+    table.add_column(header, min_width=max(longest, 1), **kwargs)
+
+
+#: Width between two columns of :func:`new_table`: a blank divider and one space of padding.
+_GAP = 2
+
+
+def _plain(cell: object) -> str:
+    return Text.from_markup(cell).plain if isinstance(cell, str) else str(cell)
+
+
+def _share(spare: int, wants: list[int]) -> list[int]:
+    """Split ``spare`` columns in proportion to ``wants`` (whole numbers, none over its want)."""
+    total = sum(wants)
+    if total <= spare:
+        return list(wants)
+    given = [spare * w // total for w in wants]
+    for k in sorted(range(len(wants)), key=lambda k: -wants[k])[: spare - sum(given)]:
+        given[k] += 1
+    return given
+
+
+def _fit_widths(table: Table, width: int) -> bool:
+    """Give every column a width so the table fits ``width``; False when it cannot.
+
+    A column's narrowest is its longest word (an id column's: its longest id, see
+    :func:`add_id_column`), so text wraps at spaces and no word or id is ever split. Columns start
+    at their narrowest, grow first until their cells need not wrap, then until their headers
+    need not, each step shared in proportion to what the columns could still use.
+    """
+    lows, cells, highs = [], [], []
+    for column in table.columns:
+        body = [line for c in column.cells for line in _plain(c).splitlines()] or [""]
+        head = str(column.header).splitlines() or [""]
+        words = [w for line in body + head for w in line.split()] or [""]
+        low = max(max(len(w) for w in words), column.min_width or 0)
+        if column.no_wrap:
+            low = max(len(line) for line in body + head)
+        lows.append(low)
+        cells.append(max(low, max(len(line) for line in body)))
+        highs.append(max(cells[-1], max(len(line) for line in head)))
+    room = width - _GAP * (len(lows) - 1)
+    if sum(highs) <= room:
+        return True
+    if sum(lows) > room:
+        return False
+    widths = list(lows)
+    for target in (cells, highs):
+        wants = [t - w for t, w in zip(target, widths, strict=True)]
+        widths = [w + g for w, g in zip(widths, _share(room - sum(widths), wants), strict=True)]
+    for column, w in zip(table.columns, widths, strict=True):
+        column.width = w
+    return True
+
+
+def print_table(table: Table) -> None:
+    """Print a table within the terminal's width; when it cannot fit, print it as records.
+
+    Columns wrap at spaces, never inside a word or an id (see :func:`_fit_widths`). A record is
+    one row: its first cell, then ``header: value`` for each other cell, each line wrapped at
+    spaces. So nothing is truncated and no id is split, whatever the width.
+    """
+    # cells and title hold Rich markup (user strings already escaped): print them as such; the
+    # title is wrapped to the terminal, not to the table
+    if table.title:
+        out.print(str(table.title), highlight=False)
+        table.title = None
+    if _fit_widths(table, out.width):
+        out.print(table)
+        return
+    headers = [" ".join(str(c.header).split()) for c in table.columns]
+    cells = [list(c.cells) for c in table.columns]
+    for r in range(table.row_count):
+        values = [" ".join(str(col[r]).split()) for col in cells]
+        out.print(f"{headers[0]} {values[0]}", highlight=False)
+        for head, value in zip(headers[1:], values[1:], strict=True):
+            if value:
+                out.print(f"  {head}: {value}", highlight=False)

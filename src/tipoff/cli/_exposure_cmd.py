@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from tipoff.cli._common import load_scenario_arg, out, print_json
-from tipoff.cli._safe import safe, safe_markup
+from tipoff.cli._common import (
+    add_id_column,
+    load_scenario_arg,
+    new_table,
+    out,
+    print_json,
+    print_table,
+    say,
+)
+from tipoff.cli._safe import safe_markup
+from tipoff.cli._scenario_cmds import count_routes
 from tipoff.errors import UsageError
 
 if TYPE_CHECKING:
@@ -69,6 +77,10 @@ def _document(report: ExposureReport, model: CompiledModel) -> dict[str, Any]:
     ]
     return {
         "method": o.method,
+        "p_intercepted_per_delivery": (
+            o.expected_interceptions / float(rows.weight.sum()) if rows.weight.sum() > 0 else 0.0
+        ),
+        "routes": count_routes(model),
         "expected_interceptions": o.expected_interceptions,
         "deliveries": deliveries,
         "parties": parties,
@@ -84,60 +96,83 @@ def _document(report: ExposureReport, model: CompiledModel) -> dict[str, Any]:
     }
 
 
+def headline(report: ExposureReport, model: CompiledModel) -> str:
+    """The headline in the one unit every command uses: P(intercepted) per delivery."""
+    o = report.output
+    rows = o.deliveries
+    total = float(rows.weight.sum())
+    mean_p = o.expected_interceptions / total if total > 0 else 0.0
+    routes = count_routes(model)
+    n = round(total)
+    if model.explicit_day.size:
+        count = f"{o.expected_interceptions:.2f} of the scenario's {n} deliveries intercepted"
+    else:
+        count = (
+            f"{o.expected_interceptions:.2f} of {n} deliveries intercepted if each sender sent one"
+        )
+    how = o.method + (f", seed {o.provenance.seed}" if o.method == "montecarlo" else "")
+    return (
+        f"{model.name}: P(intercepted) per delivery {mean_p:.3f} on average over "
+        f"{routes} route{'s' if routes != 1 else ''} ({count}; {how})."
+    )
+
+
 def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None:
     o = report.output
     rows = o.deliveries
     montecarlo = o.method == "montecarlo"
-    title = (
-        f"{safe_markup(model.name)}: {len(rows)} delivery routes, "
-        f"{o.expected_interceptions:.2f} expected interceptions ({o.method}"
-        + (f", seed {o.provenance.seed})" if montecarlo else ")")
+    say(headline(report, model))
+    shown = list(report.top[:top])
+    alone = {
+        r: [c.parties[0] for c in report.cut_sets if c.row == r and len(c.parties) == 1]
+        for r in shown
+    }
+    routes, ids = {}, []
+    for r in shown:
+        relays, courier = _route(model, int(rows.chain[r]))
+        sender = model.party_ids[model.sender_party[rows.sender[r]]]
+        parts = [sender, *relays, courier, model.party_ids[rows.recipient[r]]]
+        routes[r] = " >\n".join(parts)
+        ids += parts + alone[r]
+    modes = {MODE_NAMES[int(rows.mode[r])] for r in shown}
+    table = new_table(
+        "Most exposed deliveries, each by its route (sender > relays > courier > recipient)"
+        + (f"; every hand-over at {modes.pop().replace('_', ' ')}" if len(modes) == 1 else "")
     )
-    table = Table(title=title, title_justify="left")
-    table.add_column("delivery", no_wrap=True)
-    table.add_column("route", overflow="fold")
-    table.add_column("mode")
+    add_id_column(table, "delivery", [rows.ids[r] for r in shown])
+    add_id_column(table, "route", list(routes.values()))
+    if modes:
+        table.add_column("hand-over")
     table.add_column("day", justify="right")
     table.add_column("P(intercepted)", justify="right", no_wrap=True)
     table.add_column("main step", justify="right")
-    table.add_column("one position enough", overflow="fold")
-    alone = {
-        r: [c.parties[0] for c in report.cut_sets if c.row == r and len(c.parties) == 1]
-        for r in report.top
-    }
-    for r in report.top[:top]:
-        relays, courier = _route(model, int(rows.chain[r]))
-        sender = model.party_ids[model.sender_party[rows.sender[r]]]
-        route = " > ".join([sender, *relays, courier, model.party_ids[rows.recipient[r]]])
-        p = f"{o.p_intercept[r]:.3f}" + (f" ± {o.stderr[r]:.3f}" if montecarlo else "")
+    add_id_column(table, "one position enough", [p for r in shown for p in alone[r]] or ["-"])
+    for r in shown:
+        p = f"{o.p_intercept[r]:.3f}" + (f"\n± {o.stderr[r]:.3f}" if montecarlo else "")
         drivers = sorted(report.steps, key=lambda s: -s.per_delivery[r])
         driver = f"{drivers[0].step + 1}" if drivers and drivers[0].per_delivery[r] > 1e-12 else "-"
         table.add_row(
             safe_markup(rows.ids[r]),
-            safe_markup(route),
-            MODE_NAMES[int(rows.mode[r])],
+            safe_markup(routes[r]),
+            *([MODE_NAMES[int(rows.mode[r])].replace("_", " ")] if modes else []),
             str(int(rows.day[r])),
             p,
             driver,
-            safe_markup(", ".join(alone.get(r, [])) or "-"),
+            safe_markup("\n".join(alone.get(r, [])) or "-"),
         )
-    out.print(table)
+    print_table(table)
 
-    steps = Table(
-        title="Procedure steps: interceptions avoided if the step is dropped", title_justify="left"
-    )
+    steps = new_table("Procedure steps: interceptions avoided if the step is dropped")
     for name in ("step", "who is told what", "avoided"):
         steps.add_column(name, justify="right" if name == "avoided" else "left")
     for s in report.steps:
         steps.add_row(str(s.step + 1), safe_markup(s.label), f"{s.attributable:.2f}")
-    out.print(steps)
+    print_table(steps)
 
     roles = ", ".join(f"{k} {v:.2f}" for k, v in report.roles.items())
-    out.print(
-        f"Interceptions avoided if a role is told nothing: {roles}", markup=False, soft_wrap=True
-    )
+    say(f"Interceptions avoided if a role is told nothing: {roles}")
     out.print()
-    out.print(safe(report.advice), markup=False, soft_wrap=True)
+    say(report.advice)
 
 
 def exposure_cmd(

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from tipoff.cli._common import CLUSTER_HELP, load_scenario_arg, out, print_json
-from tipoff.cli._safe import safe, safe_markup
+from tipoff.cli._common import (
+    CLUSTER_HELP,
+    add_id_column,
+    load_scenario_arg,
+    new_table,
+    out,
+    print_json,
+    print_table,
+    say,
+)
+from tipoff.cli._safe import safe_markup
 from tipoff.errors import UsageError
 
 if TYPE_CHECKING:
@@ -19,7 +27,7 @@ SEARCH_METHODS = ("auto", "exhaustive", "beam", "greedy")
 
 
 def _say(text: str) -> None:
-    out.print(safe(text), markup=False, soft_wrap=True)
+    say(text)
 
 
 def _sources(m: Countermeasure) -> str:
@@ -66,8 +74,9 @@ def _print_list(scenario: Scenario, measures: tuple[Countermeasure, ...]) -> Non
             _say(f"  Not applicable to {scenario.name}: {reason}.")
     _say("")
     _say(
-        "Status: R reported practice, Rec recommended, I hypothesis (domain notes §4). Every "
-        "cost is an assumption: see docs/hardening.md."
+        "Status: R reported practice, Rec recommended, I hypothesis. C1 ... C15 and § are "
+        "the countermeasures and sections of tipoff's docs/sources.md, which gives each public "
+        "source. Every cost is an assumption: see docs/hardening.md."
     )
 
 
@@ -95,15 +104,13 @@ def _short_cost(c: Cost) -> str:
 
 def _print_options(result: HardeningResult) -> None:
     base = result.baseline.p_intercept
-    table = Table(
-        title="Options: each measure alone, the Pareto front, the best plans",
-        title_justify="left",
-        show_lines=True,
+    table = new_table(
+        "Options: each measure alone, the Pareto front, the best plans", show_lines=True
     )
-    table.add_column("plan", overflow="fold")
-    table.add_column("P(intercepted)", justify="right", no_wrap=True)
-    table.add_column("cost", overflow="fold")
-    table.add_column("arrests a season (vs today)", justify="right", overflow="fold")
+    add_id_column(table, "plan", [f"+ {m}" for r in result.options for m in r.measures])
+    table.add_column("P(intercepted) per delivery", justify="right")
+    table.add_column("cost per delivery")
+    table.add_column("arrests a season (vs today)", justify="right")
     for r in result.options:
         change = (r.p_intercept - base) / base if base > 0 else 0.0
         flags = []
@@ -120,13 +127,12 @@ def _print_options(result: HardeningResult) -> None:
             _short_cost(r.cost),
             _season_cell(r),
         )
-    out.print(table)
+    print_table(table)
     out.print(
         "cost per delivery: pt = fee percentage points, d = days, calls = phone contacts "
         f"(each {result.contact_risk:.1%} detection risk, included in P). Pareto: no other "
         "plan is better on P(intercepted), fee and days at once.",
         markup=False,
-        soft_wrap=True,
     )
 
 
@@ -140,7 +146,6 @@ def _print_human(result: HardeningResult, scenario: Scenario) -> None:
         f"{scenario.name}: hardening the procedure (exact scores"
         + (f"; {runs} simulated seasons per option, seed {seed})" if runs else ")"),
         markup=False,
-        soft_wrap=True,
     )
     _say(hardening_baseline(result, scenario.currency))
     out.print()

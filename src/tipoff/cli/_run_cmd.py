@@ -9,9 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from tipoff.cli._common import CLUSTER_HELP, err, load_model, out, print_json
+from tipoff.cli._common import (
+    CLUSTER_HELP,
+    err,
+    load_model,
+    new_table,
+    out,
+    print_json,
+    print_table,
+    say,
+)
 from tipoff.cli._outputs import claim_stdout, write_output
 from tipoff.cli._safe import safe, safe_markup
 
@@ -53,14 +61,32 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None] | Non
         yield lambda done: bar.update(task, completed=done)
 
 
+def per_delivery(s: SeasonSummary) -> tuple[float, float, float]:
+    """P(intercepted) per attempted delivery: pooled over seasons, and the range of 95% of seasons.
+
+    The pooled value is all interceptions over all attempted deliveries; the range is that of the
+    per-season share, over the seasons that attempted at least one delivery.
+    """
+    import numpy as np
+
+    o = s.output
+    attempted = o.totals[:, o.metrics.index("attempted")].astype(np.float64)
+    intercepted = o.totals[:, o.metrics.index("intercepted")].astype(np.float64)
+    pooled = float(intercepted.sum() / attempted.sum()) if attempted.sum() > 0 else 0.0
+    some = attempted > 0
+    if not some.any():
+        return pooled, 0.0, 0.0
+    lo, hi = np.percentile(intercepted[some] / attempted[some], [2.5, 97.5])
+    return pooled, float(lo), float(hi)
+
+
 def _print_human(s: SeasonSummary, currency: str) -> None:
     o = s.output
-    table = Table(
-        title=f"{safe_markup(o.provenance.scenario)}: {o.n_runs} seasons of {o.horizon_days} days "
-        f"(seed {o.provenance.seed})",
-        title_justify="left",
+    table = new_table(
+        f"{safe_markup(o.provenance.scenario)}: {o.n_runs} seasons of {o.horizon_days} days "
+        f"(seed {o.provenance.seed})"
     )
-    table.add_column("per season", overflow="fold")
+    table.add_column("per season")
     table.add_column("mean", justify="right")
     table.add_column("95% of seasons", justify="right")
     for name in (
@@ -77,10 +103,13 @@ def _print_human(s: SeasonSummary, currency: str) -> None:
         fmt = "{:,.0f}" if name == "money_lost" else "{:.1f}"
         unit = f" {currency}" if name == "money_lost" else ""
         table.add_row(LABELS[name] + unit, fmt.format(iv.mean), f"{iv.lo:,.0f} to {iv.hi:,.0f}")
-    out.print(table)
+    p, lo, hi = per_delivery(s)
+    table.add_section()
+    table.add_row("P(intercepted) per delivery", f"{p:.3f}", f"{lo:.3f} to {hi:.3f}")
+    print_table(table)
     if s.totals["intercepted"].mean > 0:
         causes = ", ".join(f"{c} {share:.0%}" for c, share in s.causes.items() if share > 0)
-        out.print(f"Interceptions by cause: {causes}", markup=False, soft_wrap=True)
+        say(f"Interceptions by cause: {causes}")
     arrests = {
         p: s.courier_arrests_by_place.get(p, 0.0) + s.family_arrests_by_place.get(p, 0.0)
         for p in s.courier_arrests_by_place
@@ -88,17 +117,11 @@ def _print_human(s: SeasonSummary, currency: str) -> None:
     top = sorted(arrests.items(), key=lambda kv: -kv[1])[:6]
     if top and top[0][1] > 0:
         places = ", ".join(f"{p} {n:.1f}" for p, n in top if n > 0)
-        out.print(
-            f"Arrests by place (mean per season): {safe(places)}", markup=False, soft_wrap=True
-        )
+        say(f"Arrests by place where they happened (mean per season): {places}")
     out.print()
     from tipoff.report import season_sentence
 
-    out.print(
-        safe(season_sentence(s, currency, see="see `tipoff exposure`")),
-        markup=False,
-        soft_wrap=True,
-    )
+    say(season_sentence(s, currency, see="see `tipoff exposure`"))
 
 
 def run(
@@ -195,7 +218,10 @@ def run(
         else:
             write_output(table_out, frame.to_csv(index=False))
     if json_out:
-        print_json(summary.to_dict())
+        doc = summary.to_dict()
+        p, lo, hi = per_delivery(summary)
+        doc["p_intercepted_per_delivery"] = {"pooled": p, "lo": lo, "hi": hi}
+        print_json(doc)
     elif to_stdout:
         with contextlib.redirect_stdout(sys.stderr):  # stdout carries the data only
             _print_human(summary, model.currency)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
+import textwrap
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tipoff.cli._common import out, print_json
+from tipoff.cli._common import out, print_json, say
 from tipoff.cli._outputs import write_output
 from tipoff.cli._safe import safe
+
+if TYPE_CHECKING:
+    from tipoff.model import CompiledModel
 
 
 def list_() -> None:
@@ -19,14 +25,39 @@ def list_() -> None:
 
     for name in list_presets():
         first = load_preset(name).description.strip().split(". ")[0]
-        out.print(safe(f"{name}  {first}"), markup=False, soft_wrap=True)
+        # the name first, the description wrapped under it, indented
+        lines = textwrap.wrap(
+            safe(first),
+            width=max(out.width, 40),
+            initial_indent=f"{safe(name)}  ",
+            subsequent_indent="    ",
+        )
+        out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
-def show(name: Annotated[str, typer.Argument(help="A preset name (see `scenario list`).")]) -> None:
-    """Print a preset's YAML, to copy and edit."""
-    from tipoff.scenario import preset_text
+#: Control characters other than tab and newline: shown escaped on a terminal, never sent raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-    typer.echo(preset_text(name), nl=False)
+
+def show(
+    name: Annotated[
+        str, typer.Argument(help="A preset name (see `scenario list`) or a scenario file.")
+    ],
+) -> None:
+    """Print a scenario's YAML, to copy and edit: a preset, or a file once it validates."""
+    from tipoff.scenario import list_presets, preset_text, resolve_scenario
+
+    # a file or a preset, chosen as every command chooses; a bad file fails here with every
+    # problem at once (exit 3) and nothing of it printed
+    resolve_scenario(name)
+    path = Path(name)
+    if name in list_presets() and not path.exists():
+        text = preset_text(name)
+    else:
+        text = path.read_text(encoding="utf-8")
+    if sys.stdout.isatty():
+        text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    typer.echo(text, nl=not text.endswith("\n"))
 
 
 def validate(
@@ -38,12 +69,20 @@ def validate(
 
     model = compile_scenario(resolve_scenario(file))
     roles = {code: int((model.party_role == code).sum()) for code in range(4)}
-    out.print(
+    say(
         f"OK {safe(file)}: {model.n_parties} parties ({roles[0]} senders, {roles[1]} relays, "
-        f"{roles[2]} couriers, {roles[3]} recipients), {model.n_chains} routes, "
-        f"{model.horizon_days} days",
-        markup=False,
-        soft_wrap=True,
+        f"{roles[2]} couriers, {roles[3]} recipients), {count_routes(model)} routes "
+        f"(sender > relays > courier > recipient), {model.horizon_days} days"
+    )
+
+
+def count_routes(model: CompiledModel) -> int:
+    """Routes a delivery may take: distinct (sender, relays, courier, recipient) paths."""
+    from tipoff.engines.exact import model_deliveries
+
+    rows = model_deliveries(model)
+    return len(
+        set(zip(rows.sender.tolist(), rows.chain.tolist(), rows.recipient.tolist(), strict=True))
     )
 
 

@@ -50,13 +50,13 @@ MaskArray = npt.NDArray[np.uint8]
 
 
 def items_of(mask: int) -> tuple[str, ...]:
-    """The item names set in ``mask``, in MODEL.md's order."""
+    """The item names set in ``mask``, in docs/model.md's order."""
     return tuple(name for name, bit in ITEM_BIT.items() if mask & bit)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OperationParams:
-    """The operation's parameters as plain numbers (MODEL.md's symbols in the comments)."""
+    """The operation's parameters as plain numbers (docs/model.md's symbols in the comments)."""
 
     initial: float  # rho0 default
     daily_hazard: float  # h
@@ -178,7 +178,7 @@ class CompiledModel:
 
 
 def stakeout_catch(op: OperationParams, known: npt.ArrayLike, mode: npt.ArrayLike) -> FloatArray:
-    """a(K): the stake-out catch given the known items and the hand-over mode (MODEL.md step 4).
+    """a(K): the stake-out catch given the known items and the hand-over mode (docs/model.md step 4).
 
     Address and schedule known: ``catch.address_and_schedule``; address only:
     ``catch.address_only``; no address: 0; times ``meeting_point_factor`` when the mode is

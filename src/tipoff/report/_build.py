@@ -11,6 +11,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 
+import numpy as np
+
 from tipoff._rng import make_seed
 from tipoff._version import __version__
 from tipoff.analysis import (
@@ -74,6 +76,14 @@ _ROLE_WORDS = {
 }
 
 
+def _routes(exposure: ExposureReport) -> int:
+    """Distinct routes a delivery may take (sender > relays > courier > recipient), as the CLI."""
+    rows = exposure.output.deliveries
+    return len(
+        set(zip(rows.sender.tolist(), rows.chain.tolist(), rows.recipient.tolist(), strict=True))
+    )
+
+
 def _glance(scenario: Scenario, m: CompiledModel, exposure: ExposureReport) -> Glance:
     roles = {code: int((m.party_role == code).sum()) for code in range(4)}
     avoided = {s.step: s.attributable for s in exposure.steps}
@@ -100,7 +110,7 @@ def _glance(scenario: Scenario, m: CompiledModel, exposure: ExposureReport) -> G
             ("relays", roles[1]),
             ("couriers", roles[2]),
             ("families", roles[3]),
-            ("routes (relay path and courier)", m.n_chains),
+            ("routes (sender, relays, courier, family)", _routes(exposure)),
         ),
         handover=handover,
         steps=steps,
@@ -109,12 +119,28 @@ def _glance(scenario: Scenario, m: CompiledModel, exposure: ExposureReport) -> G
     )
 
 
+#: The band drawn around each daily mean: this many standard errors of the mean either side.
+BAND_Z = 1.96
+
+
 def _band(s: SeasonSummary, metric: str, label: str) -> Band:
+    """A daily mean over the simulated seasons with its 95% interval (mean +/- 1.96 SE, cut at 0).
+
+    The band says how precisely the seasons pin down each day's mean. It is not the spread of
+    single seasons, which for daily counts of a few events would dwarf the mean; that spread is
+    what the season totals' "95% of seasons" gives.
+    """
+    o = s.output
+    k = o.metrics.index(metric)
+    n = max(o.n_runs, 1)
+    mean = o.daily_sum[k] / n
+    var = np.maximum(o.daily_sumsq[k] / n - mean**2, 0.0) * (n / max(n - 1, 1))
+    se = np.sqrt(var / n)
     return Band(
         label=label,
-        mean=tuple(round(float(v), 4) for v in s.daily_mean[metric]),
-        lo=tuple(round(float(v), 4) for v in s.daily_lo[metric]),
-        hi=tuple(round(float(v), 4) for v in s.daily_hi[metric]),
+        mean=tuple(round(float(v), 4) for v in mean),
+        lo=tuple(round(float(v), 4) for v in np.maximum(mean - BAND_Z * se, 0.0)),
+        hi=tuple(round(float(v), 4) for v in mean + BAND_Z * se),
     )
 
 
@@ -334,7 +360,7 @@ def _methods(
         command += " --log LOG" + (f" --threshold {threshold:g}" if threshold != 0.5 else "")
     settings = [
         ("seasons simulated", f"{n_runs} (and as many per hardening option)"),
-        ("exposure", "exact, closed form (MODEL.md's static semantics)"),
+        ("exposure", "exact, closed form (the model's one-delivery semantics)"),
         ("hardening search", f"{hardening.search}, {hardening.n_evaluated} plans scored"),
         (
             "hardening assumptions",
@@ -354,8 +380,10 @@ def _methods(
         ),
         (
             "band around a daily line",
-            "The day's average plus or minus 1.96 standard deviations across simulated seasons, "
-            "cut at zero.",
+            "The 95% interval of the day's average: the average plus or minus 1.96 standard "
+            "errors (the standard deviation across simulated seasons divided by the square root "
+            "of their number), cut at zero. Single seasons vary much more: see the season "
+            "totals' range.",
         ),
         (
             "P(intercepted) of a delivery",

@@ -112,7 +112,7 @@ class TotalRow:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Band:
-    """A daily series over the season: mean, and the band mean +/- 1.96 standard deviations."""
+    """A daily series over the season: mean, and its 95% interval (mean +/- 1.96 standard errors)."""
 
     label: str
     mean: tuple[float, ...]
@@ -122,7 +122,7 @@ class Band:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlaceArrests:
-    """Mean arrests per season at one place: couriers (by their home) and family members."""
+    """Mean arrests per season at one place, counted where they happened (see docs/model.md)."""
 
     place: str
     couriers: float

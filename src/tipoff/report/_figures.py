@@ -185,7 +185,7 @@ def _band_traces(fig: go.Figure, b: Band, colour: str, fill: str) -> None:
             line={"width": 0},
             fill="tonexty",
             fillcolor=fill,
-            name=f"{b.label}: 95% band",
+            name=f"{b.label}: 95% interval of the mean",
             hoverinfo="skip",
             legendgroup=b.label,
         )
@@ -227,15 +227,15 @@ def places_figure(s: SeasonSection) -> go.Figure:
             go.Bar(
                 y=labels,
                 x=[p.couriers for p in places],
-                name="couriers (by their home town)",
+                name="couriers (where arrested)",
                 orientation="h",
                 marker_color=ORANGE,
-                hovertemplate="%{y}: %{x:.2f} couriers a season<extra></extra>",
+                hovertemplate="%{y}: %{x:.2f} couriers arrested here a season<extra></extra>",
             ),
             go.Bar(
                 y=labels,
                 x=[p.family for p in places],
-                name="family members (by their town)",
+                name="family members (where arrested: their town)",
                 orientation="h",
                 marker_color=GREEN,
                 hovertemplate="%{y}: %{x:.2f} family members a season<extra></extra>",
@@ -321,6 +321,56 @@ def drops_figure(labels: list[str], values: list[float], colour: str, what: str)
 # -------------------------------------------------------------------------------- hardening --
 
 
+#: The smallest plot area (pixels) the option labels are laid out for, and the label metrics at
+#: the report's 13 px font: labels that could touch at this size share one text.
+LABEL_AREA = (380.0, 300.0)
+CHAR_PX, LINE_PX, GAP_PX = 7.6, 17.0, 9.0
+
+
+def label_groups(
+    points: list[tuple[int, float, float]],
+    *,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+) -> dict[int, str]:
+    """One text label per group of points whose labels or markers would collide.
+
+    ``points`` are ``(number, x, y)`` in data units. Each label sits to the right of its first
+    point. Points are laid out in pixels for the smallest plot the report is drawn at
+    (``LABEL_AREA``); a point whose marker falls inside another label's box, or two labels whose
+    boxes overlap, are merged into one label ("0, 5, 7") until no two boxes touch. Returns the
+    label text keyed by the number of the point that carries it, the leftmost of its group (the
+    others carry none).
+    """
+    (x0, x1), (y0, y1) = x_range, y_range
+    sx = LABEL_AREA[0] / max(x1 - x0, 1e-12)
+    sy = LABEL_AREA[1] / max(y1 - y0, 1e-12)
+    # (x px, y px, numbers, number of the point carrying the label), left to right
+    Group = tuple[float, float, tuple[int, ...], int]
+    groups: list[Group] = [
+        ((x - x0) * sx, (y - y0) * sy, (n,), n) for n, x, y in sorted(points, key=lambda p: p[1:])
+    ]
+
+    def box(g: Group) -> tuple[float, float, float, float]:
+        width = CHAR_PX * len(", ".join(str(n) for n in sorted(g[2])))
+        return g[0] - GAP_PX, g[0] + GAP_PX + width, g[1] - LINE_PX / 2, g[1] + LINE_PX / 2
+
+    def touching() -> tuple[int, int] | None:
+        for i, a in enumerate(groups):
+            ax0, ax1, ay0, ay1 = box(a)
+            for j in range(i + 1, len(groups)):
+                bx0, bx1, by0, by1 = box(groups[j])
+                if ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1:
+                    return i, j
+        return None
+
+    while (pair := touching()) is not None:
+        i, j = pair
+        a, b = groups[i], groups.pop(j)
+        groups[i] = (a[0], a[1], a[2] + b[2], a[3])
+    return {g[3]: ", ".join(str(n) for n in sorted(g[2])) for g in groups}
+
+
 def options_figure(h: HardeningSection) -> go.Figure:
     def hover(o: Any) -> str:
         plan = " + ".join(o.measures) or "today's procedure"
@@ -353,19 +403,13 @@ def options_figure(h: HardeningSection) -> go.Figure:
             18,
         ),
     )
-    # options that nearly coincide share one label ("0, 5, 7"), so numbers never overprint
     most = max((o.days for o in h.options), default=0.0)
     top = max((o.p_intercept for o in h.options), default=0.0)
-    dx, dy = 0.04 * max(most, 1.0), 0.04 * max(top, 0.01)
-    anchors: list[tuple[float, float, list[int]]] = []
-    for o in sorted(h.options, key=lambda o: (o.days, o.p_intercept, o.number)):
-        for x, y, numbers in anchors:
-            if abs(o.days - x) <= dx and abs(o.p_intercept - y) <= dy:
-                numbers.append(o.number)
-                break
-        else:
-            anchors.append((o.days, o.p_intercept, [o.number]))
-    label = {numbers[0]: ", ".join(str(n) for n in sorted(numbers)) for *_, numbers in anchors}
+    x_range = (-0.15 * max(most, 1), most * 1.15 + 0.5)
+    y_range = (0.0, top * 1.1 + 0.005)
+    label = label_groups(
+        [(o.number, o.days, o.p_intercept) for o in h.options], x_range=x_range, y_range=y_range
+    )
     fig = go.Figure()
     for name, options, colour, symbol, size in groups:
         if not options:
@@ -386,11 +430,8 @@ def options_figure(h: HardeningSection) -> go.Figure:
     fig.update_layout(
         **_layout(
             420,
-            xaxis=_axis(
-                "added days until the family has the money",
-                range=[-0.15 * max(most, 1), most * 1.15 + 0.5],
-            ),
-            yaxis=_axis("P(intercepted) per delivery", range=[0, top * 1.1 + 0.005]),
+            xaxis=_axis("added days until the family has the money", range=list(x_range)),
+            yaxis=_axis("P(intercepted) per delivery", range=list(y_range)),
         )
     )
     return fig
@@ -460,19 +501,23 @@ def charts(data: ReportData, /) -> dict[str, Chart]:
         Chart(
             id="chart-deliveries",
             caption=f"Deliveries that reach the family and deliveries intercepted, per day, "
-            f"averaged over {runs}; the shaded bands show where single seasons fall.",
+            f"averaged over {runs}; each shaded band is the 95% interval of that average "
+            "(plus or minus 1.96 standard errors; single seasons vary more, as the season "
+            "totals show).",
             figure=daily_figure(s.deliveries, "deliveries"),
         ),
         Chart(
             id="chart-arrests",
-            caption=f"Couriers and family members arrested, per day, averaged over {runs}; the "
-            "shaded bands show where single seasons fall.",
+            caption=f"Couriers and family members arrested, per day, averaged over {runs}; each "
+            "shaded band is the 95% interval of that average (plus or minus 1.96 standard "
+            "errors).",
             figure=daily_figure(s.arrests, "arrests"),
         ),
         Chart(
             id="chart-places",
-            caption="Where arrests happen: couriers by their home town and family members by "
-            "theirs, mean per season.",
+            caption="Where arrests happen, mean per season: couriers in the town where they were "
+            "arrested (the family's town at a hand-over, their own town in a sweep or a chance "
+            "arrest), family members in their own town.",
             figure=places_figure(s),
         ),
         Chart(

@@ -28,6 +28,7 @@ p, li { max-width: 46rem; }
 .note p { margin: 0.25rem 0; }
 .short li { margin: 0.35rem 0; }
 nav ol { columns: 2; padding-left: 1.2rem; margin: 0.4rem 0; }
+nav p.toc-lead { margin: 0.4rem 0 0; }
 figure.chart { margin: 1rem 0 1.6rem; }
 figure.chart > div { min-height: 200px; }
 figcaption { color: var(--muted); font-size: 0.93rem; margin-top: 0.3rem; }
@@ -77,16 +78,24 @@ need it and only over channels you trust, and delete copies you no longer need.<
 </div>
 </header>
 
+{#- The numbered sections, in order: the contents and the headings are both drawn from this list,
+    so their numbers cannot drift apart. "In short" comes first, unnumbered. -#}
+{%- set sections = [
+    ("glance", "The scenario at a glance"),
+    ("season", "The season"),
+    ("exposure", "Where deliveries are exposed"),
+    ("hardening", "Changing the procedure"),
+    ("attribution", "Which intermediaries to tell less"),
+    ("methods", "Methods and provenance"),
+] -%}
+{%- macro heading(key) -%}
+{%- for k, title in sections -%}{%- if k == key %}<h2>{{ loop.index }}. {{ title }}</h2>{% endif -%}{%- endfor -%}
+{%- endmacro -%}
 <nav class="noprint" aria-label="Contents"><strong>Contents</strong>
+<p class="toc-lead"><a href="#in-short">In short</a></p>
 <ol>
-<li><a href="#in-short">In short</a></li>
-<li><a href="#glance">The scenario at a glance</a></li>
-<li><a href="#season">The season</a></li>
-<li><a href="#exposure">Where deliveries are exposed</a></li>
-<li><a href="#hardening">Changing the procedure</a></li>
-<li><a href="#attribution">Which intermediaries to tell less</a></li>
-<li><a href="#methods">Methods and provenance</a></li>
-</ol></nav>
+{% for k, title in sections %}<li><a href="#{{ k }}">{{ title }}</a></li>
+{% endfor %}</ol></nav>
 
 <section id="in-short">
 <h2>In short</h2>
@@ -99,7 +108,7 @@ need it and only over channels you trust, and delete copies you no longer need.<
 </section>
 
 <section id="glance">
-<h2>1. The scenario at a glance</h2>
+{{ heading("glance") }}
 {% if g.description %}<p>{{ g.description }}</p>{% endif %}
 <p>{% for what, n in g.counts %}{{ n }} {{ what }}{{ ", " if not loop.last else "." }}{% endfor %}
 Season of {{ g.horizon_days }} days; amounts in {{ g.currency }}.</p>
@@ -117,7 +126,7 @@ Season of {{ g.horizon_days }} days; amounts in {{ g.currency }}.</p>
 </section>
 
 <section id="season">
-<h2>2. The season</h2>
+{{ heading("season") }}
 <p>{{ s.summary }}</p>
 {{ figure("chart-deliveries") }}
 {{ figure("chart-arrests") }}
@@ -134,7 +143,7 @@ Season of {{ g.horizon_days }} days; amounts in {{ g.currency }}.</p>
 </section>
 
 <section id="exposure">
-<h2>3. Where deliveries are exposed</h2>
+{{ heading("exposure") }}
 <p>{{ e.summary }}</p>
 <div class="note ok"><p><strong>What to change first.</strong> {{ e.advice }}</p></div>
 <h3>Steps of the procedure that drive it</h3>
@@ -148,7 +157,7 @@ town. "Main step": the step whose removal helps this delivery most. "One positio
 who, if it alone were an informant, would already give a catch of 50% or more; a position to tell
 less, not a suspect.</p>
 <div class="wide"><table id="most-exposed"><thead><tr><th>delivery</th><th>route</th><th>hand-over</th><th class="num">day</th>
-<th class="num">P(intercepted)</th><th class="num">main step</th><th>one position enough</th></tr></thead>
+<th class="num">P(intercepted)<br>per delivery</th><th class="num">main step</th><th>one position enough</th></tr></thead>
 <tbody>{% for x in e.deliveries %}<tr><td>{{ x.id }}</td>
 <td class="route">{{ ([x.sender] + x.relays|list + [x.courier])|join(" → ") }} → family in {{ x.town }}</td>
 <td>{{ x.mode }}</td><td class="num">{{ x.day }}</td><td class="num">{{ "%.3f"|format(x.p_intercept) }}</td>
@@ -158,11 +167,11 @@ less, not a suspect.</p>
 </section>
 
 <section id="hardening">
-<h2>4. Changing the procedure</h2>
+{{ heading("hardening") }}
 <p>{{ h.baseline }}</p>
 <div class="note ok" id="recommendation">{% for line in h.recommendation %}<p>{% if loop.first %}<strong>{{ line }}</strong>{% else %}{{ line }}{% endif %}</p>{% endfor %}</div>
 {{ figure("chart-options") }}
-<div class="wide"><table id="options"><thead><tr><th class="num">#</th><th>plan</th><th class="num">P(intercepted)</th>
+<div class="wide"><table id="options"><thead><tr><th class="num">#</th><th>plan</th><th class="num">P(intercepted)<br>per delivery</th>
 <th>cost per delivery</th><th class="num">arrests a season (vs today)</th></tr></thead>
 <tbody>{% for o in h.options %}<tr{% if o.recommended %} class="rec"{% endif %}><td class="num">{{ o.number }}</td>
 <td>{% if o.number == 0 %}today's procedure{% else %}{{ o.titles|join(" + ") }}{% endif %}
@@ -175,7 +184,7 @@ difference from today's procedure and its standard error. {{ h.search }}</p>
 </section>
 
 <section id="attribution">
-<h2>5. Which intermediaries to tell less</h2>
+{{ heading("attribution") }}
 {% if a %}
 <div class="note stop" id="caveat"><p><strong>Evidence, not accusation.</strong> {{ a.caveat }}</p>
 <p>{{ a.never }}</p></div>
@@ -208,7 +217,7 @@ something, the probability that it is an informant, as evidence for whom to tell
 </section>
 
 <section id="methods">
-<h2>6. Methods and provenance</h2>
+{{ heading("methods") }}
 <dl class="kv">
 <dt>tipoff version</dt><dd>{{ m.version }}</dd>
 <dt>scenario</dt><dd>{{ m.scenario }} (digest <code>{{ m.scenario_digest }}</code>)</dd>

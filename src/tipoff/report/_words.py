@@ -173,6 +173,12 @@ def exposure_advice(report: ExposureReport, protocol: Sequence[Step], delay_days
     return f"{text} Above all, stop telling {them} {what}."
 
 
+def _per_delivery(s: SeasonSummary) -> float:
+    """Interceptions over attempted deliveries, pooled over the simulated seasons."""
+    t = s.totals
+    return t["intercepted"].mean / t["attempted"].mean if t["attempted"].mean > 0 else 0.0
+
+
 def season_sentence(
     s: SeasonSummary, currency: str, *, see: str = "see the exposure and hardening sections"
 ) -> str:
@@ -182,7 +188,8 @@ def season_sentence(
     text = (
         f"In a typical season, about {t['intercepted'].mean:.1f} of "
         f"{t['attempted'].mean:.1f} attempted deliveries are intercepted "
-        f"({t['money_lost'].mean:,.0f} {currency} lost), and "
+        f"(P(intercepted) per delivery {_per_delivery(s):.3f}; "
+        f"{t['money_lost'].mean:,.0f} {currency} lost), and "
         f"{t['couriers_arrested'].mean:.1f} couriers and {t['family_arrested'].mean:.1f} family "
         "members are arrested."
     )
@@ -197,7 +204,7 @@ def season_sentence(
 
 
 def operation_sentences(op: OperationParams, horizon_days: int) -> tuple[str, ...]:
-    """The operation against the network, in plain words (MODEL.md's parameters)."""
+    """The operation against the network, in plain words (docs/model.md's parameters)."""
     turned = 1 - (1 - op.initial) * (1 - op.daily_hazard) ** horizon_days
     out = [
         f"Each party who can be coerced (by default, everyone on the China side) is an informant "

@@ -1,6 +1,6 @@
 """Read and validate the defender's incident log (CSV or JSON lines), every problem at file:row:column.
 
-The log holds what a defender can see, one row per delivery (MODEL.md, "The defender's incident
+The log holds what a defender can see, one row per delivery (docs/model.md, "The defender's incident
 log"; format in ``docs/incident-log.md``): ``delivery, day, sender, relays, courier, recipient,
 mode, outcome`` and, optionally, ``exposed_to``. The reader is strict, and reports every problem at
 once, each as a :class:`~tipoff.errors.Problem` whose ``line`` is the row's line in the file and

@@ -20,7 +20,7 @@ __all__ = [
     "write_truth",
 ]
 
-#: Columns of the incident log, in order (MODEL.md, "The defender's incident log").
+#: Columns of the incident log, in order (docs/model.md, "The defender's incident log").
 LOG_COLUMNS = ("delivery", "day", "sender", "relays", "courier", "recipient", "mode", "outcome")
 
 

@@ -1,4 +1,4 @@
-"""The scenario language: pydantic models of what users write (MODEL.md, "The scenario file").
+"""The scenario language: pydantic models of what users write (docs/model.md, "The scenario file").
 
 Every model forbids unknown keys (a typo is an error, never silently ignored), bounds every number
 (probabilities in [0, 1], days >= 0) and documents each field, which the JSON Schema carries to
@@ -330,7 +330,7 @@ class Interrogation(_Strict):
 
 
 class Operation(_Strict):
-    """The adversary: the security service's operation (MODEL.md, "The operation")."""
+    """The adversary: the security service's operation (docs/model.md, "The operation")."""
 
     recruitment: Recruitment
     harvest: Harvest = Harvest()
@@ -410,7 +410,7 @@ class CountermeasureSpec(_Strict):
     description: str = Field(default="", max_length=500, description="What it changes, in words.")
     sources: list[Annotated[str, StringConstraints(pattern=r"^C[0-9]{1,2}$")]] = Field(
         default_factory=list,
-        description="Countermeasure ids of the domain notes it rests on (C1 ... C15).",
+        description="Countermeasure ids it rests on (C1 ... C15, in tipoff's docs/sources.md §4).",
     )
     status: Literal["reported", "recommended", "hypothesis"] = Field(
         default="hypothesis",

@@ -65,7 +65,7 @@ def test_library_is_sourced_and_labelled() -> None:
         assert m.title and m.changes and m.rationale and "ASSUMPTION" in m.cost_note
         assert m.origin == "library"
     by_id = {m.id: m for m in lib}
-    # the domain notes' own labels (§4): C1, C11-C13 are hypotheses; C2, C3/C4, C6 reported
+    # the labels of docs/sources.md §4: C1, C11-C13 are hypotheses; C2, C3/C4, C6 reported
     assert by_id["withhold-recipient-china"].status_code == "I"
     assert by_id["meeting-point"].status_code == "R"
     assert by_id["lie-low"].status_code == "R"

@@ -1,7 +1,7 @@
-"""The season simulator reproduces MODEL.md's static one-delivery semantics.
+"""The season simulator reproduces docs/model.md's static one-delivery semantics.
 
 With unlimited capacity and no interrogation or tracing, each delivery's interception rate must
-match MODEL.md's formula, computed here directly: enumerate every party's outcome (informant or
+match docs/model.md's formula, computed here directly: enumerate every party's outcome (informant or
 not, overhears or not, tip gets through or not), take the union K of what was relayed, and average
 ``1 - (1 - eps)(1 - a(K))(1 - b(K))``. The parties' told sets D_i are written out by hand from each
 case's protocol (not taken from the compiled model), so a compile error shows up too.
@@ -37,7 +37,7 @@ class Party:
 def static_interception(
     parties: Mapping[str, Party], *, meeting_point: bool, sigma: float = SIGMA, pi: float = PI
 ) -> float:
-    """MODEL.md, "Static semantics: one delivery", steps 1-5, by enumeration."""
+    """docs/model.md, "Static semantics: one delivery", steps 1-5, by enumeration."""
     names = list(parties)
     heard = {  # G_i: the items in D_j of every other party j of i's community
         i: frozenset().union(

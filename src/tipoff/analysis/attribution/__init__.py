@@ -1,6 +1,6 @@
 """Attribution: from the defender's incident log to each intermediary's probability of being compromised.
 
-Evidence, not accusation (MODEL.md): the probabilities say whom to tell less, never whom to blame.
+Evidence, not accusation (docs/model.md): the probabilities say whom to tell less, never whom to blame.
 See docs/attribution.md for the model, the maths and the caveats.
 """
 

@@ -2,7 +2,7 @@
 
 Seen from the defender, a delivery's *candidates* are the coercible parties its procedure tells
 something in time for a tip, and the coercible members of their communities, who may overhear
-(MODEL.md, static semantics, steps 2-3). For candidate ``i`` of delivery ``d`` the scenario gives
+(docs/model.md, static semantics, steps 2-3). For candidate ``i`` of delivery ``d`` the scenario gives
 the chance that ``i``, alone an informant, gets the courier caught:
 
 .. math::
@@ -24,7 +24,7 @@ they split into *components*, which the exact method enumerates one at a time.
 
 For the model in which informants turn during the log (``by_day=True``), a delivery handed over on
 day ``t`` counts a candidate as an informant only when it was turned by day ``max(0, t - delta)``
-(MODEL.md), so patterns also keep that *reference day*: deliveries are pooled only within a day.
+(docs/model.md), so patterns also keep that *reference day*: deliveries are pooled only within a day.
 
 *Watched homes* (``watched=True``, when the scenario's interrogation reveals recipients): every
 intercepted delivery's courier is arrested and interrogated, and reveals each family it has handed

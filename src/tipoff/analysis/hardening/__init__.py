@@ -1,7 +1,7 @@
 """Hardening: which changes to the procedure cut interceptions most, at what cost, within a budget.
 
 A *countermeasure* is a pure change to a scenario's procedure (who is told what, when, where the
-hand-over happens), sourced in the domain notes' countermeasure table (C1 ... C15) and labelled
+hand-over happens), sourced in the countermeasure table of docs/sources.md (C1 ... C15) and labelled
 reported practice or hypothesis, with a cost (fee share, days, phone contacts). Plans of several
 measures are scored with the exact engine, searched within a budget, and the best ones confirmed
 with the season simulator. See ``docs/hardening.md``.

@@ -1,8 +1,8 @@
-"""The built-in countermeasures: procedures to harden, each sourced in the domain notes (§4).
+"""The built-in countermeasures: procedures to harden, each sourced in docs/sources.md (§4).
 
 Every measure is a pure ``Scenario -> Scenario`` transform with a cost. Costs are assumptions,
 labelled ASSUMPTION with their anchor; ``docs/hardening.md`` tabulates them. Whether a measure is
-reported practice (R), recommended (Rec) or a hypothesis (I) is the domain notes' own label.
+reported practice (R), recommended (Rec) or a hypothesis (I) is the label of docs/sources.md §4.
 """
 
 from __future__ import annotations
@@ -321,7 +321,7 @@ def library(
         Costs that depend on the scenario (the lie-low delay, the late-schedule delay) use it.
     family_call_lead_days : int
         When the family tells the courier its address under ``withhold-recipient-china`` (0 or 1
-        days before the hand-over in the domain notes' reading of C1).
+        days before the hand-over in docs/sources.md's reading of C1).
     lie_low_start, lie_low_days : int or None, int
         The campaign window of ``lie-low`` (ASSUMPTION: 14 days in the middle of the season when
         the start is None).

@@ -33,11 +33,11 @@ __all__ = [
 ]
 
 Status = Literal["reported", "recommended", "hypothesis"]
-#: The status codes of the domain notes' countermeasure table (§4): R, Rec and I.
+#: The status codes of the countermeasure table in docs/sources.md (§4): R, Rec and I.
 STATUS_CODE: dict[str, str] = {"reported": "R", "recommended": "Rec", "hypothesis": "I"}
 
 #: ASSUMPTION: probability that one added phone contact (a call or message about one delivery)
-#: leads to that delivery's interception. Anchor: domain-facts §3.3, radio direction-finding answers
+#: leads to that delivery's interception. Anchor: docs/sources.md §3.3, radio direction-finding answers
 #: within 1-2 minutes, patrols 4-5 times a day (2026), jamming pushes callers ~20 km out; calls are
 #: kept short from remote spots (C5). The seed preset's background eps = 0.01 covers today's four or
 #: so contacts *and* checkpoints and travel, so one short call is put at a fifth of it: 0.002.
@@ -109,7 +109,7 @@ class Countermeasure:
     rationale : str
         Why it should help, in one or two sentences.
     sources : tuple of str
-        Countermeasure ids of the domain notes, §4 (``C1`` ... ``C15``).
+        Countermeasure ids of docs/sources.md, §4 (``C1`` ... ``C15``).
     status : {"reported", "recommended", "hypothesis"}
         Reported in practice (R), recommended by an NGO or government (Rec), or a hypothesis (I).
     cost : Cost
@@ -138,7 +138,7 @@ class Countermeasure:
 
     @property
     def status_code(self) -> str:
-        """R, Rec or I, as in the domain notes."""
+        """R, Rec or I, as in docs/sources.md §4."""
         return STATUS_CODE[self.status]
 
     def apply(self, scenario: Scenario, /) -> Scenario:

@@ -37,7 +37,7 @@ __all__ = [
     "score_plan",
 ]
 
-#: The service's reported heuristic (domain-facts §1.4, C13): transfers above RMB 10,000 are taken
+#: The service's reported heuristic (docs/sources.md §1.4, C13): transfers above RMB 10,000 are taken
 #: as coming from South Korea. In other currencies: RMB 10,000 ≈ USD 1,400 ≈ KRW 1,900,000
 #: (ASSUMPTION: exchange rates of about 7.1 RMB and 1,350 KRW to the dollar).
 FLAG_THRESHOLD: dict[str, float] = {"CNY": 10_000.0, "USD": 1_400.0, "KRW": 1_900_000.0}

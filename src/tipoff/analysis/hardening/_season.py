@@ -21,7 +21,7 @@ from tipoff.scenario import Scenario
 
 __all__ = ["BASE_FEE", "COMPARED", "Estimate", "SeasonCheck", "Z", "season_check", "season_runs"]
 
-#: ASSUMPTION: today's total brokerage fee, a share of the amount (domain-facts §1.2 and §6: about
+#: ASSUMPTION: today's total brokerage fee, a share of the amount (docs/sources.md §1.2 and §6: about
 #: 30% typical, 15-50%). Money that reaches families is ``money_delivered * (1 - fee)``.
 BASE_FEE = 0.30
 #: Standard errors a paired difference must exceed to count (about 95%, two-sided).

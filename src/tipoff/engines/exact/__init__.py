@@ -1,4 +1,4 @@
-"""Static exposure of each delivery: MODEL.md's static semantics in closed form, or sampled."""
+"""Static exposure of each delivery: docs/model.md's static semantics in closed form, or sampled."""
 
 from tipoff._renamed import renamed as _renamed
 from tipoff.engines.exact._closed_form import catch_table, state_probabilities

@@ -1,4 +1,4 @@
-"""The closed form of MODEL.md's static semantics: P(intercepted) for each delivery, without sampling.
+"""The closed form of docs/model.md's static semantics: P(intercepted) for each delivery, without sampling.
 
 Only three items move the catch: the address, the schedule and the courier's identity, so the service's
 knowledge K matters only through its *state* s = K ∩ {address, schedule, courier_identity}, one of 8.
@@ -21,7 +21,7 @@ and, with F(T) = P(s ⊆ T) = Q(T^c), Möbius inversion over the subsets of the 
     \\qquad
     P(\\text{intercepted}) = 1 - (1 - \\varepsilon)\\Bigl(1 - \\sum_S P(s = S)\\, c(S)\\Bigr),
 
-where c(S) = 1 - (1 - a(S))(1 - b(S)) is MODEL.md's catch. Products are sums of ``log1p`` terms, and
+where c(S) = 1 - (1 - a(S))(1 - b(S)) is docs/model.md's catch. Products are sums of ``log1p`` terms, and
 factors that are exactly zero are counted apart, so certain events stay exactly certain.
 
 Members of a community who are not on the delivery have D_j = ∅ and G_j = U_c (everything told to

@@ -53,7 +53,7 @@ class ExposureOutput:
     deliveries : Deliveries
         The rows scored.
     p_intercept : (n,) float
-        P(intercepted) under MODEL.md's static semantics.
+        P(intercepted) under docs/model.md's static semantics.
     stderr : (n,) float
         Standard error of ``p_intercept`` (0 for ``exact``).
     states : (n, 8) float
@@ -155,7 +155,7 @@ def exposure(
     threshold: float = 0.5,
     deliveries: Deliveries | None = None,
 ) -> ExposureOutput:
-    """P(intercepted) of each delivery under MODEL.md's static semantics, and who drives it.
+    """P(intercepted) of each delivery under docs/model.md's static semantics, and who drives it.
 
     Party i is an informant with probability rho_i(t) = 1 - (1 - rho0_i)(1 - h)^max(0, t - delta);
     an informant relays D_i (what it was told at least delta days ahead), plus, with probability

@@ -2,7 +2,7 @@
 
 Each sample draws, for every party on the delivery, what it relays: with one uniform u,
 ``u < rho pi sigma`` relays D ∪ G, ``u < rho pi`` relays D, otherwise nothing (the law of step 3 of
-MODEL.md's static semantics, informant, overhearing and relay draws combined). The community members
+docs/model.md's static semantics, informant, overhearing and relay draws combined). The community members
 not on the delivery are pooled per community: at least one of them relays G with probability
 ``1 - prod_j (1 - rho_j pi sigma)``, which is all that matters for K. Given K, the sample scores the
 conditional probability ``1 - (1 - eps)(1 - c(K))`` rather than a 0/1 outcome (a Rao-Blackwellised

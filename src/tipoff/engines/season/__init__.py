@@ -1,4 +1,4 @@
-"""The season simulator: MODEL.md's dynamic semantics, many runs at once."""
+"""The season simulator: docs/model.md's dynamic semantics, many runs at once."""
 
 from tipoff.engines.season._record import RunRecord
 from tipoff.engines.season._simulate import SeasonOutput, simulate_season
