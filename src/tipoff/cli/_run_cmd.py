@@ -12,10 +12,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from tipoff.cli._common import err, load_model, out, print_json
+from tipoff.cli._crypto_opts import (
+    EncryptPassphrase,
+    EncryptTo,
+    NoEncrypt,
+    RecipientsFile,
+    encryption_from,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from tipoff._crypto import Encryption
     from tipoff.results import SeasonSummary
 
 LABELS = {
@@ -95,6 +103,11 @@ def _print_human(s: SeasonSummary, currency: str) -> None:
     )
 
 
+def _wrote(path: Path, encryption: Encryption | None) -> None:
+    how = "not encrypted" if encryption is None else encryption.describe()
+    err.print(f"wrote {path} ({how})", markup=False, soft_wrap=True)
+
+
 def run(
     scenario: Annotated[
         str | None,
@@ -137,8 +150,16 @@ def run(
             "numba. Both give the same numbers.",
         ),
     ] = "auto",
+    encrypt_to: EncryptTo = None,
+    recipients_file: RecipientsFile = None,
+    encrypt_passphrase: EncryptPassphrase = False,
+    no_encrypt: NoEncrypt = False,
 ) -> None:
-    """Simulate seasons of the operation against a scenario and summarise them."""
+    """Simulate seasons of the operation against a scenario and summarise them.
+
+    Incident logs and truth files are encrypted (age) to the recipients in the settings
+    (`tipoff config`) unless --no-encrypt; the encryption options apply to every file written.
+    """
     from tipoff.engines import simulate_season
     from tipoff.results import (
         daily_frame,
@@ -149,6 +170,11 @@ def run(
     )
 
     model = load_model(scenario)
+    enc_log, enc_other = (None, None)
+    if log_out is not None or truth_out is not None or table_out is not None:
+        enc_log, enc_other = encryption_from(
+            encrypt_to, recipients_file, encrypt_passphrase, no_encrypt, what="the files written"
+        )
     want_record = log_out is not None or truth_out is not None
     with _progress(runs, enabled=runs * max(model.n_parties, 1) > 2_000_000) as progress:
         output = simulate_season(
@@ -164,11 +190,14 @@ def run(
     provenance = output.provenance.to_dict()
     if output.record is not None:
         if log_out is not None:
-            write_incident_log(output.record, log_out)
+            _wrote(write_incident_log(output.record, log_out, encryption=enc_log), enc_log)
         if truth_out is not None:
-            write_truth(output.record, truth_out, provenance=provenance)
+            written = write_truth(
+                output.record, truth_out, provenance=provenance, encryption=enc_log
+            )
+            _wrote(written, enc_log)
     if table_out is not None:
-        write_table(daily_frame(summary), table_out)
+        _wrote(write_table(daily_frame(summary), table_out, encryption=enc_other), enc_other)
     if json_out:
         print_json(summary.to_dict())
     else:

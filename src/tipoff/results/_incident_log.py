@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tipoff._crypto import decrypt_if_encrypted
 from tipoff.errors import InputError, Problem
 from tipoff.results._log import LOG_COLUMNS
 from tipoff.scenario._privacy import privacy_problem
@@ -234,6 +235,7 @@ def _read_text(path: Path, name: str) -> str:
         raise fail(f"cannot read the file: {exc.strerror or type(exc).__name__}") from None
     if len(data) > MAX_LOG_BYTES:
         raise fail(too_big)
+    data = decrypt_if_encrypted(data, source=name)  # age (.age) files, read transparently
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

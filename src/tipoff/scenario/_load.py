@@ -39,6 +39,7 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.reader import ReaderError
 
+from tipoff._crypto import decrypt_if_encrypted
 from tipoff.errors import PrivacyError, Problem, ScenarioError
 from tipoff.scenario._network import MAX_PARTIES, expand, reference_problems
 from tipoff.scenario._privacy import privacy_problem
@@ -123,6 +124,7 @@ def _read_text(path: Path, name: str) -> str:
         raise fail(f"cannot read the file: {exc.strerror or type(exc).__name__}") from None
     if len(data) > MAX_FILE_BYTES:
         raise fail(_too_big(len(data)))
+    data = decrypt_if_encrypted(data, source=name)  # age (.age) files, read transparently
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
