@@ -23,6 +23,7 @@ import contextlib
 import errno
 import os
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -154,6 +155,9 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         When the folder cannot be written, the disk is full, or fsync, close or rename fails.
     """
     target = Path(path)
+    if _is_special(target):
+        _write_special(target, data)
+        return
     folder = target.parent if str(target.parent) else Path(".")
     remove_stale_temp_files(folder)
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.name[:80]}.", dir=folder)
@@ -185,6 +189,21 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
                 os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+def _is_special(target: Path) -> bool:
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _write_special(target: Path, data: bytes) -> None:
+    """A device or pipe (``/dev/stdout``, ``/dev/full``): written in place, never replaced."""
+    with open(target, "ab") as f:  # append: never truncates; errors (ENOSPC...) propagate
+        f.write(data)
+        f.flush()
 
 
 def _fsync_folder(folder: Path) -> None:
