@@ -19,6 +19,7 @@ from tipoff.report._data import (
     SeasonSection,
 )
 from tipoff.report._network import network_diagram
+from tipoff.report._protect import PBKDF2_ITERATIONS, protect_html
 from tipoff.report._render import CONTENT_SECURITY_POLICY, render_html, write_report
 from tipoff.report._words import (
     ATTRIBUTION_ADVICE,
@@ -37,6 +38,7 @@ __all__ = [
     "ATTRIBUTION_NEVER",
     "CAUSE_WORDS",
     "CONTENT_SECURITY_POLICY",
+    "PBKDF2_ITERATIONS",
     "AttributionSection",
     "ExposureSection",
     "Glance",
@@ -49,6 +51,7 @@ __all__ = [
     "cost_text",
     "hardening_recommendation",
     "network_diagram",
+    "protect_html",
     "render_html",
     "season_sentence",
     "step_sentence",
