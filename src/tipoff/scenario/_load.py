@@ -42,7 +42,7 @@ from ruamel.yaml.reader import ReaderError
 from tipoff._crypto import decrypt_if_encrypted
 from tipoff.errors import PrivacyError, Problem, ScenarioError
 from tipoff.scenario._network import MAX_PARTIES, expand, reference_problems
-from tipoff.scenario._privacy import privacy_problem
+from tipoff.scenario._privacy import privacy_problem, scanned
 from tipoff.scenario._schema import Scenario
 
 __all__ = [
@@ -181,7 +181,8 @@ def parse_scenario(text: str, /, *, source: str = "<string>") -> Scenario:
         raise found.error()
     scenario: Scenario | None = None
     try:
-        scenario = Scenario.model_validate(_to_plain(doc))
+        with scanned():  # every string went through privacy_problem in _scan_events
+            scenario = Scenario.model_validate(_to_plain(doc))
     except ValidationError as exc:
         for err in exc.errors(include_url=False, include_input=False, include_context=False):
             found.at(doc, _clean_loc(doc, tuple(err["loc"])), err["msg"])
