@@ -362,21 +362,34 @@ _ADDRESS: list[tuple[str, re.Pattern[str]]] = [
 
 
 def _address_after_town(low: str) -> bool:
-    """A known town followed by a sub-town unit: '회령시 오산덕동', 'Yanji Henan Jie', '延吉市河南街'."""
-    for key in _town_keys():
-        start = 0
-        while (i := low.find(key, start)) != -1:
-            start = i + 1
-            if key.isascii() and i > 0 and low[i - 1].isalpha():
-                continue  # inside a word
-            if _UNIT_AFTER.match(low, i + len(key)):
+    """A known town followed by a sub-town unit: '회령시 오산덕동', 'Yanji Henan Jie', '延吉市河南街'.
+
+    Only text holding a unit word is looked at; then every word (Latin), word start (Hangul) or
+    position (Chinese, written without spaces) is looked up in the gazetteer: linear time.
+    """
+    if _UNIT_ANY.search(low) is None:
+        return False
+    keys = _gazetteer()
+    for m in _WORDS.finditer(low):
+        word, start = m.group(), m.start()
+        if word.isascii():
+            if _place_key(word) in keys and _UNIT_AFTER.match(low, m.end()):
                 return True
+            continue
+        starts = range(len(word)) if "\u4e00" <= word[0] <= "\u9fff" else range(1)
+        for i in starts:
+            for k in range(2, 6):
+                if i + k <= len(word) and word[i : i + k] in keys:
+                    if _UNIT_AFTER.match(low, start + i + k):
+                        return True
     return False
 
 
-@cache
-def _town_keys() -> tuple[str, ...]:
-    return tuple(k for k in _gazetteer() if len(k) >= 2)
+_WORDS = re.compile(r"[a-z']+|[가-힣]+|[\u4e00-\u9fff]+")
+_UNIT_ANY = re.compile(
+    r"(?:동|리|읍|면|구)(?![가-힣])|[路街道巷村镇鎮乡鄉屯]|小区|社区"
+    r"|(?:dong|ri|eup|myon|myeon|lu|jie|cun|zhen|tun)\b"
+)
 
 
 # What follows a town in an address (on lower-cased text): an optional suffix, then a sub-town unit.
@@ -442,16 +455,36 @@ def _coordinates(text: str, low: str) -> bool:
         lat, lon = abs(int(m.group(1))), abs(int(m.group(3)))
         if 1 <= lat <= 90 and 1 <= lon <= 180:
             return True
-    hint = any(h in low for h in _COORD_HINTS) or ("." in text and any(c in low for c in "nsew"))
-    return hint and bool(_COORD_OTHER.search(text))
+    hint = _gate(_COORD_HINTS).search(low) or ("." in text and _NSEW.search(low))
+    return bool(hint) and bool(_COORD_OTHER.search(text))
+
+
+_NSEW = re.compile("[nsew]")
+
+
+@cache
+def _gate(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern finding any of ``words`` (a cheap test before the costly patterns)."""
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
+@cache
+def _combined(script: str) -> re.Pattern[str]:
+    """The address patterns of one script as one alternation (one search instead of many)."""
+    parts = []
+    for s, p in _ADDRESS:
+        if s == script:
+            body = p.pattern
+            parts.append(f"(?i:{body[4:]})" if body.startswith("(?i)") else f"(?:{body})")
+    return re.compile("|".join(parts))
 
 
 def _handle(text: str, low: str) -> bool:
-    if any(h in low for h in _HANDLE_HINTS) and _HANDLE_OTHER.search(text):
+    if _gate(_HANDLE_HINTS).search(low) and _HANDLE_OTHER.search(text):
         return True
-    if any(w in low for w in _AMBIGUOUS_WORDS) and _AMBIGUOUS_HANDLE.search(text):
+    if _gate(_AMBIGUOUS_WORDS).search(low) and _AMBIGUOUS_HANDLE.search(text):
         return True
-    if not any(w in low for w in _SERVICE_WORDS):
+    if not _gate(_SERVICE_WORDS).search(low):
         return False
     for m in _SERVICE_HANDLE.finditer(text):
         marker, colon, handle = m.group(1), m.group(2), m.group(3)
@@ -489,7 +522,7 @@ def _kind(text: str) -> str | None:
         "hangul": _HANGUL.search(text) is not None,
         "han": _HAN.search(text) is not None,
     }
-    if any(scripts[script] and p.search(text) for script, p in _ADDRESS) or (
+    if any(on and _combined(script).search(text) for script, on in scripts.items()) or (
         any(scripts.values()) and _address_after_town(low)
     ):
         return "a street address"
@@ -521,10 +554,16 @@ def privacy_problem(text: str, /) -> str | None:
     >>> privacy_problem("Arrests reported in 2019 2020 2021.") is None
     True
     """
-    kind = _kind(normalize(text))
+    kind = _short_kind(text) if len(text) <= 80 else _kind(normalize(text))
     if kind is None:
         return None
     return f"looks like {kind}; {_ADVICE}"
+
+
+@lru_cache(maxsize=65_536)
+def _short_kind(text: str) -> str | None:
+    """Short values (ids, outcomes, town names) repeat in every row of a log: checked once."""
+    return _kind(normalize(text))
 
 
 # ---------------------------------------------------------------------------------- places --
