@@ -379,9 +379,9 @@ def _address_after_town(low: str) -> bool:
         starts = range(len(word)) if "\u4e00" <= word[0] <= "\u9fff" else range(1)
         for i in starts:
             for k in range(2, 6):
-                if i + k <= len(word) and word[i : i + k] in keys:
-                    if _UNIT_AFTER.match(low, start + i + k):
-                        return True
+                key = word[i : i + k]
+                if len(key) == k and key in keys and _UNIT_AFTER.match(low, start + i + k):
+                    return True
     return False
 
 
