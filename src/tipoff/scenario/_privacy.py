@@ -820,7 +820,7 @@ def id_problem(text: str, /) -> str | None:
     --------
     >>> id_problem("hoeryong-c1") is None and id_problem("r1") is None
     True
-    >>> id_problem("kim-yongho").split(";")[0]
+    >>> id_problem("kim-yongho").split(" (")[0]
     'looks like a personal name'
     """
     if (why := privacy_problem(text)) is not None:
