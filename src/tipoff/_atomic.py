@@ -68,15 +68,23 @@ def _cleanup_registered() -> None:
             os.unlink(name)
 
 
-atexit.register(_cleanup_registered)
-
-
 def install_signal_handlers() -> None:
-    """Turn SIGTERM and SIGHUP into :class:`Terminated` in the main thread (the CLI calls this)."""
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` in the main thread (the CLI calls this).
+
+    Also removes, at exit, any temporary file a thread left registered. Worker processes forked
+    from this one keep the default behaviour (they die on SIGTERM as before).
+    """
     if threading.current_thread() is not threading.main_thread():
         return
+    atexit.unregister(_cleanup_registered)  # once, however often the CLI is entered
+    atexit.register(_cleanup_registered)
+    owner = os.getpid()
 
     def handler(signum: int, _frame: FrameType | None) -> None:
+        if os.getpid() != owner:  # a forked worker: die as it would have
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         raise Terminated(signal.Signals(signum).name)
 
     for name in ("SIGTERM", "SIGHUP"):

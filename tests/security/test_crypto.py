@@ -242,3 +242,26 @@ def test_identity_option_does_not_leak_into_the_next_command(
     code, _, err = cli(["scenario", "validate", str(enc)], capsys)
     assert code == 2 and "--identity" in err and "Traceback" not in err
     assert os.environ.get("TIPOFF_IDENTITY") is None
+
+
+def test_config_place_and_refusal(own_settings: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(["config", "--place", "Taepyong"], capsys)
+    assert code == 0 and "Taepyong" in out and load_config().places == ("Taepyong",)
+    code, out, err = cli(["config", "--place", "010 9876 5432"], capsys)
+    assert code == 2 and "9876" not in out + err
+    code, out, _ = cli(["config"], capsys)
+    assert code == 0 and "encrypted by default: no" in out
+
+
+def test_report_encrypted_to_a_recipient(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key, public = _identity(tmp_path)
+    out = tmp_path / "r.html"
+    args = ["report", "classroom", "-n", "2", "--seed", "1", "-o", str(out)]
+    code, _, err = cli([*args, "--encrypt-to", public], capsys)
+    assert code == 0 and not out.exists()
+    data = (tmp_path / "r.html.age").read_bytes()
+    assert is_age(data) and b"classroom" not in data and "age" in err
+    with use_identities([key]):
+        assert decrypt_if_encrypted(data, source="r").startswith(b"<!DOCTYPE html>")
