@@ -41,7 +41,9 @@ def network_yaml(
             f"  - {{id: {r}, role: relay, side: china, community: g{k // community_size}}}"
         )
     for k, c in enumerate(couriers):
-        lines.append(f"  - {{id: {c}, role: courier, side: north, home: Town{'ABCDE'[k % 5]}}}")
+        lines.append(
+            f"  - {{id: {c}, role: courier, side: north, home: {('Hoeryong', 'Musan', 'Onsong', 'Hyesan', 'Chongjin')[k % 5]}}}"
+        )
     n_senders = 4 * n_relays
     rate = deliveries_per_relay * n_relays / n_senders / horizon_days * 365
     lines += [

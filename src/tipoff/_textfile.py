@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from tipoff._crypto import decrypt_if_encrypted
 from tipoff._oserrors import describe
 from tipoff.errors import InputError, Problem
 
@@ -150,6 +151,8 @@ def read_text(
 ) -> str:
     """:func:`read_bytes` then :func:`decode`."""
     data = read_bytes(path, limit=limit, what=what, error=error)
+    # age (.age) files, read transparently: the one place input bytes become text
+    data = decrypt_if_encrypted(data, source=os.fspath(path))
     return decode(data, source=os.fspath(path), error=error)
 
 

@@ -6,10 +6,11 @@ allows (description, community names, town names): the report must show it as te
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from report_helpers import RUNS, SEED, hostile_scenario, season_log
+from report_helpers import RUNS, SEED, TOWN_MARKUP, hostile_scenario, season_log
 
 from tipoff.report import ReportData, build_report, write_report
 from tipoff.scenario import load_preset
@@ -21,6 +22,23 @@ def pytest_configure(config: pytest.Config) -> None:
         "browser: opens a report in headless Chromium (Debian's /usr/bin/chromium, driven by "
         "Playwright); skipped when either is missing",
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def markup_town_allowed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The hostile scenario's town is markup, not a known town: allow it as an extra place."""
+    import os
+
+    from tipoff._config import Config, save_config
+
+    path = save_config(Config(places=(TOWN_MARKUP,)), tmp_path_factory.mktemp("cfg") / "c.toml")
+    old = os.environ.get("TIPOFF_CONFIG")
+    os.environ["TIPOFF_CONFIG"] = str(path)
+    yield
+    if old is None:
+        del os.environ["TIPOFF_CONFIG"]
+    else:
+        os.environ["TIPOFF_CONFIG"] = old
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from tipoff._atomic import install_signal_handlers
 from tipoff._oserrors import output_error
 from tipoff._version import __version__
 from tipoff.cli._commands import register
@@ -76,6 +78,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the Python traceback on errors.")
     ] = False,
@@ -83,8 +86,20 @@ def _root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    identity: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--identity",
+            "-i",
+            help="An age identity file that opens encrypted (.age) inputs; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     _state["debug"] = debug
+    if identity:
+        from tipoff._crypto import use_identities
+
+        ctx.with_resource(use_identities(identity))  # for this command only
 
 
 def report_input_error(exc: InputError) -> None:
@@ -96,6 +111,7 @@ def report_input_error(exc: InputError) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script; maps errors to the documented exit codes."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    install_signal_handlers()  # SIGTERM/SIGHUP unwind like Ctrl-C: temporary files removed
     try:
         app(args=argv, standalone_mode=True)
     except SystemExit:

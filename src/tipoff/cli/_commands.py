@@ -7,6 +7,7 @@ import typer
 from tipoff.cli._attribute_cmd import attribute_cmd
 from tipoff.cli._exposure_cmd import exposure_cmd
 from tipoff.cli._harden_cmd import harden_cmd
+from tipoff.cli._keys_cmd import config_cmd, keygen_cmd
 from tipoff.cli._report_cmd import report_cmd
 from tipoff.cli._run_cmd import run
 from tipoff.cli._scenario_cmds import list_, schema, show, validate
@@ -24,6 +25,8 @@ def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
     app.command("harden")(harden_cmd)
     app.command("report")(report_cmd)
     app.command("sweep", epilog=SWEEP_EPILOG)(sweep_cmd)
+    app.command("keygen")(keygen_cmd)
+    app.command("config")(config_cmd)
     scenario_app.command("list")(list_)
     scenario_app.command("show")(show)
     scenario_app.command("validate")(validate)

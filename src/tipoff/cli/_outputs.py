@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tipoff._oserrors import output_error
 from tipoff.errors import UsageError
+
+if TYPE_CHECKING:
+    from tipoff._crypto import Encryption
 
 __all__ = ["STDOUT", "claim_stdout", "is_stdout", "refuse_stdout", "write_output"]
 
@@ -44,29 +49,32 @@ def refuse_stdout(option: str, path: object, why: str) -> None:
         raise UsageError(f"{option} -: {why}; name a file")
 
 
-def write_output(path: str | os.PathLike[str], data: str | bytes) -> None:
+def write_output(
+    path: str | os.PathLike[str], data: str | bytes, *, encryption: Encryption | None = None
+) -> Path | None:
     """Write ``data`` to ``path`` atomically, or to standard output for ``-``.
+
+    With ``encryption`` the data are age-encrypted in memory first (a file gets ``.age`` added to
+    its name). Returns the file written, or None for standard output.
 
     Raises
     ------
     OutputError
         When the operating system refuses or fails (exit code 4), in one line.
     """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     if is_stdout(path):
-        if isinstance(data, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        else:
+        if encryption is None and isinstance(data, str):
             sys.stdout.write(data)
             sys.stdout.flush()
-        return
-    from tipoff.results import write_bytes_atomic, write_text_atomic
+            return None
+        sys.stdout.flush()
+        sys.stdout.buffer.write(raw if encryption is None else encryption.encrypt(raw))
+        sys.stdout.buffer.flush()
+        return None
+    from tipoff.results import write_bytes_atomic
 
     try:
-        if isinstance(data, bytes):
-            write_bytes_atomic(path, data)
-        else:
-            write_text_atomic(path, data)
+        return write_bytes_atomic(path, raw, encryption=encryption)
     except OSError as exc:
         raise output_error(exc, path) from None

@@ -9,6 +9,13 @@ from typing import Annotated
 import typer
 
 from tipoff.cli._common import err, load_scenario_arg, out
+from tipoff.cli._crypto_opts import (
+    EncryptPassphrase,
+    EncryptTo,
+    NoEncrypt,
+    RecipientsFile,
+    encryption_from,
+)
 from tipoff.cli._safe import safe
 from tipoff.errors import UsageError
 
@@ -51,10 +58,24 @@ def report_cmd(
         float,
         typer.Option("--threshold", help="Attribution: probability at which a party is reported."),
     ] = 0.5,
+    passphrase: Annotated[
+        bool,
+        typer.Option(
+            "--passphrase",
+            help="Protect the report with a passphrase (typed twice): it opens in the browser "
+            "only after the reader types it (AES-GCM, decrypted offline).",
+        ),
+    ] = False,
+    encrypt_to: EncryptTo = None,
+    recipients_file: RecipientsFile = None,
+    encrypt_passphrase: EncryptPassphrase = False,
+    no_encrypt: NoEncrypt = False,
 ) -> None:
     """Write one offline HTML report: scenario, season, exposure, hardening, attribution.
 
-    Attribution needs --log. It opens offline in any browser. Not encrypted: share with care.
+    Attribution needs --log. It opens offline in any browser. With --passphrase it opens only
+    after the reader types the passphrase; with --encrypt-to the whole file is age-encrypted
+    (decrypt it with age or rage before opening). Otherwise it is not encrypted: share with care.
     """
     if runs < 2 or runs > 100_000:
         raise UsageError(f"--runs must be from 2 to 100000, got {runs}")
@@ -76,9 +97,20 @@ def report_cmd(
         raise UsageError(f"-o {output}: the folder {output.parent} does not exist")
 
     from tipoff.engines._budget import check_memory
+
+    secret = None
+    if passphrase:
+        from tipoff._crypto import prompt_passphrase
+
+        secret = prompt_passphrase("the report", confirm=True)
+    _, encryption = encryption_from(
+        encrypt_to, recipients_file, encrypt_passphrase, no_encrypt, what="the report file"
+    )
+
     from tipoff.model import compile_scenario
     from tipoff.report import build_report, write_report
     from tipoff.results import read_incident_log
+    from tipoff.results._io import encrypted_path
 
     start = time.perf_counter()
 
@@ -101,16 +133,24 @@ def report_cmd(
         progress=stage,
     )
     stage("writing the HTML file")
-    size = write_report(data, output)
+    size = write_report(data, output, passphrase=secret, encryption=encryption)
+    written = encrypted_path(output, encryption)
     out.print(
-        f"Wrote {safe(output)} ({size / 1e6:.1f} MB; seed {data.methods.seed}). Open it in any "
+        f"Wrote {safe(written)} ({size / 1e6:.1f} MB; seed {data.methods.seed}). Open it in any "
         "browser; it makes no network connection.",
         markup=False,
         soft_wrap=True,
     )
-    err.print(
-        "The report is not encrypted: keep it on an encrypted device and share it only over "
-        "channels you trust.",
-        markup=False,
-        soft_wrap=True,
-    )
+    if encryption is not None:
+        note = f"The file is {encryption.describe()} (age): decrypt it with age or rage to open it."
+    elif secret is not None:
+        note = (
+            "The report opens only with its passphrase. Send the passphrase by another channel "
+            "than the file."
+        )
+    else:
+        note = (
+            "The report is not encrypted: keep it on an encrypted device and share it only over "
+            "channels you trust (or write it with --passphrase)."
+        )
+    err.print(note, markup=False, soft_wrap=True)

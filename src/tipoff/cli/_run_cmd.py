@@ -20,12 +20,20 @@ from tipoff.cli._common import (
     print_table,
     say,
 )
+from tipoff.cli._crypto_opts import (
+    EncryptPassphrase,
+    EncryptTo,
+    NoEncrypt,
+    RecipientsFile,
+    encryption_from,
+)
 from tipoff.cli._outputs import claim_stdout, write_output
 from tipoff.cli._safe import safe, safe_markup
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from tipoff._crypto import Encryption
     from tipoff.results import SeasonSummary
 
 LABELS = {
@@ -124,6 +132,13 @@ def _print_human(s: SeasonSummary, currency: str) -> None:
     say(season_sentence(s, currency, see="see `tipoff exposure`"))
 
 
+def _wrote(path: Path | None, encryption: Encryption | None) -> None:
+    if path is None:  # standard output
+        return
+    how = "not encrypted" if encryption is None else encryption.describe()
+    err.print(f"wrote {safe(path)} ({how})", markup=False, soft_wrap=True)
+
+
 def run(
     scenario: Annotated[
         str | None,
@@ -174,8 +189,16 @@ def run(
             help="Deprecated and ignored: the compiled engine is the only season engine.",
         ),
     ] = None,
+    encrypt_to: EncryptTo = None,
+    recipients_file: RecipientsFile = None,
+    encrypt_passphrase: EncryptPassphrase = False,
+    no_encrypt: NoEncrypt = False,
 ) -> None:
-    """Simulate seasons of the operation against a scenario and summarise them."""
+    """Simulate seasons of the operation against a scenario and summarise them.
+
+    Incident logs and truth files are encrypted (age) to the recipients in the settings
+    (`tipoff config`) unless --no-encrypt; the encryption options apply to every file written.
+    """
     import json
 
     from tipoff.engines import simulate_season
@@ -189,6 +212,11 @@ def run(
     if table_out is not None and not str(table_out).endswith((".csv", ".parquet", "-")):
         raise UsageError(f"--table-out {safe(table_out)}: use a .csv or .parquet file, or -")
     model = load_model(scenario)
+    enc_log, enc_other = (None, None)
+    if log_out is not None or truth_out is not None or table_out is not None:
+        enc_log, enc_other = encryption_from(
+            encrypt_to, recipients_file, encrypt_passphrase, no_encrypt, what="the files written"
+        )
     want_record = log_out is not None or truth_out is not None
     check_memory(model, n_runs=runs, n_workers=workers, record=want_record, source=scenario or None)
     with _progress(runs, enabled=runs * max(model.n_parties, 1) > 2_000_000) as progress:
@@ -207,16 +235,25 @@ def run(
     if output.record is not None:
         if log_out is not None:
             fmt = "jsonl" if str(log_out).endswith((".jsonl", ".ndjson")) else "csv"
-            write_output(log_out, incident_log_text(output.record, fmt=fmt))
+            _wrote(
+                write_output(
+                    log_out, incident_log_text(output.record, fmt=fmt), encryption=enc_log
+                ),
+                enc_log,
+            )
         if truth_out is not None:
             doc = truth_document(output.record, provenance=provenance)
-            write_output(truth_out, json.dumps(doc, indent=2) + "\n")
+            _wrote(
+                write_output(truth_out, json.dumps(doc, indent=2) + "\n", encryption=enc_log),
+                enc_log,
+            )
     if table_out is not None:
         frame = daily_frame(summary)
         if str(table_out).endswith(".parquet"):
-            write_output(table_out, frame.to_parquet(index=False))
+            data: str | bytes = frame.to_parquet(index=False)
         else:
-            write_output(table_out, frame.to_csv(index=False))
+            data = frame.to_csv(index=False)
+        _wrote(write_output(table_out, data, encryption=enc_other), enc_other)
     if json_out:
         doc = summary.to_dict()
         p, lo, hi = per_delivery(summary)

@@ -19,6 +19,7 @@ from tipoff.report._data import (
     SeasonSection,
 )
 from tipoff.report._network import network_diagram
+from tipoff.report._protect import PBKDF2_ITERATIONS, protect_html
 from tipoff.report._render import CONTENT_SECURITY_POLICY, render_html, write_report
 from tipoff.report._sweep import render_sweep_html, write_sweep_plot
 from tipoff.report._words import (
@@ -40,6 +41,7 @@ __all__ = [
     "ATTRIBUTION_NEVER",
     "CAUSE_WORDS",
     "CONTENT_SECURITY_POLICY",
+    "PBKDF2_ITERATIONS",
     "STATUS_WORDS",
     "AttributionSection",
     "ExposureSection",
@@ -54,6 +56,7 @@ __all__ = [
     "hardening_baseline",
     "hardening_recommendation",
     "network_diagram",
+    "protect_html",
     "render_html",
     "render_sweep_html",
     "season_sentence",

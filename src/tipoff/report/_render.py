@@ -16,7 +16,7 @@ from markupsafe import Markup
 from tipoff.report._data import ReportData
 from tipoff.report._template import STYLE, TEMPLATE
 from tipoff.report._words import pct, pct_range
-from tipoff.results import write_text_atomic
+from tipoff.results._io import Encryption, write_bytes_atomic
 
 __all__ = ["CONTENT_SECURITY_POLICY", "PLOTLY_CONFIG", "render_html", "write_report"]
 
@@ -59,8 +59,11 @@ def _plotly_js() -> str:
     return js
 
 
-def render_html(data: ReportData, /) -> str:
+def render_html(data: ReportData, /, *, protected: bool = False) -> str:
     """The report as one HTML document (UTF-8 text), with every chart and Plotly inline.
+
+    ``protected``: the page will be encrypted with a passphrase (:func:`protect_html`), so its
+    notes say so instead of warning that it is not encrypted.
 
     Every string from ``data`` is escaped (Jinja2 autoescape in the page, HTML entities in chart
     labels); an undefined template variable is an error, never an empty string.
@@ -109,16 +112,31 @@ def render_html(data: ReportData, /) -> str:
         style=STYLE,
         plotlyjs=_plotly_js(),
         figure=figure,
+        protected=protected,
     )
 
 
-def write_report(data: ReportData, path: str | os.PathLike[str], /) -> int:
+def write_report(
+    data: ReportData,
+    path: str | os.PathLike[str],
+    /,
+    *,
+    passphrase: str | None = None,
+    encryption: Encryption | None = None,
+) -> int:
     """Render ``data`` and write it to ``path`` atomically; returns the size in bytes.
 
     The page is rendered in full before anything is written, and written through a temporary file
     that replaces ``path`` in one step: a failure leaves ``path`` as it was (absent, or the old
-    report), never half-written.
+    report), never half-written. With ``passphrase`` the page is encrypted (AES-GCM, opened in the
+    browser: :func:`tipoff.report.protect_html`); with ``encryption`` the file is age-encrypted
+    and written to ``path`` + ``.age``.
     """
-    page = render_html(data)
-    write_text_atomic(path, page)
-    return len(page.encode("utf-8"))
+    page = render_html(data, protected=passphrase is not None)
+    if passphrase is not None:
+        from tipoff.report._protect import protect_html
+
+        page = protect_html(page, passphrase)
+    raw = page.encode("utf-8")
+    write_bytes_atomic(path, raw, encryption=encryption)
+    return len(raw)

@@ -69,13 +69,19 @@ TEMPLATE = """<!DOCTYPE html>
 <h1>{{ d.title }}</h1>
 <p class="sub">Scenario <strong>{{ g.name }}</strong> · {{ g.horizon_days }} days ·
 {{ s.n_runs }} simulated seasons · seed {{ m.seed }} · tipoff {{ m.version }}</p>
-<div class="note stop" id="not-encrypted" role="note">
+{% if protected %}<div class="note" id="protected" role="note">
+<p><strong>This file is protected by a passphrase.</strong> Whoever has the file and the passphrase
+can read it: send the passphrase by another channel than the file, and delete copies you no longer
+need. Once opened, this page is plain text in the browser's memory: close it when you are done.</p>
+</div>
+{% else %}<div class="note stop" id="not-encrypted" role="note">
 <p><strong>This file is not encrypted.</strong> Anyone who gets a copy can read it. It holds
 pseudonyms and counts only, never names, addresses or phone numbers, but the pseudonyms, the routes
 and the towns describe your network. Keep it on an encrypted device, share it only with people who
 need it and only over channels you trust, and delete copies you no longer need.</p>
-<p>It opens in any browser without an internet connection and makes no connection of its own.</p>
-</div>
+<p>It opens in any browser without an internet connection and makes no connection of its own.
+<code>tipoff report --passphrase</code> writes a copy that opens only with a passphrase.</p>
+</div>{% endif %}
 </header>
 
 {#- The numbered sections, in order: the contents and the headings are both drawn from this list,
@@ -231,7 +237,7 @@ same numbers: <code>{{ m.command }}</code>.</p>
 <dl class="kv" id="glossary">{% for k, v in m.glossary %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>
 <h3>What the model cannot tell you</h3>
 <ul id="limits">{% for line in m.limits %}<li>{{ line }}</li>{% endfor %}</ul>
-<p class="small">This file is not encrypted: store and share it as you would the case notes it describes.</p>
+<p class="small">{% if protected %}This file is protected by a passphrase{% else %}This file is not encrypted{% endif %}: store and share it as you would the case notes it describes.</p>
 </section>
 </main>
 </body>

@@ -1,4 +1,4 @@
-"""Results: summaries with intervals and provenance, the incident log, exports, safe writes."""
+"""Results: summaries with intervals and provenance, the incident log, exports, safe (and encrypted) writes."""
 
 from tipoff.results._export import daily_frame, totals_frame, write_table
 from tipoff.results._incident_log import (
@@ -10,7 +10,7 @@ from tipoff.results._incident_log import (
     parse_incident_log,
     read_incident_log,
 )
-from tipoff.results._io import write_bytes_atomic, write_text_atomic
+from tipoff.results._io import Encryption, encrypted_path, write_bytes_atomic, write_text_atomic
 from tipoff.results._log import (
     LOG_COLUMNS,
     incident_log_text,
@@ -24,6 +24,7 @@ __all__ = [
     "HEADLINE",
     "LOG_COLUMNS",
     "MAX_LOG_BYTES",
+    "Encryption",
     "IncidentLog",
     "Interval",
     "LogError",
@@ -31,6 +32,7 @@ __all__ = [
     "SeasonSummary",
     "courier_slot",
     "daily_frame",
+    "encrypted_path",
     "incident_log_text",
     "parse_incident_log",
     "read_incident_log",

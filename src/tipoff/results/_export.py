@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tipoff.errors import UsageError
-from tipoff.results._io import write_bytes_atomic, write_text_atomic
+from tipoff.results._io import Encryption, write_bytes_atomic, write_text_atomic
 from tipoff.results._summary import SeasonSummary
 
 if TYPE_CHECKING:
@@ -47,16 +48,22 @@ def daily_frame(summary: SeasonSummary, /) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], /) -> None:
-    """Write a frame as ``.csv`` or ``.parquet`` (by the file's suffix), atomically."""
-    name = str(path)
+def write_table(
+    frame: pd.DataFrame, path: str | os.PathLike[str], /, *, encryption: Encryption | None = None
+) -> Path:
+    """Write a frame as ``.csv`` or ``.parquet`` (by the file's suffix), atomically.
+
+    With ``encryption`` the file is age-encrypted in memory and ``.age`` added to its name;
+    returns the path written.
+    """
+    name = str(path).removesuffix(".age")
     if name.endswith(".csv"):
-        write_text_atomic(path, frame.to_csv(index=False))
+        return write_text_atomic(path, frame.to_csv(index=False), encryption=encryption)
     elif name.endswith(".parquet"):
         try:
             import pyarrow  # noqa: F401
         except ImportError:  # pragma: no cover
             raise UsageError("Parquet needs pyarrow: pip install 'tipoff[export]'") from None
-        write_bytes_atomic(path, frame.to_parquet(index=False))
+        return write_bytes_atomic(path, frame.to_parquet(index=False), encryption=encryption)
     else:
         raise UsageError(f"unknown table format for {name!r}: use .csv or .parquet")

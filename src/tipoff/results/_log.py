@@ -6,11 +6,12 @@ import csv
 import io
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from tipoff.engines import RunRecord
 from tipoff.errors import UsageError
-from tipoff.results._io import write_text_atomic
+from tipoff.results._io import Encryption, write_text_atomic
 
 __all__ = [
     "LOG_COLUMNS",
@@ -42,10 +43,16 @@ def incident_log_text(record: RunRecord, /, *, fmt: str = "csv") -> str:
     return buf.getvalue()
 
 
-def write_incident_log(record: RunRecord, path: str | os.PathLike[str], /) -> None:
-    """Write the incident log atomically; ``.jsonl`` writes JSON lines, anything else CSV."""
-    fmt = "jsonl" if str(path).endswith((".jsonl", ".ndjson")) else "csv"
-    write_text_atomic(path, incident_log_text(record, fmt=fmt))
+def write_incident_log(
+    record: RunRecord, path: str | os.PathLike[str], /, *, encryption: Encryption | None = None
+) -> Path:
+    """Write the incident log atomically; ``.jsonl`` writes JSON lines, anything else CSV.
+
+    With ``encryption`` the file is age-encrypted in memory and ``.age`` added to its name;
+    returns the path written.
+    """
+    fmt = "jsonl" if str(path).removesuffix(".age").endswith((".jsonl", ".ndjson")) else "csv"
+    return write_text_atomic(path, incident_log_text(record, fmt=fmt), encryption=encryption)
 
 
 def truth_document(record: RunRecord, /, *, provenance: dict[str, Any]) -> dict[str, Any]:
@@ -61,8 +68,13 @@ def truth_document(record: RunRecord, /, *, provenance: dict[str, Any]) -> dict[
 
 
 def write_truth(
-    record: RunRecord, path: str | os.PathLike[str], /, *, provenance: dict[str, Any]
-) -> None:
-    """Write the ground truth as JSON, atomically."""
+    record: RunRecord,
+    path: str | os.PathLike[str],
+    /,
+    *,
+    provenance: dict[str, Any],
+    encryption: Encryption | None = None,
+) -> Path:
+    """Write the ground truth as JSON, atomically (age-encrypted with ``encryption``)."""
     doc = truth_document(record, provenance=provenance)
-    write_text_atomic(path, json.dumps(doc, indent=2) + "\n")
+    return write_text_atomic(path, json.dumps(doc, indent=2) + "\n", encryption=encryption)

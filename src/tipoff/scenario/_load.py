@@ -52,7 +52,7 @@ from tipoff._textfile import LineIndex, Problems, read_text, split_lines
 from tipoff.errors import PrivacyError, ScenarioError
 from tipoff.scenario._network import MAX_PARTIES, expand, reference_problems
 from tipoff.scenario._partial import partial_scenario
-from tipoff.scenario._privacy import privacy_problem
+from tipoff.scenario._privacy import privacy_problem, scanned
 from tipoff.scenario._schema import Scenario
 
 __all__ = [
@@ -184,7 +184,8 @@ def parse_scenario(text: str, /, *, source: str = "<string>") -> Scenario:
         raise found.error()
     scenario: Scenario | None = None
     try:
-        scenario = Scenario.model_validate(doc)
+        with scanned():  # every string went through privacy_problem in the scan
+            scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
         for err in exc.errors(include_url=False, include_context=True):
             loc = _clean_loc(doc, tuple(err["loc"]))

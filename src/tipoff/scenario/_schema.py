@@ -12,7 +12,16 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from tipoff.scenario._privacy import check_id, check_place
 
 __all__ = [
     "ITEMS",
@@ -50,12 +59,17 @@ PARTY_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
 PartyId = Annotated[
     str,
     StringConstraints(pattern=PARTY_ID_PATTERN),
+    AfterValidator(check_id),
     Field(description="A pseudonym: a letter, then up to 39 letters, digits, '_', '.' or '-'."),
 ]
 PlaceName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=60, pattern=r"^[^\d\n]+$"),
-    Field(description="A town or county name (no street, no house number)."),
+    AfterValidator(check_place),
+    Field(
+        description="A town or county name from tipoff's gazetteer (or added with "
+        "`tipoff config --place`); no street, no house number."
+    ),
 ]
 CommunityName = Annotated[
     str,
