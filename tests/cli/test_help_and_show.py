@@ -62,10 +62,10 @@ def test_help_keeps_every_bracketed_phrase(
             assert _flat(phrase) in shown, f"{phrase!r} missing from `{' '.join(path)} --help`"
 
 
-def test_run_help_shows_the_fast_extra(capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_help_shows_the_dask_extra(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = invoke(["run", "--help"], capsys)
     assert code == 0
-    assert "pip install 'tipoff[fast]'" in _flat(out)
+    assert "pip install 'tipoff[dask]'" in _flat(out)
 
 
 def test_show_prints_a_preset_and_a_file_alike(
