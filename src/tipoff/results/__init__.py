@@ -18,12 +18,20 @@ from tipoff.results._log import (
     write_incident_log,
     write_truth,
 )
+from tipoff.results._log_columns import (
+    FAMILY_COLUMN,
+    OUTCOME_WORDS,
+    parse_column_map,
+    parse_season_start,
+)
 from tipoff.results._summary import HEADLINE, Interval, SeasonSummary, summarize
 
 __all__ = [
+    "FAMILY_COLUMN",
     "HEADLINE",
     "LOG_COLUMNS",
     "MAX_LOG_BYTES",
+    "OUTCOME_WORDS",
     "IncidentLog",
     "Interval",
     "LogError",
@@ -32,7 +40,9 @@ __all__ = [
     "courier_slot",
     "daily_frame",
     "incident_log_text",
+    "parse_column_map",
     "parse_incident_log",
+    "parse_season_start",
     "read_incident_log",
     "summarize",
     "totals_frame",

@@ -24,6 +24,7 @@ What :func:`tipoff.results.incident_log_text` writes reads back exactly.
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tipoff.errors import InputError, Problem
+from tipoff.results import _log_columns as lc
 from tipoff.results._log import LOG_COLUMNS
 from tipoff.scenario._privacy import privacy_problem
 
@@ -63,7 +65,7 @@ MAX_DAY = 100_000
 MAX_CELL = 4_000
 OUTCOMES = ("delivered", "intercepted", "unknown")
 MODES = ("home", "meeting_point")
-OPTIONAL_COLUMNS = ("exposed_to",)
+OPTIONAL_COLUMNS = ("exposed_to", lc.FAMILY_COLUMN, lc.NOTES_COLUMN, lc.DATE_COLUMN)
 #: Columns that hold what only the simulator (or the service) knows: refused by name.
 GROUND_TRUTH_COLUMNS = frozenset(
     {
@@ -75,7 +77,6 @@ GROUND_TRUTH_COLUMNS = frozenset(
         "tipped",
         "truth",
         "harvest_community",
-        "family_arrested",
         "from_day",
         "traced",
         "traced_relays",
@@ -114,6 +115,8 @@ class LoggedDelivery:
     outcome: str
     exposed_to: tuple[str, ...] | None = None
     line: int = 0
+    #: whether a family member was arrested at this (intercepted) delivery; None: not known
+    family_arrested: bool | None = None
 
     def to_row(self) -> dict[str, Any]:
         """The row as :func:`tipoff.results.incident_log_text` writes it (``relays`` a list)."""
@@ -129,6 +132,8 @@ class LoggedDelivery:
         }
         if self.exposed_to is not None:
             row["exposed_to"] = list(self.exposed_to)
+        if self.family_arrested is not None:
+            row[lc.FAMILY_COLUMN] = self.family_arrested
         return row
 
 
@@ -176,7 +181,12 @@ def courier_slot(courier: str, /) -> tuple[str, int]:
 
 
 def read_incident_log(
-    source: str | os.PathLike[str], /, *, model: CompiledModel | None = None
+    source: str | os.PathLike[str],
+    /,
+    *,
+    model: CompiledModel | None = None,
+    columns: dict[str, str] | None = None,
+    season_start: datetime.date | None = None,
 ) -> IncidentLog:
     """Read and validate an incident log file (CSV, or JSON lines for ``.jsonl``/``.ndjson``).
 
@@ -199,7 +209,14 @@ def read_incident_log(
     """
     name = os.fspath(source)
     text = _read_text(Path(name), name)
-    return parse_incident_log(text, model=model, source=name, fmt=_guess_format(name, text))
+    return parse_incident_log(
+        text,
+        model=model,
+        source=name,
+        fmt=_guess_format(name, text),
+        columns=columns,
+        season_start=season_start,
+    )
 
 
 def _guess_format(name: str, text: str) -> str:
@@ -283,10 +300,14 @@ def parse_incident_log(
     model: CompiledModel | None = None,
     source: str = "<string>",
     fmt: str = "csv",
+    columns: dict[str, str] | None = None,
+    season_start: datetime.date | None = None,
 ) -> IncidentLog:
     """Parse and validate an incident log from text (``fmt``: ``"csv"`` or ``"jsonl"``).
 
-    See :func:`read_incident_log`; this does the same on text already read.
+    See :func:`read_incident_log`; this does the same on text already read. ``columns`` maps
+    the file's headers to tipoff's columns (:func:`tipoff.results.parse_column_map`);
+    ``season_start`` is the date of day 0, for a ``date`` column.
 
     Examples
     --------
@@ -302,8 +323,9 @@ def parse_incident_log(
     if text.startswith("\ufeff"):
         text = text[1:]
     found = _Found(source)
-    rows = _csv_rows(text, found) if fmt == "csv" else _jsonl_rows(text, found)
+    rows = _csv_rows(text, found, columns) if fmt == "csv" else _jsonl_rows(text, found, columns)
     checker = _RowChecker(found, model)
+    checker.season_start = season_start
     deliveries: list[LoggedDelivery] = []
     for line, cells in rows:
         if len(deliveries) >= MAX_LOG_ROWS:
@@ -353,6 +375,11 @@ def _check_columns(names: list[str], line: int, found: _Found) -> bool:
             )
             ok = False
         seen.add(name)
+    if lc.DATE_COLUMN in seen:  # -- log columns hook: a date instead of a day
+        if "day" in seen:
+            found.add(line, 1, "", "give a day or a date column, not both")
+            ok = False
+        seen.add("day")
     missing = [c for c in LOG_COLUMNS if c not in seen]
     if missing:
         found.add(line, 1, "", f"missing column(s): {', '.join(missing)}")
@@ -360,7 +387,9 @@ def _check_columns(names: list[str], line: int, found: _Found) -> bool:
     return ok
 
 
-def _csv_rows(text: str, found: _Found) -> Iterator[tuple[int, Cells]]:
+def _csv_rows(
+    text: str, found: _Found, rename: dict[str, str] | None = None
+) -> Iterator[tuple[int, Cells]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     last = 0
@@ -378,7 +407,7 @@ def _csv_rows(text: str, found: _Found) -> Iterator[tuple[int, Cells]]:
             continue
         cells = [c.strip() for c in row]
         if header is None:
-            header = cells
+            header = [rename.get(c, c) for c in cells] if rename else cells
             if not _check_columns(header, start, found):
                 return
             continue
@@ -405,7 +434,9 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _jsonl_rows(text: str, found: _Found) -> Iterator[tuple[int, Cells]]:
+def _jsonl_rows(
+    text: str, found: _Found, rename: dict[str, str] | None = None
+) -> Iterator[tuple[int, Cells]]:
     for line, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -420,6 +451,8 @@ def _jsonl_rows(text: str, found: _Found) -> Iterator[tuple[int, Cells]]:
         if not isinstance(obj, dict):
             found.add(line, 1, "", "each line must be one JSON object (a delivery)")
             continue
+        if rename:
+            obj = {rename.get(k, k): v for k, v in obj.items()}
         names = list(obj)
         if not _check_columns(names, line, found):
             continue
@@ -435,6 +468,7 @@ class _RowChecker:
     def __init__(self, found: _Found, model: CompiledModel | None) -> None:
         self.found = found
         self.model = model
+        self.season_start: datetime.date | None = None
         self.first_line: dict[str, int] = {}
         if model is not None:
             self.index = {pid: k for k, pid in enumerate(model.party_ids)}
@@ -515,6 +549,28 @@ class _RowChecker:
                 )
             else:
                 self.first_line[delivery] = line
+        # -- log columns hook: dates, outcome words, notes, family arrests
+        if "day" not in cells and lc.DATE_COLUMN in cells:
+            value, col = cells[lc.DATE_COLUMN]
+            day, why = lc.date_to_day(value, self.season_start)
+            if why:
+                self.found.add(line, col, lc.DATE_COLUMN, why)
+            cells = {**cells, "day": (day if day is not None else 0, col)}
+        if text["outcome"] is not None:
+            text["outcome"] = lc.outcome_value(text["outcome"]) or text["outcome"]
+        if lc.NOTES_COLUMN in cells:
+            self._text(line, lc.NOTES_COLUMN, cells[lc.NOTES_COLUMN])  # checked, then dropped
+        family: bool | None = None
+        if lc.FAMILY_COLUMN in cells:
+            family, ok = lc.family_value(cells[lc.FAMILY_COLUMN][0])
+            if not ok:
+                self.found.add(
+                    line,
+                    cells[lc.FAMILY_COLUMN][1],
+                    lc.FAMILY_COLUMN,
+                    "must be yes, no, or empty for not known",
+                )
+        # -- end of the hook
         day = self._day(line, cells["day"])
         for c in ("sender", "courier", "recipient"):
             v = text[c]
@@ -553,6 +609,7 @@ class _RowChecker:
             outcome=str(text["outcome"]),
             exposed_to=None if exposed is None else tuple(exposed),
             line=line,
+            family_arrested=family,
         )
         if self.model is not None and not self._parties(d, cells):
             return None

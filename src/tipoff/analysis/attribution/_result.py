@@ -14,18 +14,31 @@ __all__ = ["AttributionResult", "PartyAttribution", "RateEstimate"]
 class PartyAttribution:
     """What the log says about one party the procedure tells something.
 
+    A party's deliveries can leak for two reasons the model knows, and the probabilities keep
+    them apart: the party is an *informant* (recruited before the log or turned during it), or
+    the service *traced* it (a family member arrested at one of its deliveries named it, and
+    what it is told has reached the service since, without its knowing). ``p_compromised`` is
+    the probability of either: it is never to be called the probability of being an informant.
+
     Attributes
     ----------
     id, role
         The party's pseudonym and role in the scenario.
     p_compromised
-        Posterior probability that the party is an informant by the end of the log: the risk that
-        what it is told reaches the service.
+        Posterior probability that what the party is told reaches the service by the end of the
+        log, for either reason (informant or traced): the risk of telling it something.
     lo, hi
         5% and 95% quantiles of that probability over the posterior of the unknown rates
         (effectiveness and background): how much it could move if the rates were known.
-    prior
-        The scenario's probability, before the log (recruitment by the last day of the log).
+    p_informant, informant_lo, informant_hi
+        The probability (and interval) that the party is an informant.
+    p_traced, traced_lo, traced_hi
+        The probability (and interval) that the service traced the party and it is not an
+        informant (0 when no family arrest on its deliveries could have traced it):
+        ``p_informant + p_traced = p_compromised``.
+    prior, prior_informant, prior_traced
+        The same probabilities before the log's outcomes (the scenario's recruitment; for
+        tracing, the log's family arrests on the party's deliveries).
     attributable_interceptions
         Expected number of the log's interceptions due to this party (each interception shared
         among its possible sources in proportion to their hazards, background included).
@@ -33,9 +46,12 @@ class PartyAttribution:
         Deliveries with a known outcome the party could have exposed, and how many of them were
         intercepted.
     from_day, from_day_lo, from_day_hi
-        The turning model only (None otherwise, or when the party is almost surely not
-        compromised): the posterior mean of the day it was turned, given that it was by the end
+        The turning model only (None otherwise, or when the party is almost surely no
+        informant): the posterior median of the day it was turned, given that it was by the end
         of the log, and the 5% and 95% quantiles of that day.
+    traced_day, traced_day_lo, traced_day_hi
+        The same for the day the service could act on the trace (None when it almost surely
+        did not trace the party).
     """
 
     id: str
@@ -50,6 +66,22 @@ class PartyAttribution:
     from_day: float | None = None
     from_day_lo: float | None = None
     from_day_hi: float | None = None
+    p_informant: float = float("nan")
+    informant_lo: float = float("nan")
+    informant_hi: float = float("nan")
+    p_traced: float = 0.0
+    traced_lo: float = 0.0
+    traced_hi: float = 0.0
+    prior_informant: float = float("nan")
+    prior_traced: float = 0.0
+    traced_day: float | None = None
+    traced_day_lo: float | None = None
+    traced_day_hi: float | None = None
+
+    @property
+    def cause(self) -> str:
+        """The likelier reason it leaks, if it does: ``"informant"`` or ``"traced"``."""
+        return "traced" if self.p_traced > self.p_informant else "informant"
 
     @property
     def odds_ratio(self) -> float:
@@ -65,6 +97,25 @@ class PartyAttribution:
             "p_compromised": self.p_compromised,
             "lo": self.lo,
             "hi": self.hi,
+            "cause": self.cause,
+            "informant": {
+                "p": self.p_informant,
+                "lo": self.informant_lo,
+                "hi": self.informant_hi,
+                "prior": self.prior_informant,
+                "from_day": self.from_day,
+                "from_day_lo": self.from_day_lo,
+                "from_day_hi": self.from_day_hi,
+            },
+            "traced": {
+                "p": self.p_traced,
+                "lo": self.traced_lo,
+                "hi": self.traced_hi,
+                "prior": self.prior_traced,
+                "day": self.traced_day,
+                "day_lo": self.traced_day_lo,
+                "day_hi": self.traced_day_hi,
+            },
             "prior": self.prior,
             "attributable_interceptions": self.attributable_interceptions,
             "exposures": self.exposures,
