@@ -146,8 +146,19 @@ class RateEstimate:
         }
 
 
-#: A party "stands out" when the log multiplies its odds of being an informant by at least this.
+#: A party "stands out" when the log multiplies its odds of leaking by at least this.
 STANDS_OUT = 3.0
+#: The evidence behind a flagged party is thin when one more delivered delivery told only to it
+#: would lower its probability by more than this (docs/attribution.md, "Thin evidence").
+SWING = 0.1
+
+
+def _pct(x: float) -> str:
+    if x >= 0.995:
+        return ">99%"
+    if 0 < x < 0.005:
+        return "<1%"
+    return f"{100 * x:.0f}%"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,10 +203,54 @@ class AttributionResult:
         expected = sum(1.0 - p.p_compromised for p in flagged)
         return expected, (expected / len(flagged) if flagged else 0.0)
 
+    def one_more(self, party: PartyAttribution) -> tuple[float, float]:
+        """``(delivered, intercepted)``: the party's probability of leaking after one more
+        delivery told only to it (fully: address, schedule, courier) on the log's last day, with
+        that outcome, the rates at their posterior means. Exact given the rates: such a delivery
+        depends on nobody else, so it multiplies the party's odds by its likelihood ratio."""
+        theta = min(max(self.effectiveness.mean, 1e-9), 1 - 1e-9)
+        eps = min(max(self.background.mean, 1e-9), 1 - 1e-9)
+        p = min(max(party.p_compromised, 0.0), 1.0)
+        lr_del = 1.0 - theta  # (1 - eps)(1 - theta) / (1 - eps)
+        lr_int = (1.0 - (1.0 - eps) * (1.0 - theta)) / eps
+        down = p * lr_del / (p * lr_del + (1.0 - p)) if p > 0 else 0.0
+        up = p * lr_int / (p * lr_int + (1.0 - p)) if p > 0 else 0.0
+        return down, up
+
+    def thin_reason(self, threshold: float = 0.5) -> str | None:
+        """One plain sentence when the evidence is thin (None when it is not).
+
+        Thin: a party at or above ``threshold`` would fall by more than ``SWING`` with one more
+        delivered delivery told only to it (:meth:`one_more`): its probability rests on an
+        outcome or two; or nobody's odds of leaking rose ``STANDS_OUT``-fold over the prior (the
+        log cannot separate the parties).
+        """
+        if not self.parties:
+            return None
+        n = self.deliveries.get("delivered", 0) + self.deliveries.get("intercepted", 0)
+        for p in self.flagged(threshold):
+            down, _ = self.one_more(p)
+            if p.p_compromised - down > SWING:
+                return (
+                    f"The evidence is thin: the log holds {n} known outcome"
+                    f"{'' if n == 1 else 's'}, and one more delivery through {p.id} that "
+                    f"arrives safely would move it from {_pct(p.p_compromised)} to "
+                    f"{_pct(down)}. Read these numbers as a reason to look closer and to tell "
+                    "less, not as findings."
+                )
+        if not any(p.odds_ratio >= STANDS_OUT for p in self.parties):
+            return (
+                f"The evidence is too thin to separate these parties: {n} known outcome"
+                f"{'' if n == 1 else 's'} did not raise anyone's odds of leaking even threefold "
+                "over the scenario's prior. Treat everyone told the address as equally at risk, "
+                "and tell them all less."
+            )
+        return None
+
     @property
     def thin_evidence(self) -> bool:
-        """True when the log cannot separate parties: nobody's odds rose ``STANDS_OUT``-fold."""
-        return not any(p.odds_ratio >= STANDS_OUT for p in self.parties)
+        """True when the evidence is thin at the default threshold (:meth:`thin_reason`)."""
+        return self.thin_reason() is not None
 
     def to_dict(self, threshold: float = 0.5) -> dict[str, Any]:
         expected, rate = self.false_alarms(threshold)
@@ -206,7 +261,12 @@ class AttributionResult:
             "threshold": threshold,
             "flagged": [p.id for p in self.flagged(threshold)],
             "false_alarms": {"expected": expected, "rate": rate},
-            "thin_evidence": self.thin_evidence,
+            "thin_evidence": self.thin_reason(threshold) is not None,
+            "evidence_note": self.thin_reason(threshold),
+            "one_more_outcome": {
+                p.id: dict(zip(("delivered", "intercepted"), self.one_more(p), strict=True))
+                for p in (self.flagged(threshold) or self.parties[:1])
+            },
             "indistinguishable": [list(g) for g in self.indistinguishable],
             "effectiveness": self.effectiveness.to_dict(),
             "background": self.background.to_dict(),

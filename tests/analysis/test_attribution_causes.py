@@ -1,0 +1,185 @@
+"""Attribution that names the cause: informant, or traced through an arrested family.
+
+A relay the service traced (a family member arrested at one of its deliveries named it) leaks
+from then on without being an informant. The traced channel is a second candidate per relay; it
+can start only on the day after such an arrest. Checked: the words, the split adding up, exact
+against Gibbs, the family column's effect, and the thin-evidence sentence on a tiny log.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from attribution_examples import COMMUNITIES, model_of
+
+from tipoff.analysis.attribution import attribute
+from tipoff.analysis.attribution._evidence import CAUSE_TRACED, build_evidence
+from tipoff.results import parse_incident_log
+
+TRACING = COMMUNITIES.replace("tracing: 0.0", "family_arrest: 0.5\n  tracing: 0.5").replace(
+    "initial: 0.2, daily_hazard: 0.0", "initial: 0.1, daily_hazard: 0.001"
+)
+HEADER = "delivery,day,sender,relays,courier,recipient,mode,outcome,family_arrested\n"
+
+
+@pytest.fixture(scope="module")
+def model():  # type: ignore[no-untyped-def]
+    m = model_of(TRACING)
+    assert m.operation.tracing == 0.5 and m.operation.family_arrest == 0.5
+    return m
+
+
+def _sender_of(model, relay: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A sender whose route goes through ``relay`` alone, and one of the relay's couriers."""
+    ids = model.party_ids
+    for s, p in enumerate(model.sender_party):
+        for c in model.chains_of(s).tolist():
+            relays = [ids[q] for q in model.chain_relays[c] if q >= 0]
+            if relays == [relay]:
+                return ids[p], ids[model.courier_party[model.chain_courier[c]]]
+    raise AssertionError(relay)
+
+
+def traced_log(model, family: str = "yes", clean_before: int = 6, after: str = "xx.x.x") -> str:  # type: ignore[no-untyped-def]
+    """a1: ``clean_before`` safe deliveries, one interception (family ``family``), then
+    ``after`` (x: intercepted, .: delivered); the other relays: safe deliveries throughout."""
+    rows = []
+    k = 0
+
+    def row(day: int, relay: str, outcome: str, fam: str = "") -> None:
+        nonlocal k
+        k += 1
+        s, c = _sender_of(model, relay)
+        rows.append(f"d{k},{day},{s},{relay},{c},{s}.f1,home,{outcome},{fam}\n")
+
+    day = 1
+    for _ in range(clean_before):
+        row(day, "a1", "delivered")
+        day += 3
+    row(day, "a1", "intercepted", family)
+    for ch in after:
+        day += 3
+        row(day, "a1", "intercepted" if ch == "x" else "delivered", "no" if ch == "x" else "")
+    for relay in ("a2", "a3", "b1", "b2"):
+        for d in range(2, day, 6):
+            row(d, relay, "delivered")
+    return HEADER + "".join(rows)
+
+
+def test_traced_relay_is_named_traced_not_informant(model) -> None:  # type: ignore[no-untyped-def]
+    log = parse_incident_log(traced_log(model), model=model)
+    r = attribute(log, model, method="exact")
+    a1 = r.party("a1")
+    assert a1.p_compromised > 0.8
+    assert a1.p_traced > a1.p_informant
+    assert a1.cause == "traced"
+    assert a1.p_informant + a1.p_traced == pytest.approx(a1.p_compromised, abs=1e-9)
+    for lo, p, hi in (
+        (a1.lo, a1.p_compromised, a1.hi),
+        (a1.informant_lo, a1.p_informant, a1.informant_hi),
+        (a1.traced_lo, a1.p_traced, a1.traced_hi),
+    ):
+        assert 0 <= lo <= p <= hi <= 1
+    # traced the day after the arrest (day 19: six safe deliveries 3 days apart from day 1)
+    assert a1.traced_day == 20 and a1.traced_day_lo == 20 and a1.traced_day_hi == 20
+    doc = r.to_dict()["parties"][0]
+    assert doc["id"] == "a1" and doc["cause"] == "traced"
+    assert doc["traced"]["p"] == pytest.approx(a1.p_traced)
+    assert doc["informant"]["p"] == pytest.approx(a1.p_informant)
+
+
+def test_without_the_family_arrest_the_same_losses_point_to_an_informant(model) -> None:  # type: ignore[no-untyped-def]
+    with_family = attribute(parse_incident_log(traced_log(model), model=model), model)
+    no_family = attribute(parse_incident_log(traced_log(model, family="no"), model=model), model)
+    unknown = attribute(parse_incident_log(traced_log(model, family=""), model=model), model)
+    assert no_family.party("a1").p_traced == 0.0
+    assert no_family.party("a1").prior_traced == 0.0
+    assert no_family.party("a1").p_informant > with_family.party("a1").p_informant
+    # not known: traced with family_arrest x tracing instead of tracing
+    assert 0 < unknown.party("a1").prior_traced < with_family.party("a1").prior_traced
+    off = attribute(parse_incident_log(traced_log(model), model=model), model, tracing=False)
+    assert off.party("a1").p_traced == 0.0
+    assert off.party("a1").p_informant > with_family.party("a1").p_informant
+
+
+def test_exact_and_gibbs_agree_with_tracing(model) -> None:  # type: ignore[no-untyped-def]
+    log = parse_incident_log(traced_log(model), model=model)
+    ev = build_evidence(log, model, by_day=True, traced=True)
+    assert (ev.cause == CAUSE_TRACED).sum() == 1
+    e = attribute(log, model, method="exact")
+    g = attribute(log, model, method="gibbs", seed=3)
+    for pe in e.parties:
+        pg = g.party(pe.id)
+        assert abs(pg.p_compromised - pe.p_compromised) <= 0.02, pe.id
+        assert abs(pg.p_informant - pe.p_informant) <= 0.02, pe.id
+        assert abs(pg.p_traced - pe.p_traced) <= 0.02, pe.id
+    assert g.party("a1").traced_day == e.party("a1").traced_day
+
+
+def test_gibbs_one_at_a_time_keeps_the_split_consistent(model) -> None:  # type: ignore[no-untyped-def]
+    """With every candidate sampled one at a time (block_max=0) the traced channel is made
+    exclusive from the marginals: the split still adds up, and stays near the exact answer."""
+    from tipoff.analysis.attribution._fit import RatePriors
+    from tipoff.analysis.attribution._gibbs import gibbs_fit
+
+    log = parse_incident_log(traced_log(model), model=model)
+    ev = build_evidence(log, model, by_day=True, traced=True)
+    priors = RatePriors(theta_mean=0.6, theta_strength=10, eps_mean=0.02, eps_strength=100)
+    fit = gibbs_fit(ev, priors, seed=4, block_max=0, n_draws=400)
+    assert fit.leak is not None
+    i = int(np.flatnonzero(ev.cause == CAUSE_TRACED)[0])
+    j = int(ev.partner[i])
+    assert fit.leak[0][i] == pytest.approx(fit.p[i] + fit.p[j], abs=1e-9)
+    assert fit.leak[1][i] <= fit.leak[0][i] <= fit.leak[2][i]
+
+
+def test_the_words_follow_the_cause(model) -> None:  # type: ignore[no-untyped-def]
+    from tipoff.report._words import attribution_party
+
+    r = attribute(parse_incident_log(traced_log(model), model=model), model)
+    text = attribution_party(r.party("a1"))
+    assert "warn it: its channel is known to the service" in text
+    assert "informant 9" not in text
+    first = text.split(":", 2)[1]
+    assert "informant" not in first  # the headline probability is not called "informant"
+    r2 = attribute(parse_incident_log(traced_log(model, family="no"), model=model), model)
+    assert "route around it" in attribution_party(r2.party("a1"))
+
+
+def _four_rows(model) -> str:  # type: ignore[no-untyped-def]
+    s, c = _sender_of(model, "a1")
+    s2, c2 = _sender_of(model, "b1")
+    return (
+        HEADER
+        + f"d1,1,{s},a1,{c},{s}.f1,home,delivered,\n"
+        + f"d2,3,{s2},b1,{c2},{s2}.f1,home,delivered,\n"
+        + f"d3,5,{s2},b1,{c2},{s2}.f1,home,delivered,\n"
+        + f"d4,7,{s},a1,{c},{s}.f1,home,intercepted,\n"
+    )
+
+
+@pytest.mark.parametrize("harvest", ["0.3", "0.0"])
+def test_thin_evidence_on_a_four_row_log(harvest: str) -> None:
+    """Four rows, one interception: thin whichever way (nobody stands out when a community may
+    have overheard; else a flagged party that one more safe delivery would undo)."""
+    model = model_of(TRACING.replace("community: 0.3", f"community: {harvest}"))
+    r = attribute(parse_incident_log(_four_rows(model), model=model), model)
+    reason = r.thin_reason(0.5)
+    assert reason is not None and "thin" in reason
+    doc = r.to_dict(0.5)
+    assert doc["thin_evidence"] is True and doc["evidence_note"] == reason
+    top = r.parties[0]
+    down, up = r.one_more(top)
+    assert down < top.p_compromised < up
+    if r.flagged(0.5):  # the swing the sentence quotes
+        assert top.p_compromised - down > 0.1
+        assert f"{round(100 * down)}%" in reason
+
+
+def test_no_thin_warning_on_a_clear_log(model) -> None:  # type: ignore[no-untyped-def]
+    r = attribute(
+        parse_incident_log(traced_log(model, clean_before=10, after="xxxxxx"), model=model), model
+    )
+    assert r.flagged(0.5)
+    assert r.thin_reason(0.5) is None
+    assert r.to_dict()["evidence_note"] is None
