@@ -104,9 +104,7 @@ def simulated_log(model: CompiledModel, seed: int, *, family: bool = True) -> Si
     log = parse_incident_log(incident_log_text(record, family=family), model=model)
     informants = tuple(i["party"] for i in record.informants)
     traced = tuple(t["party"] for t in record.traced_relays)
-    return SimulatedLog(
-        model, log, informants, {"informants": record.informants, "traced": traced}
-    )
+    return SimulatedLog(model, log, informants, {"informants": record.informants, "traced": traced})
 
 
 def model_of(yaml_text: str) -> CompiledModel:

@@ -112,6 +112,7 @@ def evaluate_causes(
     p_tr: list[float] = []
     p_tr_inf: list[float] = []
     p_tr_any: list[float] = []
+    may: list[tuple[float, bool]] = []  # relays a family arrest may have traced: P(inf), truth
     t0 = time.perf_counter()
     for seed in seeds:
         s = simulated_log(model, seed, family=family)
@@ -127,11 +128,21 @@ def evaluate_causes(
             if p.id in traced:
                 p_tr_inf.append(p.p_informant)
                 p_tr_any.append(p.p_compromised)
+            if p.prior_traced > 0:
+                may.append((p.p_informant, p.id in informants))
     yi, pi = np.array(y_inf), np.array(p_inf)
     yt, pt = np.array(y_tr), np.array(p_tr)
     innocent = pi[~yi]
     ti = np.array(p_tr_inf)
+    mp = np.array(may, dtype=float).reshape(-1, 2)
+    hi = mp[:, 0] >= 0.5
     return {
+        # calibration where it matters: relays that may have been traced, shown at P(inf) >= 0.5
+        "may_be_traced_flagged": float(hi.sum()),
+        "may_be_traced_flagged_mean_p": float(mp[hi, 0].mean()) if hi.any() else float("nan"),
+        "may_be_traced_flagged_informant_share": float(mp[hi, 1].mean())
+        if hi.any()
+        else float("nan"),
         "auc": roc_auc(yi, pi),
         "ece": expected_calibration_error(yi, pi),
         "brier": brier_score(yi, pi),
@@ -212,13 +223,16 @@ def main() -> None:
         width = max(len(k) for k in res)
         print(
             f"{'setting':<{width}}  {'AUC':>5}  {'ECE':>5}  traced: n  P(inf)>=.5  "
-            f"P(leak)>=.5  AUC(traced)  others P(inf)>=.5"
+            f"P(leak)>=.5  AUC(traced)  others P(inf)>=.5  may-be-traced at P(inf)>=.5: "
+            "n, mean P(inf), informants"
         )
         for name, r in res.items():
             print(
                 f"{name:<{width}}  {r['auc']:5.3f}  {r['ece']:5.3f}  {r['traced_never_informant']:9.0f}"
                 f"  {r['traced_shown_informant_share']:10.3f}  {r['traced_shown_leaking_share']:11.3f}"
                 f"  {r['traced_auc']:11.3f}  {r['other_innocent_shown_informant_share']:17.3f}"
+                f"  {r['may_be_traced_flagged']:5.0f} {r['may_be_traced_flagged_mean_p']:5.2f} "
+                f"{r['may_be_traced_flagged_informant_share']:5.2f}"
             )
         if args.json:
             args.json.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
