@@ -361,3 +361,40 @@ def test_turned_mid_season_targets() -> None:
             )
     assert roc_auc(ys, ps) >= 0.9
     assert expected_calibration_error(ys, ps) <= 0.05
+
+
+@pytest.mark.parametrize("hazard", [0.0, 0.05])
+def test_compiled_pass_matches_numpy(hazard: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fused compiled forward-backward gives the numpy passes' answers (to rounding)."""
+    import tipoff.analysis.attribution._timeline as tl
+
+    pats = _random_patterns(23, 3)
+    e_r = np.array([r for p in pats for r in p[2]])
+    law = TurnLaw(
+        np.array([0.15, 0.2, 0.0]),
+        np.array([hazard, hazard, 0.0]),
+        np.array([2, 2]),
+        np.array([3, 7]),
+        np.array([0.3, 0.15]),
+        end_day=11,
+    )
+    kw = {"partner": np.array([-1, -1, 0]), "extra_days": (np.array([2, 2]), np.array([3, 7]))}
+    theta, le = np.array([0.7, 0.4, 0.99]), np.log1p(-np.array([0.03, 0.1, 1e-6]))
+    out = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(tl, "COMPILED", compiled)
+        block = _block(pats, law, 3, **kw)
+        out[compiled] = (block.forward(theta, le, e_r), block.smooth(theta, le, e_r))
+    (fz, fp), (sz, (sx, se), cdf, attr, bg) = out[True]
+    (gz, gp), (tz, (tx, te), cdf2, attr2, bg2) = out[False]
+    for x, y in (
+        (fz, gz),
+        (fp, gp),
+        (sz, tz),
+        (sx, tx),
+        (se, te),
+        (cdf, cdf2),
+        (attr, attr2),
+        (bg, bg2),
+    ):
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-12)

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tipoff.analysis.attribution._blocks import configurations
+from tipoff.analysis.attribution._chain import chain_pass
 from tipoff.analysis.attribution._fit import EPS_MIN, FloatArray, log_intercepted
 
 __all__ = ["StepBlock", "TurnLaw", "tau_summary"]
@@ -40,6 +41,8 @@ IntArray = npt.NDArray[np.int64]
 #: day) when these have at most ``MATRIX_FLOATS`` entries; larger ones bit by bit.
 MATRIX_MAX = 32
 MATRIX_FLOATS = 1 << 23
+#: Use the compiled passes (:mod:`._chain`); False: the numpy ones (the tests compare both).
+COMPILED = True
 
 
 def _transitions(Z: FloatArray, p: FloatArray) -> FloatArray:
@@ -207,12 +210,16 @@ class StepBlock:
         self.pad_ok[p_of_entry, slot] = 1.0
         pad_loc[p_of_entry, slot] = pos_of[e_cand[e]]
         self.pad_rank = np.where(self.pad_ok > 0, rank[e_cand[e]][self.pad_entry], K * s)
+        self.pad_loc = pad_loc
         # Zpad[p, g, j]: configuration g's bit for the j-th entry of pattern p (0 for padding)
         self.Zpad = np.ascontiguousarray(
             (self.Z.T[pad_loc] * self.pad_ok[:, :, None]).transpose(0, 2, 1)
         )  # (P_b, G, s)
         self.n_del = n_del[self.pats]
         self.n_int = n_int[self.pats]
+        # the patterns of each (component, step), for the compiled passes
+        self.flat_start = np.searchsorted(self.flat[order], np.arange(K * max(T, 1) + 1))
+        self.lw_p = np.ascontiguousarray(lw[self.pats] if lw is not None else np.zeros(n_p))
         self.ip = np.flatnonzero(self.n_int > 0)
         lw_p = lw[self.pats] if lw is not None else np.zeros(n_p)
         self.lw_ip = lw_p[self.ip][:, None, None]  # (P_i, 1, 1)
@@ -242,7 +249,12 @@ class StepBlock:
         # transition matrices of each (component, step), for small configurations spaces
         self.M: FloatArray | None = None
         self.M_end: FloatArray | None = None
-        if self.moves and G <= MATRIX_MAX and K * max(T, 1) * G * G <= MATRIX_FLOATS:
+        if (
+            self.moves
+            and not COMPILED
+            and G <= MATRIX_MAX
+            and K * max(T, 1) * G * G <= MATRIX_FLOATS
+        ):
             self.M = _transitions(self.Z, self.p_turn)  # (K, T, G, G)
             self.M_end = _transitions(self.Z, self.p_end[:, None, :])[:, 0]  # (K, G, G)
 
@@ -297,10 +309,38 @@ class StepBlock:
 
     # -- the algorithms ---------------------------------------------------------------------
 
+    def _compiled(
+        self, theta: FloatArray, log1m_eps: FloatArray, e_r: FloatArray, smooth: bool
+    ) -> tuple[bool, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """The fused compiled pass (:mod:`._chain`)."""
+        a = np.log1p(-np.minimum(theta[:, None] * e_r[self.e_all][None, :], 1.0 - EPS_MIN))
+        le = np.ascontiguousarray(np.broadcast_to(log1m_eps, theta.shape), dtype=np.float64)
+        return chain_pass(
+            np.ascontiguousarray(a),
+            le,
+            np.ascontiguousarray(self.prior0),
+            np.ascontiguousarray(self.p_turn),
+            np.ascontiguousarray(self.p_end),
+            self.flat_start,
+            self.p_order,
+            self.pad_entry,
+            self.pad_loc,
+            self.pad_ok,
+            np.ascontiguousarray(self.n_del, dtype=np.float64),
+            np.ascontiguousarray(self.n_int, dtype=np.float64),
+            self.lw_p,
+            smooth,
+        )
+
     def forward(
         self, theta: FloatArray, log1m_eps: FloatArray, e_r: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
         """Log evidence of each component (C, K) and ``P(tau_i <= end | y)`` (C, K*s)."""
+        if COMPILED and self.T:
+            ok, lz, end, _, _, _ = self._compiled(theta, log1m_eps, e_r, False)
+            if ok:
+                log_z, (p_x, _) = self._outputs(lz, end)
+                return log_z, p_x
         E, _, _ = self._emissions(theta, log1m_eps, e_r)
         fast = self._forward_fast(E, keep=False)
         if fast is not None:
@@ -392,6 +432,11 @@ class StepBlock:
         and the interceptions due to each member (C, K*s) and to the background (C,)."""
         C, K, s, T = theta.size, self.K, self.size, self.T
         G = self.Z.shape[0]
+        if COMPILED and T:
+            ok, lz, end, cdf_c, attr_c, bg_c = self._compiled(theta, log1m_eps, e_r, True)
+            if ok:
+                log_z, pe = self._outputs(lz, end)
+                return log_z, pe, cdf_c.reshape(C, K * s, T), attr_c.reshape(C, K * s), bg_c
         E, a, Lq = self._emissions(theta, log1m_eps, e_r)
         res = self._smooth_fast(E)
         if res is None:
