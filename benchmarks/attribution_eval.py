@@ -85,7 +85,7 @@ def evaluate(
         r = attribute(s.log, am, seed=seed, **kwargs)
         truth = set(s.informants)
         ys += [p.id in truth for p in r.parties]
-        ps += [p.p_compromised for p in r.parties]
+        ps += [p.p_informant for p in r.parties]  # the informant part, scored as informants
         n_relays = int((model.party_role == 1).sum())
         per_relay.append(sum(len(d.relays) for d in s.log.deliveries) / n_relays)
     y, p = np.array(ys), np.array(ps)

@@ -117,7 +117,7 @@ def test_four_rows_one_interception_says_thin_first(
     log.write_text("\n".join([header, *safe, hit]) + "\n", encoding="utf-8")
     code, out, err = invoke(["attribute", str(log), "--seed", "1"], capsys)
     assert code == 0, err
-    assert out.startswith("Thin evidence. The evidence is")
+    assert out.startswith("Thin evidence. The evidence ")
     for line in out.splitlines():
         if line.startswith("- "):  # a party's sentence: each probability with its interval
             assert line.count("%") >= 2 * line.count("% (") > 0

@@ -148,9 +148,9 @@ class RateEstimate:
 
 #: A party "stands out" when the log multiplies its odds of leaking by at least this.
 STANDS_OUT = 3.0
-#: The evidence behind a flagged party is thin when one more delivered delivery told only to it
-#: would lower its probability by more than this (docs/attribution.md, "Thin evidence").
-SWING = 0.1
+#: The evidence behind a flagged party is thin when this many more safe deliveries told only to
+#: it would take it below the threshold (docs/attribution.md, "Thin evidence").
+FRAGILE_STEPS = 2
 
 
 def _pct(x: float) -> str:
@@ -203,16 +203,17 @@ class AttributionResult:
         expected = sum(1.0 - p.p_compromised for p in flagged)
         return expected, (expected / len(flagged) if flagged else 0.0)
 
-    def one_more(self, party: PartyAttribution) -> tuple[float, float]:
-        """``(delivered, intercepted)``: the party's probability of leaking after one more
-        delivery told only to it (fully: address, schedule, courier) on the log's last day, with
-        that outcome, the rates at their posterior means. Exact given the rates: such a delivery
-        depends on nobody else, so it multiplies the party's odds by its likelihood ratio."""
+    def one_more(self, party: PartyAttribution, n: int = 1) -> tuple[float, float]:
+        """``(delivered, intercepted)``: the party's probability of leaking after ``n`` more
+        deliveries told only to it (fully: address, schedule, courier) on the log's last day, all
+        with that outcome, the rates at their posterior means. Exact given the rates: such a
+        delivery depends on nobody else, so it multiplies the party's odds by its likelihood
+        ratio."""
         theta = min(max(self.effectiveness.mean, 1e-9), 1 - 1e-9)
         eps = min(max(self.background.mean, 1e-9), 1 - 1e-9)
         p = min(max(party.p_compromised, 0.0), 1.0)
-        lr_del = 1.0 - theta  # (1 - eps)(1 - theta) / (1 - eps)
-        lr_int = (1.0 - (1.0 - eps) * (1.0 - theta)) / eps
+        lr_del = (1.0 - theta) ** n  # ((1 - eps)(1 - theta) / (1 - eps))^n
+        lr_int = ((1.0 - (1.0 - eps) * (1.0 - theta)) / eps) ** n
         down = p * lr_del / (p * lr_del + (1.0 - p)) if p > 0 else 0.0
         up = p * lr_int / (p * lr_int + (1.0 - p)) if p > 0 else 0.0
         return down, up
@@ -220,23 +221,24 @@ class AttributionResult:
     def thin_reason(self, threshold: float = 0.5) -> str | None:
         """One plain sentence when the evidence is thin (None when it is not).
 
-        Thin: a party at or above ``threshold`` would fall by more than ``SWING`` with one more
-        delivered delivery told only to it (:meth:`one_more`): its probability rests on an
-        outcome or two; or nobody's odds of leaking rose ``STANDS_OUT``-fold over the prior (the
-        log cannot separate the parties).
+        Thin: a party at or above ``threshold`` would fall below it with ``FRAGILE_STEPS`` more
+        safe deliveries told only to it (:meth:`one_more`): its flag rests on an outcome or two;
+        or nobody's odds of leaking rose ``STANDS_OUT``-fold over the prior (the log cannot
+        separate the parties).
         """
         if not self.parties:
             return None
         n = self.deliveries.get("delivered", 0) + self.deliveries.get("intercepted", 0)
         for p in self.flagged(threshold):
             down, _ = self.one_more(p)
-            if p.p_compromised - down > SWING:
+            down2, _ = self.one_more(p, FRAGILE_STEPS)
+            if down2 < threshold:
                 return (
-                    f"The evidence is thin: the log holds {n} known outcome"
-                    f"{'' if n == 1 else 's'}, and one more delivery through {p.id} that "
-                    f"arrives safely would move it from {_pct(p.p_compromised)} to "
-                    f"{_pct(down)}. Read these numbers as a reason to look closer and to tell "
-                    "less, not as findings."
+                    f"The evidence on {p.id} is thin: one more delivery through it that arrives "
+                    f"safely would move it from {_pct(p.p_compromised)} to {_pct(down)}, two to "
+                    f"{_pct(down2)} (the log holds {n} known outcome{'' if n == 1 else 's'}). "
+                    "Read these numbers as a reason to look closer and to tell less, not as "
+                    "findings."
                 )
         if not any(p.odds_ratio >= STANDS_OUT for p in self.parties):
             return (
