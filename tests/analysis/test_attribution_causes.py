@@ -231,3 +231,36 @@ def test_traced_relays_are_not_shown_as_informants_as_often() -> None:
     y = np.array([f[1] for f in flagged], dtype=float)
     se = np.sqrt(p.mean() * (1 - p.mean()) / p.size)
     assert abs(y.mean() - p.mean()) <= 3 * se
+
+
+def test_swept_couriers_are_read_from_the_log() -> None:
+    """A courier replaced (c1 -> c1.new1) without an interception was swept: named at another
+    courier's interception, arrested sweep_delay_days later, and interrogated in turn."""
+    from tipoff.analysis.attribution._evidence import swept_couriers, watch_probabilities
+
+    text = TRACING.replace(
+        "interrogation: {recipients: 0.0, couriers: 0.0, watch_days: 0}",
+        "interrogation: {recipients: 0.5, couriers: 0.5, watch_days: 30, sweep_delay_days: 4}",
+    )
+    model = model_of(text)
+    ids = model.party_ids
+    by_courier: dict[str, tuple[str, str]] = {}
+    for s, p in enumerate(model.sender_party):
+        for c in model.chains_of(s).tolist():
+            relays = [ids[q] for q in model.chain_relays[c] if q >= 0]
+            by_courier.setdefault(
+                ids[model.courier_party[model.chain_courier[c]]], (ids[p], relays[0])
+            )
+    s1, r1 = by_courier["c1"]
+    s2, r2 = by_courier["c2"]
+    log = parse_incident_log(
+        HEADER
+        + f"d1,1,{s1},{r1},c1,{s1}.f1,home,delivered,\n"
+        + f"d2,3,{s2},{r2},c2,{s2}.f1,home,intercepted,no\n"
+        + f"d3,20,{s1},{r1},c1.new1,{s1}.f1,home,delivered,\n",
+        model=model,
+    )
+    assert swept_couriers(log, model) == {("c1", 7)}
+    w = watch_probabilities(log, model)
+    assert w[2] > 0  # c1, swept on day 7, revealed the family it served on day 1
+    assert w[0] == 0 and w[1] == 0

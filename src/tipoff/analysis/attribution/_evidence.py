@@ -60,6 +60,7 @@ __all__ = [
     "CAUSE_TRACED",
     "Evidence",
     "build_evidence",
+    "swept_couriers",
     "trace_events",
     "watch_probabilities",
 ]
@@ -262,6 +263,7 @@ def watch_probabilities(log: IncidentLog, model: CompiledModel, /) -> FloatArray
     that day (in the log) with probability ``interrogation.recipients``, independently; a revealed
     home is watched on days ``t' + 1 .. t' + watch_days``. A hand-over at a watched home is caught
     with the address-and-schedule catch (times the meeting-point factor for a meeting point).
+    Couriers the log shows were swept (:func:`swept_couriers`) are interrogated the same way.
     """
     op = model.operation
     n = len(log.deliveries)
@@ -271,9 +273,9 @@ def watch_probabilities(log: IncidentLog, model: CompiledModel, /) -> FloatArray
     for d in log.deliveries:
         served.setdefault(d.courier, []).append((d.day, d.recipient))
     events: dict[str, list[int]] = {}  # recipient -> days its home was revealed
-    for courier, arrest_day in {
-        (d.courier, d.day) for d in log.deliveries if d.outcome == "intercepted"
-    }:
+    arrests = {(d.courier, d.day) for d in log.deliveries if d.outcome == "intercepted"}
+    arrests |= swept_couriers(log, model)
+    for courier, arrest_day in arrests:
         for r in {r for day, r in served[courier] if day <= arrest_day}:
             events.setdefault(r, []).append(arrest_day)
     full = np.array([0xFF], dtype=np.uint8)
@@ -288,6 +290,44 @@ def watch_probabilities(log: IncidentLog, model: CompiledModel, /) -> FloatArray
             if hits:
                 w[k] = (1.0 - (1.0 - op.reveal_recipients) ** hits) * catch[d.mode]
     return np.minimum(w, 1.0 - 1e-12)
+
+
+def swept_couriers(log: IncidentLog, model: CompiledModel, /) -> set[tuple[str, int]]:
+    """Couriers the log shows were arrested without an interception, with the day: swept.
+
+    A courier slot whose holder changes (``c1`` to ``c1.new1``) although the old holder's
+    deliveries were never intercepted lost it to a sweep: a courier arrested at an interception
+    named it, and it was arrested ``sweep_delay_days`` later, before the replacement's first
+    delivery and after its own last. The day is the earliest interception of another courier
+    that fits (sweeps of swept couriers' contacts are left out); the swept courier is interrogated
+    in turn. None fits: left out.
+    """
+    op = model.operation
+    if op.reveal_couriers <= 0:
+        return set()
+    intercepted = {d.courier for d in log.deliveries if d.outcome == "intercepted"}
+    hit_days = sorted({(d.day, d.courier) for d in log.deliveries if d.outcome == "intercepted"})
+    days: dict[str, list[int]] = {}
+    slots: dict[str, set[tuple[int, str]]] = {}
+    for d in log.deliveries:
+        days.setdefault(d.courier, []).append(d.day)
+        base, gen = courier_slot(d.courier)
+        slots.setdefault(base, set()).add((gen, d.courier))
+    out: set[tuple[str, int]] = set()
+    for holders in slots.values():
+        ordered = sorted(holders)
+        for (_, old), (_, new) in zip(ordered, ordered[1:], strict=False):
+            if old in intercepted:
+                continue
+            last, first = max(days[old]), min(days[new])
+            fits = [
+                t + op.sweep_delay_days
+                for t, c in hit_days
+                if c != old and last < t + op.sweep_delay_days <= first
+            ]
+            if fits:
+                out.add((old, fits[0]))
+    return out
 
 
 def trace_events(log: IncidentLog, model: CompiledModel, /) -> dict[int, list[tuple[int, float]]]:
