@@ -38,6 +38,7 @@ likelihood beside the background, ``P(delivered) = (1 - eps)(1 - w_d) q``, and p
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -316,7 +317,7 @@ def swept_couriers(log: IncidentLog, model: CompiledModel, /) -> set[tuple[str, 
     out: set[tuple[str, int]] = set()
     for holders in slots.values():
         ordered = sorted(holders)
-        for (_, old), (_, new) in zip(ordered, ordered[1:], strict=False):
+        for (_, old), (_, new) in itertools.pairwise(ordered):
             if old in intercepted:
                 continue
             last, first = max(days[old]), min(days[new])
