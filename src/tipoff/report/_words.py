@@ -122,7 +122,11 @@ def pct(x: float, sign: bool = True) -> str:
 def pct_range(lo: float, hi: float) -> str:
     """An interval of probabilities: "12-41%", or "about 1%" when both ends round alike."""
     a, b = pct(lo, False), pct(hi, False)
-    return f"about {b}%" if a == b else f"{a}-{b}%"
+    if a == b:
+        return f"about {b}%"
+    if b.startswith(">") or a.startswith("<"):  # "97->99%" would read as a minus sign
+        return f"{a}% to {b}%"
+    return f"{a}-{b}%"
 
 
 def names(ids: list[str] | tuple[str, ...]) -> str:
