@@ -264,3 +264,29 @@ def test_swept_couriers_are_read_from_the_log() -> None:
     w = watch_probabilities(log, model)
     assert w[2] > 0  # c1, swept on day 7, revealed the family it served on day 1
     assert w[0] == 0 and w[1] == 0
+
+
+def test_days_are_medians_inside_their_intervals() -> None:
+    """Over simulated seasons of the seed preset (turning, tracing, watched homes): every day
+    shown lies in its own 90% interval, and the split adds up."""
+    from tipoff.engines import simulate_season
+    from tipoff.model import compile_scenario
+    from tipoff.results import incident_log_text
+    from tipoff.scenario import load_preset
+
+    m = compile_scenario(load_preset("north-hamgyong-spring"))
+    seen = 0
+    for seed in range(6):
+        rec = simulate_season(m, n_runs=1, seed=seed, record_run=0).record
+        assert rec is not None
+        r = attribute(parse_incident_log(incident_log_text(rec), model=m), m, seed=seed)
+        for p in r.parties:
+            assert p.p_informant + p.p_traced == pytest.approx(p.p_compromised, abs=1e-9)
+            for d, lo, hi in (
+                (p.from_day, p.from_day_lo, p.from_day_hi),
+                (p.traced_day, p.traced_day_lo, p.traced_day_hi),
+            ):
+                if d is not None:
+                    assert lo is not None and hi is not None and lo <= d <= hi
+                    seen += 1
+    assert seen > 10

@@ -83,7 +83,8 @@ def attribute(
     tracing: bool | None = None,
     stop_early: bool = True,
 ) -> AttributionResult:
-    """Each intermediary's posterior probability of being an informant, given the incident log.
+    """Each intermediary's posterior probability that what it is told reaches the service, given
+    the incident log, split by cause: an informant, or traced through an arrested family.
 
     The model (docs/attribution.md): a candidate ``i`` becomes an informant on an unknown day
     ``tau_i`` (day 0 with the scenario's ``recruitment.initial``, later at its daily hazard) and
@@ -146,8 +147,9 @@ def attribute(
     Returns
     -------
     AttributionResult
-        Ranked by ``p_compromised`` (highest first); a Gibbs run that converged poorly carries
-        warnings (also issued as :class:`AttributionWarning`).
+        Ranked by ``p_compromised`` (the probability of leaking by either cause, highest
+        first), each party with ``p_informant`` and ``p_traced``; a Gibbs run that converged
+        poorly carries warnings (also issued as :class:`AttributionWarning`).
 
     Examples
     --------
