@@ -290,3 +290,35 @@ def test_days_are_medians_inside_their_intervals() -> None:
                     assert lo is not None and hi is not None and lo <= d <= hi
                     seen += 1
     assert seen > 10
+
+
+def test_losses_at_watched_homes_are_counted_apart() -> None:
+    """c2, intercepted on day 3, had served the family that a1's courier reaches on day 10; with
+    interrogation on, part of that loss is explained by the watched home, not by a1."""
+    text = TRACING.replace(
+        "interrogation: {recipients: 0.0, couriers: 0.0, watch_days: 0}",
+        "interrogation: {recipients: 0.9, couriers: 0.0, watch_days: 30, sweep_delay_days: 4}",
+    )
+    model = model_of(text)
+    ids = model.party_ids
+    routes: dict[str, list[tuple[str, str, str]]] = {}
+    for s, p in enumerate(model.sender_party):
+        for c in model.chains_of(s).tolist():
+            relays = [ids[q] for q in model.chain_relays[c] if q >= 0]
+            courier = ids[model.courier_party[model.chain_courier[c]]]
+            routes.setdefault(ids[p], []).append((relays[0], courier, ids[p]))
+    # a sender with two routes through different couriers
+    sender, (r_a, c_a, _), (r_b, c_b, _) = next(
+        (s, *rs[:2]) for s, rs in routes.items() if len(rs) >= 2 and rs[0][1] != rs[1][1]
+    )
+    rows = [
+        f"d1,1,{sender},{r_a},{c_a},{sender}.f1,home,delivered,",
+        f"d2,3,{sender},{r_a},{c_a},{sender}.f1,home,intercepted,no",
+        f"d3,10,{sender},{r_b},{c_b},{sender}.f1,home,intercepted,no",
+    ]
+    log = parse_incident_log(HEADER + "\n".join(rows) + "\n", model=model)
+    on = attribute(log, model, method="exact")
+    off = attribute(log, model, method="exact", watched_homes=False)
+    assert on.party(r_b).watched_home_losses > 0.2
+    assert off.party(r_b).watched_home_losses == 0.0
+    assert on.party(r_b).p_informant < off.party(r_b).p_informant

@@ -425,6 +425,12 @@ def attribution_party(p: PartyAttribution) -> str:
         body = f"{head}: {parts[0]}; {parts[1]}."
     else:
         body = f"{head}, {inf}."
+    if p.watched_home_losses >= 0.1:
+        body += (
+            f" Of the {p.exposed_interceptions} lost deliveries it could have exposed, about "
+            f"{p.watched_home_losses:.1f} are explained by homes watched after an arrested "
+            "courier talked, not by it."
+        )
     return f"{body} What to do: {CAUSE_ADVICE[p.cause]}."
 
 

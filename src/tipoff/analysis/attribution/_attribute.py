@@ -278,6 +278,23 @@ def _indistinguishable(ev: Evidence, model: CompiledModel) -> tuple[tuple[str, .
     return tuple(sorted(groups))
 
 
+def _watched_losses(ev: Evidence, fit: Fit) -> np.ndarray:
+    """Per candidate: of the interceptions it could have caused, how many homes watched after an
+    arrest explain, each shared among its sources in proportion to their hazards, at the rates'
+    posterior means and each source counted with its posterior probability (an estimate)."""
+    out = np.zeros(ev.n_candidates)
+    if not ev.watched or not ev.n_patterns:
+        return out
+    theta = float(np.clip(fit.theta[0], 1e-12, 1 - 1e-12))
+    a_bg = -np.log1p(-float(np.clip(fit.eps[0], 1e-12, 1 - 1e-12)))
+    h = -np.log1p(-np.minimum(theta * ev.entry_weight, 1 - 1e-12)) * fit.p[ev.entry_candidate]
+    total = np.bincount(ev.entry_pattern, weights=h, minlength=ev.n_patterns)
+    a_w = -ev.pattern_lw
+    share = ev.n_intercepted * a_w / (a_w + a_bg + total)  # (P,)
+    np.add.at(out, ev.entry_candidate, share[ev.entry_pattern])
+    return out
+
+
 def _num(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
@@ -301,6 +318,7 @@ def _result(
     def clip(x: float) -> float:
         return float(np.clip(x, 0.0, 1.0))
 
+    watched = _watched_losses(ev, fit)
     by_party: dict[int, dict[int, int]] = {}
     for i in range(ev.n_candidates):
         by_party.setdefault(int(ev.party[i]), {})[int(ev.cause[i])] = i
@@ -338,6 +356,7 @@ def _result(
                 traced_day=day(0, t),
                 traced_day_lo=day(1, t),
                 traced_day_hi=day(2, t),
+                watched_home_losses=float(watched[main]),
             )
         )
     parties.sort(key=lambda p: (-p.p_compromised, p.id))

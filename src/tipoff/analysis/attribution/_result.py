@@ -52,6 +52,10 @@ class PartyAttribution:
     traced_day, traced_day_lo, traced_day_hi
         The same for the day the service could act on the trace (None when it almost surely
         did not trace the party).
+    watched_home_losses
+        Of the interceptions the party could have caused, about how many homes watched after an
+        arrested courier talked explain instead (an estimate: each loss shared among its sources
+        in proportion to their hazards at the rates' posterior means).
     """
 
     id: str
@@ -77,6 +81,7 @@ class PartyAttribution:
     traced_day: float | None = None
     traced_day_lo: float | None = None
     traced_day_hi: float | None = None
+    watched_home_losses: float = 0.0
 
     @property
     def cause(self) -> str:
@@ -118,6 +123,7 @@ class PartyAttribution:
             },
             "prior": self.prior,
             "attributable_interceptions": self.attributable_interceptions,
+            "watched_home_losses": self.watched_home_losses,
             "exposures": self.exposures,
             "exposed_interceptions": self.exposed_interceptions,
             "from_day": self.from_day,
