@@ -263,9 +263,7 @@ def main() -> None:
     )
     interrog = {**CLEAN, "tracing": "0.2", "recipients": "0.5", "couriers": "0.3"}
     interrog_model = model_of(seed_variant(rate_clean, **interrog))
-    results["interrogation and tracing"] = evaluate(
-        interrog_model, seeds
-    )
+    results["interrogation and tracing"] = evaluate(interrog_model, seeds)
     results["  interrogation and tracing, previous model"] = evaluate(
         interrog_model, seeds, **PREVIOUS
     )

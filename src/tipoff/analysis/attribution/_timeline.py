@@ -31,7 +31,11 @@ import numpy as np
 import numpy.typing as npt
 
 from tipoff.analysis.attribution._blocks import configurations
-from tipoff.analysis.attribution._chain import chain_pass
+
+try:  # numba is a dependency; without it (an old install) the numpy passes give the same answers
+    from tipoff.analysis.attribution._chain import chain_pass
+except ImportError:  # pragma: no cover
+    chain_pass = None  # type: ignore[assignment]
 from tipoff.analysis.attribution._fit import EPS_MIN, FloatArray, log_intercepted
 
 __all__ = ["StepBlock", "TurnLaw", "tau_summary"]
@@ -42,7 +46,7 @@ IntArray = npt.NDArray[np.int64]
 MATRIX_MAX = 32
 MATRIX_FLOATS = 1 << 23
 #: Use the compiled passes (:mod:`._chain`); False: the numpy ones (the tests compare both).
-COMPILED = True
+COMPILED = chain_pass is not None
 
 
 def _transitions(Z: FloatArray, p: FloatArray) -> FloatArray:
