@@ -366,6 +366,7 @@ def test_turned_mid_season_targets() -> None:
 @pytest.mark.parametrize("hazard", [0.0, 0.05])
 def test_compiled_pass_matches_numpy(hazard: float, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fused compiled forward-backward gives the numpy passes' answers (to rounding)."""
+    pytest.importorskip("numba")
     import tipoff.analysis.attribution._timeline as tl
 
     pats = _random_patterns(23, 3)
