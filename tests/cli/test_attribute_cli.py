@@ -127,3 +127,28 @@ def test_four_rows_one_interception_says_thin_first(
     for p in doc["parties"]:
         assert p["lo"] <= p["p_compromised"] <= p["hi"]
         assert p["informant"]["lo"] <= p["informant"]["p"] <= p["informant"]["hi"]
+
+
+def test_a_likely_traced_relay_is_to_be_warned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A relay whose losses start right after a family arrest on its delivery: the CLI says to
+    warn it, and never calls its probability of leaking the probability of being an informant."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
+    from test_attribution_causes import TRACING, traced_log
+
+    from tipoff.model import compile_scenario
+    from tipoff.scenario import parse_scenario
+
+    scenario = tmp_path / "tracing.yaml"
+    scenario.write_text(TRACING, encoding="utf-8")
+    model = compile_scenario(parse_scenario(TRACING))
+    log = tmp_path / "traced.csv"
+    log.write_text(traced_log(model), encoding="utf-8")
+    code, out, err = invoke(["attribute", str(log), "-s", str(scenario)], capsys)
+    assert code == 0, err
+    assert "warn it: its channel is known to the service" in out
+    assert "a1 is more likely traced than an informant: in danger itself. Warn it" in out
+    assert "probability of being an informant" not in out
