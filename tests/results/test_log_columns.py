@@ -167,3 +167,20 @@ def test_cli_reads_the_sample_and_bad_cells_exit_3(
     with pytest.raises(SystemExit) as info:
         main([*argv, "--columns", "colour=Red"])
     assert info.value.code == 2
+
+
+def test_column_map_from_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tipoff.results import read_column_map
+
+    mapping = tmp_path / "columns.txt"
+    mapping.write_text(
+        "# our spreadsheet\n" + SAMPLE_COLUMNS.replace(",", "\n") + "\n", encoding="utf-8"
+    )
+    assert read_column_map(str(mapping)) == parse_column_map(SAMPLE_COLUMNS)
+    with pytest.raises(SystemExit) as info:
+        main(
+            ["attribute", str(SAMPLE), "-s", "classroom", "--season-start", "2025-03-01",
+             "--columns", str(mapping), "--json"]
+        )  # fmt: skip
+    assert not info.value.code
+    assert json.loads(capsys.readouterr().out)["deliveries"]["logged"] >= 5

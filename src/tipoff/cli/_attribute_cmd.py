@@ -188,7 +188,8 @@ def attribute_cmd(
         typer.Option(
             "--columns",
             help="Read a spreadsheet export as is: tipoff's columns and the headers that hold "
-            "them, e.g. 'day=Date,courier=Carrier,outcome=Result'.",
+            "them, e.g. 'day=Date,courier=Carrier,outcome=Result', or a file with one "
+            "column=Header per line.",
         ),
     ] = None,
     season_start: Annotated[
@@ -208,12 +209,20 @@ def attribute_cmd(
     """
     from tipoff.analysis import AttributionWarning, attribute
     from tipoff.errors import UsageError
-    from tipoff.results import parse_column_map, parse_season_start, read_incident_log
+    from tipoff.results import (
+        parse_column_map,
+        parse_season_start,
+        read_column_map,
+        read_incident_log,
+    )
 
     if method not in ("auto", "exact", "gibbs"):
         raise UsageError(f"--method must be auto, exact or gibbs, got {method!r}")
     model = load_model(scenario)
-    column_map = parse_column_map(columns) if columns else None
+    column_map = None
+    if columns:
+        is_file = "=" not in columns and Path(columns).is_file()
+        column_map = read_column_map(columns) if is_file else parse_column_map(columns)
     start = parse_season_start(season_start) if season_start else None
     incident_log = read_incident_log(log, model=model, columns=column_map, season_start=start)
     with warnings.catch_warnings():

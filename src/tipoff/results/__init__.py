@@ -23,6 +23,7 @@ from tipoff.results._log_columns import (
     OUTCOME_WORDS,
     parse_column_map,
     parse_season_start,
+    read_column_map,
 )
 from tipoff.results._summary import HEADLINE, Interval, SeasonSummary, summarize
 
@@ -43,6 +44,7 @@ __all__ = [
     "parse_column_map",
     "parse_incident_log",
     "parse_season_start",
+    "read_column_map",
     "read_incident_log",
     "summarize",
     "totals_frame",

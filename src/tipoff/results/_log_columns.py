@@ -37,6 +37,7 @@ __all__ = [
     "outcome_value",
     "parse_column_map",
     "parse_season_start",
+    "read_column_map",
 ]
 
 FAMILY_COLUMN = "family_arrested"
@@ -161,6 +162,18 @@ def date_to_day(value: object, start: dt.date | None) -> tuple[int | None, str |
     if day < 0:
         return None, f"is before the season's start ({start.isoformat()})"
     return day, None
+
+
+def read_column_map(path: str, /) -> dict[str, str]:
+    """A column map kept in a small text file: one ``column=Header`` per line (or several per
+    line, comma-separated); blank lines and lines starting with ``#`` are skipped."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read(64 * 1024)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--columns: cannot read {path!r}: {exc.__class__.__name__}") from None
+    lines = [ln.strip() for ln in text.splitlines()]
+    return parse_column_map(",".join(ln for ln in lines if ln and not ln.startswith("#")))
 
 
 def parse_column_map(text: str, /) -> dict[str, str]:
