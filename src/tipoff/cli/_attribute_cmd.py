@@ -134,11 +134,11 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
     out.print(attribution_learned(r), markup=False, soft_wrap=True)
     out.print()
     out.print(ADVICE, markup=False, soft_wrap=True)
-    traced = [p.id for p in r.flagged(threshold) if p.cause == "traced"]
-    if traced:
-        one = len(traced) == 1
+    likely_traced = [p.id for p in r.flagged(threshold) if p.cause == "traced"]
+    if likely_traced:
+        one = len(likely_traced) == 1
         out.print(
-            f"{_names(traced)} {'is' if one else 'are'} more likely traced than "
+            f"{_names(likely_traced)} {'is' if one else 'are'} more likely traced than "
             f"{'an informant' if one else 'informants'}: in danger "
             f"{'itself' if one else 'themselves'}. Warn {'it that its' if one else 'them that their'} "
             "channel is known to the service, and route deliveries around "
