@@ -94,7 +94,7 @@ need it and only over channels you trust, and delete copies you no longer need.<
 <li>{{ s.summary }}</li>
 <li>{{ e.advice }}</li>
 <li>{{ h.headline }}</li>
-{% if a %}<li>{{ a.flagged }} Evidence, not accusation: route around, never confront.</li>{% endif %}
+{% if a %}<li>{% if a.thin_evidence %}<strong>Thin evidence.</strong> {{ a.thin_evidence }} {% endif %}{{ a.flagged }} Evidence, not accusation: route around, never confront.</li>{% endif %}
 </ul>
 </section>
 
