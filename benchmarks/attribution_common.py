@@ -96,14 +96,17 @@ class SimulatedLog:
     truth: dict[str, Any]
 
 
-def simulated_log(model: CompiledModel, seed: int) -> SimulatedLog:
-    """One simulated season's incident log (read back through the reader) and its true informants."""
+def simulated_log(model: CompiledModel, seed: int, *, family: bool = True) -> SimulatedLog:
+    """One simulated season's incident log (read back through the reader) and its true informants
+    (``truth["traced"]``: the relays it traced); ``family=False`` leaves the family arrests out
+    of the log."""
     out = simulate_season(model, n_runs=1, seed=seed, record_run=0)
     record = out.record
     assert record is not None
-    log = parse_incident_log(incident_log_text(record), model=model)
+    log = parse_incident_log(incident_log_text(record, family=family), model=model)
     informants = tuple(i["party"] for i in record.informants)
-    return SimulatedLog(model, log, informants, {"informants": record.informants})
+    traced = tuple(t["party"] for t in record.traced_relays)
+    return SimulatedLog(model, log, informants, {"informants": record.informants, "traced": traced})
 
 
 def model_of(yaml_text: str) -> CompiledModel:

@@ -13,6 +13,15 @@ watched_homes=False``), the model before the turning model: the before/after com
 
     .venv/bin/python benchmarks/attribution_eval.py            # about 5 minutes on 2 cores
     .venv/bin/python benchmarks/attribution_eval.py --quick    # about 1 minute
+    .venv/bin/python benchmarks/attribution_eval.py --causes   # causes only (120 seasons each)
+
+``--causes`` measures what matters most: whether a relay the service *traced* (through a family
+member arrested at one of its deliveries), but that was never an informant, is shown as a likely
+informant. Over the seed preset as is and a variant where tracing is common (every family
+arrested, every arrested family names the relay), it reports, for such relays, the share with
+``P(informant) >= 0.5`` (goal: at most 10%), with the informant AUC (goal: at least 0.94 where
+it was measured before), the AUC of ``P(traced)`` among relays that were not informants, and
+the same logs attributed without the traced cause (``tracing=False``, the model before).
 """
 
 from __future__ import annotations
@@ -76,7 +85,7 @@ def evaluate(
         r = attribute(s.log, am, seed=seed, **kwargs)
         truth = set(s.informants)
         ys += [p.id in truth for p in r.parties]
-        ps += [p.p_compromised for p in r.parties]
+        ps += [p.p_informant for p in r.parties]  # the informant part, scored as informants
         n_relays = int((model.party_role == 1).sum())
         per_relay.append(sum(len(d.relays) for d in s.log.deliveries) / n_relays)
     y, p = np.array(ys), np.array(ps)
@@ -90,6 +99,75 @@ def evaluate(
         "deliveries_per_relay": float(np.mean(per_relay)),
         "seconds_per_log": (time.perf_counter() - t0) / len(seeds),
     }
+
+
+def evaluate_causes(
+    model: CompiledModel, seeds: range, *, family: bool = True, **kwargs: Any
+) -> dict[str, float]:
+    """Informant and traced labels against the truth (a relay counts as traced when the season
+    traced it and it was never an informant)."""
+    y_inf: list[bool] = []
+    p_inf: list[float] = []
+    y_tr: list[bool] = []
+    p_tr: list[float] = []
+    p_tr_inf: list[float] = []
+    p_tr_any: list[float] = []
+    may: list[tuple[float, bool]] = []  # relays a family arrest may have traced: P(inf), truth
+    t0 = time.perf_counter()
+    for seed in seeds:
+        s = simulated_log(model, seed, family=family)
+        r = attribute(s.log, model, seed=seed, **kwargs)
+        informants = set(s.informants)
+        traced = set(s.truth["traced"]) - informants
+        for p in r.parties:
+            y_inf.append(p.id in informants)
+            p_inf.append(p.p_informant)
+            if p.id not in informants and p.role == "relay":
+                y_tr.append(p.id in traced)
+                p_tr.append(p.p_traced)
+            if p.id in traced:
+                p_tr_inf.append(p.p_informant)
+                p_tr_any.append(p.p_compromised)
+            if p.prior_traced > 0:
+                may.append((p.p_informant, p.id in informants))
+    yi, pi = np.array(y_inf), np.array(p_inf)
+    yt, pt = np.array(y_tr), np.array(p_tr)
+    innocent = pi[~yi]
+    ti = np.array(p_tr_inf)
+    mp = np.array(may, dtype=float).reshape(-1, 2)
+    hi = mp[:, 0] >= 0.5
+    return {
+        # calibration where it matters: relays that may have been traced, shown at P(inf) >= 0.5
+        "may_be_traced_flagged": float(hi.sum()),
+        "may_be_traced_flagged_mean_p": float(mp[hi, 0].mean()) if hi.any() else float("nan"),
+        "may_be_traced_flagged_informant_share": float(mp[hi, 1].mean())
+        if hi.any()
+        else float("nan"),
+        "auc": roc_auc(yi, pi),
+        "ece": expected_calibration_error(yi, pi),
+        "brier": brier_score(yi, pi),
+        "parties": float(yi.size),
+        "traced_never_informant": float(ti.size),
+        "traced_shown_informant_share": float((ti >= 0.5).mean()) if ti.size else float("nan"),
+        "traced_shown_leaking_share": float((np.array(p_tr_any) >= 0.5).mean())
+        if ti.size
+        else float("nan"),
+        "other_innocent_shown_informant_share": float((innocent >= 0.5).mean()),
+        "traced_auc": roc_auc(yt, pt) if yt.any() and (~yt).any() else float("nan"),
+        "seconds_per_log": (time.perf_counter() - t0) / len(seeds),
+    }
+
+
+def causes(reps: int) -> dict[str, dict[str, float]]:
+    seeds = range(reps)
+    out: dict[str, dict[str, float]] = {}
+    preset = model_of(preset_text(SEED_PRESET))
+    common = model_of(seed_variant(1.6, family_arrest="0.9", tracing="0.8"))
+    for name, m in (("seed preset", preset), ("tracing common (0.9 x 0.8)", common)):
+        out[name] = evaluate_causes(m, seeds)
+        out[f"  {name}, without the traced cause"] = evaluate_causes(m, seeds, tracing=False)
+        out[f"  {name}, family arrests not logged"] = evaluate_causes(m, seeds, family=False)
+    return out
 
 
 def calibrated_rate(target: float, **changes: str) -> float:
@@ -137,7 +215,28 @@ def main() -> None:
     ap.add_argument("--per-relay", type=float, default=30.0, help="logged deliveries per relay")
     ap.add_argument("--quick", action="store_true", help="fewer seasons, no large networks")
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
+    ap.add_argument("--causes", action="store_true", help="only the causes (traced vs informant)")
     args = ap.parse_args()
+    if args.causes:
+        reps = 15 if args.quick else max(args.replicates, 120)
+        res = causes(reps)
+        width = max(len(k) for k in res)
+        print(
+            f"{'setting':<{width}}  {'AUC':>5}  {'ECE':>5}  traced: n  P(inf)>=.5  "
+            f"P(leak)>=.5  AUC(traced)  others P(inf)>=.5  may-be-traced at P(inf)>=.5: "
+            "n, mean P(inf), informants"
+        )
+        for name, r in res.items():
+            print(
+                f"{name:<{width}}  {r['auc']:5.3f}  {r['ece']:5.3f}  {r['traced_never_informant']:9.0f}"
+                f"  {r['traced_shown_informant_share']:10.3f}  {r['traced_shown_leaking_share']:11.3f}"
+                f"  {r['traced_auc']:11.3f}  {r['other_innocent_shown_informant_share']:17.3f}"
+                f"  {r['may_be_traced_flagged']:5.0f} {r['may_be_traced_flagged_mean_p']:5.2f} "
+                f"{r['may_be_traced_flagged_informant_share']:5.2f}"
+            )
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        return
     reps = 15 if args.quick else args.replicates
     seeds = range(reps)
     results: dict[str, dict[str, float]] = {}
@@ -164,9 +263,7 @@ def main() -> None:
     )
     interrog = {**CLEAN, "tracing": "0.2", "recipients": "0.5", "couriers": "0.3"}
     interrog_model = model_of(seed_variant(rate_clean, **interrog))
-    results["interrogation and tracing (tracing not in the model)"] = evaluate(
-        interrog_model, seeds
-    )
+    results["interrogation and tracing"] = evaluate(interrog_model, seeds)
     results["  interrogation and tracing, previous model"] = evaluate(
         interrog_model, seeds, **PREVIOUS
     )

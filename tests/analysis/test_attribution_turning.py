@@ -18,7 +18,7 @@ from tipoff.analysis.attribution import attribute
 from tipoff.analysis.attribution._evidence import build_evidence
 from tipoff.analysis.attribution._fit import RatePriors
 from tipoff.analysis.attribution._gibbs import gibbs_fit
-from tipoff.analysis.attribution._timeline import StepBlock, tau_summary
+from tipoff.analysis.attribution._timeline import StepBlock, TurnLaw, tau_summary
 
 HAZARD = 0.01
 #: POOLS (relays told everything, no community) with informants turning at 1% a day.
@@ -32,27 +32,28 @@ NOISELESS = {"effectiveness": 1.0, "background": 0.0}
 
 def brute_force(
     pats: list[tuple[int, list[int], list[float], float, float]],
-    rho0: np.ndarray,
-    h: float,
-    end: int,
+    law: TurnLaw,
     theta: float,
     eps: float,
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """log Z, P(tau_i <= end | y) and the posterior of tau_i on days 0..end, by enumeration."""
-    n = rho0.size
+    pair: tuple[int, int] | None = None,
+) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """log Z, P(tau_i <= end | y), the posterior of tau_i on days 0..end, and for ``pair``
+    ``(traced, informant)`` P(traced by the end and not an informant | y), by enumeration."""
+    n, end = law.rho0.size, law.end_day
     never = end + 1
 
-    def pmf(r: float, t: int) -> float:
-        if t == 0:
-            return r
+    def pmf(i: int, t: int) -> float:
         if t == never:
-            return (1 - r) * (1 - h) ** end
-        return (1 - r) * (1 - h) ** (t - 1) * h
+            return float(1.0 - law.cdf(i, end))
+        return float(law.cdf(i, t) - law.cdf(i, t - 1))
 
     Z = 0.0
+    excl = 0.0
     post = np.zeros((n, end + 2))
     for taus in itertools.product(range(end + 2), repeat=n):
-        w = np.prod([pmf(rho0[i], taus[i]) for i in range(n)])
+        w = np.prod([pmf(i, taus[i]) for i in range(n)])
+        if w == 0:
+            continue
         ll = 0.0
         for day, cands, ws, nd, ni in pats:
             lq = sum(np.log1p(-theta * r) for c, r in zip(cands, ws, strict=True) if taus[c] <= day)
@@ -60,16 +61,18 @@ def brute_force(
         Z += w * np.exp(ll)
         for i in range(n):
             post[i, taus[i]] += w * np.exp(ll)
+        if pair is not None and taus[pair[0]] <= end and taus[pair[1]] > end:
+            excl += w * np.exp(ll)
     post /= Z
-    return float(np.log(Z)), post[:, : end + 1].sum(axis=1), post[:, : end + 1]
+    return float(np.log(Z)), post[:, : end + 1].sum(axis=1), post[:, : end + 1], excl / Z
 
 
-def test_chain_over_days_matches_enumeration_of_turning_days() -> None:
-    rng = np.random.default_rng(5)
+def _random_patterns(seed: int, n: int) -> list[tuple[int, list[int], list[float], float, float]]:
+    rng = np.random.default_rng(seed)
     pats = []
     for _ in range(8):
-        m = int(rng.integers(1, 4))
-        cands = sorted(rng.choice(3, m, replace=False).tolist())
+        m = int(rng.integers(1, n + 1))
+        cands = sorted(rng.choice(n, m, replace=False).tolist())
         pats.append(
             (
                 int(rng.integers(0, 10)),
@@ -79,30 +82,42 @@ def test_chain_over_days_matches_enumeration_of_turning_days() -> None:
                 float(rng.integers(0, 3)),
             )
         )
-    e_pat = np.array([k for k, p in enumerate(pats) for _ in p[1]])
-    e_cand = np.array([c for p in pats for c in p[1]])
-    e_r = np.array([r for p in pats for r in p[2]])
-    rho0, h, end = np.array([0.1, 0.3, 0.05]), 0.08, 12
-    block = StepBlock(
-        [np.arange(3)],
-        3,
-        e_pat=e_pat,
-        e_cand=e_cand,
-        e_r=e_r,
+    return pats
+
+
+def _block(pats: list, law: TurnLaw, n: int, **kw: object) -> StepBlock:
+    return StepBlock(
+        [np.arange(n)],
+        n,
+        e_pat=np.array([k for k, p in enumerate(pats) for _ in p[1]]),
+        e_cand=np.array([c for p in pats for c in p[1]]),
+        e_r=np.array([r for p in pats for r in p[2]]),
         n_del=np.array([p[3] for p in pats]),
         n_int=np.array([p[4] for p in pats]),
         pattern_day=np.array([p[0] for p in pats]),
-        rho0=rho0,
-        hazard=h,
-        end_day=end,
-        n_total=3,
+        law=law,
+        n_total=n,
+        **kw,  # type: ignore[arg-type]
     )
+
+
+def _no_events() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+
+
+def test_chain_over_days_matches_enumeration_of_turning_days() -> None:
+    pats = _random_patterns(5, 3)
+    e_r = np.array([r for p in pats for r in p[2]])
+    rho0, h, end = np.array([0.1, 0.3, 0.05]), 0.08, 12
+    law = TurnLaw(rho0, np.full(3, h), *_no_events(), end_day=end)
+    block = _block(pats, law, 3)
     theta, eps = np.array([0.6, 0.95]), np.array([0.05, 0.01])
-    log_z, p_end, cdf, _, _ = block.smooth(theta, np.log1p(-eps), e_r)
+    log_z, (p_x, p_end), cdf, _, _ = block.smooth(theta, np.log1p(-eps), e_r)
     log_z_f, p_end_f = block.forward(theta, np.log1p(-eps), e_r)
+    np.testing.assert_array_equal(p_x, p_end)  # no traced channel: nothing exclusive
     days, n_steps = block.step_days()
     for c in range(2):
-        want_z, want_p, post = brute_force(pats, rho0, h, end, theta[c], eps[c])
+        want_z, want_p, post, _ = brute_force(pats, law, theta[c], eps[c])
         assert log_z[c].sum() == pytest.approx(want_z, abs=1e-9)
         assert log_z_f[c].sum() == pytest.approx(want_z, abs=1e-9)
         np.testing.assert_allclose(p_end[c], want_p, atol=1e-10)
@@ -112,11 +127,51 @@ def test_chain_over_days_matches_enumeration_of_turning_days() -> None:
             np.testing.assert_allclose(
                 cdf[c, i, : n_steps[i]], np.cumsum(post[i])[on_days], atol=1e-10
             )
-        mean, lo, hi = tau_summary(days, n_steps, cdf[c], p_end[c], rho0, h, end)
-        cond = post / post.sum(axis=1, keepdims=True)
-        np.testing.assert_allclose(mean, cond @ np.arange(end + 1), atol=1e-9)
-        np.testing.assert_array_equal(lo, (np.cumsum(cond, axis=1) < 0.05).sum(axis=1))
-        np.testing.assert_array_equal(hi, (np.cumsum(cond, axis=1) < 0.95).sum(axis=1))
+        med, lo, hi = tau_summary(days, n_steps, cdf[c], p_end[c], law, np.arange(3))
+        cum = np.cumsum(post / post.sum(axis=1, keepdims=True), axis=1)
+        np.testing.assert_array_equal(med, (cum < 0.5 - 1e-12).sum(axis=1))
+        np.testing.assert_array_equal(lo, (cum < 0.05).sum(axis=1))
+        np.testing.assert_array_equal(hi, (cum < 0.95).sum(axis=1))
+        assert np.all((lo <= med) & (med <= hi))
+
+
+@pytest.mark.parametrize("hazard", [0.0, 0.05])
+def test_traced_channel_matches_enumeration(hazard: float) -> None:
+    """Candidate 2 is candidate 0's traced channel: it can start only on its events' days (3, 7),
+    with the events' chances; the exclusive output is P(traced, no informant)."""
+    pats = _random_patterns(11, 3)
+    e_r = np.array([r for p in pats for r in p[2]])
+    end = 11
+    law = TurnLaw(
+        np.array([0.15, 0.2, 0.0]),
+        np.array([hazard, hazard, 0.0]),
+        np.array([2, 2]),
+        np.array([3, 7]),
+        np.array([0.3, 0.15]),
+        end_day=end,
+    )
+    block = _block(
+        pats,
+        law,
+        3,
+        partner=np.array([-1, -1, 0]),
+        extra_days=(np.array([2, 2]), np.array([3, 7])),
+    )
+    theta, eps = np.array([0.7, 0.4]), np.array([0.03, 0.1])
+    log_z, (p_x, p_end), cdf, _, _ = block.smooth(theta, np.log1p(-eps), e_r)
+    days, n_steps = block.step_days()
+    for c in range(2):
+        want_z, want_p, post, excl = brute_force(pats, law, theta[c], eps[c], pair=(2, 0))
+        assert log_z[c].sum() == pytest.approx(want_z, abs=1e-9)
+        np.testing.assert_allclose(p_end[c], want_p, atol=1e-10)
+        assert p_x[c, 2] == pytest.approx(excl, abs=1e-10)
+        np.testing.assert_allclose(p_x[c, :2], p_end[c, :2], atol=0)
+        on_days = days[2, : n_steps[2]].astype(int)
+        np.testing.assert_allclose(cdf[c, 2, : n_steps[2]], np.cumsum(post[2])[on_days], atol=1e-10)
+        med, _, _ = tau_summary(days, n_steps, cdf[c], p_end[c], law, np.arange(3))
+        cum = np.cumsum(post / post.sum(axis=1, keepdims=True), axis=1)
+        np.testing.assert_array_equal(med, (cum < 0.5 - 1e-12).sum(axis=1))
+        assert med[2] in (3, 7)  # a traced channel starts on an event's day
 
 
 def test_nobody_turning_is_the_persistent_model() -> None:
@@ -306,3 +361,41 @@ def test_turned_mid_season_targets() -> None:
             )
     assert roc_auc(ys, ps) >= 0.9
     assert expected_calibration_error(ys, ps) <= 0.05
+
+
+@pytest.mark.parametrize("hazard", [0.0, 0.05])
+def test_compiled_pass_matches_numpy(hazard: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fused compiled forward-backward gives the numpy passes' answers (to rounding)."""
+    pytest.importorskip("numba")
+    import tipoff.analysis.attribution._timeline as tl
+
+    pats = _random_patterns(23, 3)
+    e_r = np.array([r for p in pats for r in p[2]])
+    law = TurnLaw(
+        np.array([0.15, 0.2, 0.0]),
+        np.array([hazard, hazard, 0.0]),
+        np.array([2, 2]),
+        np.array([3, 7]),
+        np.array([0.3, 0.15]),
+        end_day=11,
+    )
+    kw = {"partner": np.array([-1, -1, 0]), "extra_days": (np.array([2, 2]), np.array([3, 7]))}
+    theta, le = np.array([0.7, 0.4, 0.99]), np.log1p(-np.array([0.03, 0.1, 1e-6]))
+    out = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(tl, "COMPILED", compiled)
+        block = _block(pats, law, 3, **kw)
+        out[compiled] = (block.forward(theta, le, e_r), block.smooth(theta, le, e_r))
+    (fz, fp), (sz, (sx, se), cdf, attr, bg) = out[True]
+    (gz, gp), (tz, (tx, te), cdf2, attr2, bg2) = out[False]
+    for x, y in (
+        (fz, gz),
+        (fp, gp),
+        (sz, tz),
+        (sx, tx),
+        (se, te),
+        (cdf, cdf2),
+        (attr, attr2),
+        (bg, bg2),
+    ):
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-12)

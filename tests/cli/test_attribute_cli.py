@@ -102,3 +102,53 @@ def test_bad_log_exits_3_with_positions(tmp_path: Path, capsys: pytest.CaptureFi
 def test_bad_method_is_a_usage_error(season_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = invoke(["attribute", str(season_log), "--method", "mcmc"], capsys)
     assert code == 2 and "--method" in err
+
+
+def test_four_rows_one_interception_says_thin_first(
+    season_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's case: a 4-row log with one interception gets the plain sentence at the top,
+    in the JSON too, and every probability printed carries its interval."""
+    lines = season_log.read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    hit = next(r for r in rows if ",intercepted," in r)
+    safe = [r for r in rows if ",delivered," in r][:3]
+    log = tmp_path / "four.csv"
+    log.write_text("\n".join([header, *safe, hit]) + "\n", encoding="utf-8")
+    code, out, err = invoke(["attribute", str(log), "--seed", "1"], capsys)
+    assert code == 0, err
+    assert out.startswith("Thin evidence. The evidence ")
+    for line in out.splitlines():
+        if line.startswith("- "):  # a party's sentence: each probability with its interval
+            assert line.count("%") >= 2 * line.count("% (") > 0
+    code, out, _ = invoke(["attribute", str(log), "--seed", "1", "--json"], capsys)
+    doc = json.loads(out)
+    assert doc["thin_evidence"] is True and "thin" in doc["evidence_note"]
+    for p in doc["parties"]:
+        assert p["lo"] <= p["p_compromised"] <= p["hi"]
+        assert p["informant"]["lo"] <= p["informant"]["p"] <= p["informant"]["hi"]
+
+
+def test_a_likely_traced_relay_is_to_be_warned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A relay whose losses start right after a family arrest on its delivery: the CLI says to
+    warn it, and never calls its probability of leaking the probability of being an informant."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
+    from test_attribution_causes import TRACING, traced_log
+
+    from tipoff.model import compile_scenario
+    from tipoff.scenario import parse_scenario
+
+    scenario = tmp_path / "tracing.yaml"
+    scenario.write_text(TRACING, encoding="utf-8")
+    model = compile_scenario(parse_scenario(TRACING))
+    log = tmp_path / "traced.csv"
+    log.write_text(traced_log(model), encoding="utf-8")
+    code, out, err = invoke(["attribute", str(log), "-s", str(scenario)], capsys)
+    assert code == 0, err
+    assert "warn it: its channel is known to the service" in out
+    assert "a1 is more likely traced than an informant: in danger itself. Warn it" in out
+    assert "probability of being an informant" not in out

@@ -163,6 +163,7 @@ def test_run_writes_the_log_and_the_truth(
         "recipient",
         "mode",
         "outcome",
+        "family_arrested",  # what defenders usually learn; attribution uses it
     ]
     doc = json.loads(truth.read_text(encoding="utf-8"))
     assert doc["provenance"]["seed"] == 3

@@ -172,3 +172,30 @@ def test_daily_band_is_the_95_percent_interval_of_the_mean() -> None:
     np.testing.assert_allclose(np.asarray(band.hi) - mean, half_sd / np.sqrt(n), atol=2e-4)
     assert np.all(np.asarray(band.lo) >= 0)
     assert np.all(np.asarray(band.lo) <= mean) and np.all(mean <= np.asarray(band.hi))
+
+
+def test_thin_evidence_and_causes_in_the_report() -> None:
+    """A 4-row log with one interception: the report says the evidence is thin, at a glance and
+    atop the attribution section, and never calls P(leaks) the probability of being an
+    informant."""
+    from tipoff.report import render_html
+    from tipoff.results import parse_incident_log
+
+    scenario = load_preset("classroom")
+    model = compile_scenario(scenario)
+    log = parse_incident_log(
+        "delivery,day,sender,relays,courier,recipient,mode,outcome\n"
+        "d1,3,s001,r1,c1,s001.f1,home,delivered\n"
+        "d2,4,s003,r3,c2,s003.f1,home,delivered\n"
+        "d3,6,s003,r3,c2,s003.f1,home,delivered\n"
+        "d4,8,s001,r1,c1,s001.f1,home,intercepted\n",
+        model=model,
+        source="four.csv",
+    )
+    data = build_report(scenario, log=log, n_runs=RUNS, seed=SEED, model=model)
+    a = data.attribution
+    assert a is not None and a.thin_evidence is not None and "thin" in a.thin_evidence
+    page = render_html(data)
+    glance = page[: page.find("<h2>1.")]
+    assert "Thin evidence." in glance and a.thin_evidence.split(":")[0] in glance
+    assert "probability of being an informant" not in page

@@ -44,7 +44,12 @@ def test_reads_back_what_the_simulator_writes(preset: str, fmt: str) -> None:
         record = simulate_season(model, n_runs=1, seed=seed, record_run=0).record
         assert record is not None
         log = parse_incident_log(incident_log_text(record, fmt=fmt), model=model, fmt=fmt)
-        assert [d.to_row() for d in log.deliveries] == record.deliveries
+        rows = [d.to_row() for d in log.deliveries]
+        family = [r.pop("family_arrested", None) for r in rows]
+        assert rows == record.deliveries
+        truth = {t["delivery"]: t.get("family_arrested") for t in record.truth}
+        for r, f in zip(rows, family, strict=True):  # written for interceptions only
+            assert f == (truth[r["delivery"]] if r["outcome"] == "intercepted" else None)
         assert sum(log.counts().values()) == len(record.deliveries)
 
 
@@ -102,9 +107,9 @@ def test_header_problems() -> None:
         "log.csv:1:9: cause: is ground truth, which a defender cannot know: an incident log "
         "holds only what the defender sees (remove the column)"
     ]
-    assert problems("delivery,day,sender,relays,courier,recipient,mode,outcome,notes\n")[0] == (
-        "log.csv:1:9: unknown column 'notes' (allowed: delivery, day, sender, relays, courier, "
-        "recipient, mode, outcome, exposed_to)"
+    assert problems("delivery,day,sender,relays,courier,recipient,mode,outcome,remark\n")[0] == (
+        "log.csv:1:9: unknown column 'remark' (allowed: delivery, day, sender, relays, courier, "
+        "recipient, mode, outcome, exposed_to, family_arrested, notes, date)"
     )
     assert problems("delivery,day,day,sender\n") == [
         "log.csv:1:3: day: column given twice",
@@ -120,7 +125,7 @@ def test_header_problems() -> None:
 def test_every_value_problem_at_once() -> None:
     text = (
         HEADER
-        + "d1,-3,s001,r1;r1,c1,s001.f1,house,lost\n"
+        + "d1,-3,s001,r1;r1,c1,s001.f1,house,gone\n"
         + "d1,x,s001,,c1,s001.f1,home,delivered\n"
         + "d2,3,s001,r1,c1,s001.f1,home\n"
         + "bad id!,100001,1abc,r1,c1,s001.f1,home,unknown\n"

@@ -65,11 +65,15 @@ def test_log_columns_are_exactly_model_md(runs: dict[int, SeasonOutput]) -> None
     assert out.record is not None
     text = incident_log_text(out.record)
     header, rows = _rows(text)
-    assert header == MODEL_MD_COLUMNS
-    assert text.splitlines()[0] == ",".join(MODEL_MD_COLUMNS)
+    # the model's columns, then what defenders usually learn: a family arrest at an interception
+    assert header == [*MODEL_MD_COLUMNS, "family_arrested"]
+    assert _rows(incident_log_text(out.record, family=False))[0] == MODEL_MD_COLUMNS
     assert rows
     for row in rows:
-        assert set(row) == set(MODEL_MD_COLUMNS)
+        assert set(row) == {*MODEL_MD_COLUMNS, "family_arrested"}
+        assert row["family_arrested"] in (
+            {"yes", "no"} if row["outcome"] == "intercepted" else {""}
+        )
         assert row["outcome"] in {"delivered", "intercepted", "unknown"}
         assert row["mode"] in {"home", "meeting_point"}
         assert row["relays"]
@@ -92,7 +96,7 @@ def test_jsonl_log_has_the_same_rows(runs: dict[int, SeasonOutput]) -> None:
     assert len(lines) == len(rows)
     for line, row in zip(lines, rows, strict=True):
         doc = json.loads(line)
-        assert list(doc) == MODEL_MD_COLUMNS
+        assert [k for k in doc if k != "family_arrested"] == MODEL_MD_COLUMNS
         assert isinstance(doc["relays"], list)
         assert ";".join(doc["relays"]) == row["relays"]
         assert str(doc["day"]) == row["day"]

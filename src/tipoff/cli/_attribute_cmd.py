@@ -16,6 +16,7 @@ from tipoff.cli._common import (
     out,
     print_json,
     print_table,
+    say,
 )
 from tipoff.cli._safe import safe, safe_markup
 
@@ -49,7 +50,18 @@ def _names(ids: list[str]) -> str:
 
 
 def _print_human(r: AttributionResult, source: str, threshold: float, top: int) -> None:
+    from tipoff.report._words import (
+        attribution_flagged,
+        attribution_learned,
+        attribution_party,
+        pct_range,
+    )
+
     d = r.deliveries
+    thin = r.thin_reason(threshold)
+    if thin:  # first, before any number
+        say(f"Thin evidence. {thin}")
+        out.print()
     out.print(
         f"Attribution from {d['logged']} logged deliveries in {safe_markup(source)}: "
         f"{d['intercepted']} intercepted, {d['delivered']} delivered, {d['unknown']} unknown "
@@ -59,7 +71,7 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
     if not r.parties:
         out.print(
             "No party the procedure tells something could have exposed these deliveries: "
-            "the log says nothing about informants.",
+            "the log says nothing about who leaks.",
             soft_wrap=True,
         )
         return
@@ -67,41 +79,30 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
         "Risk of telling them: probability that what a party is told reaches the service"
     )
     shown = r.parties[:top]
+    traced = any(p.prior_traced > 0 for p in r.parties)
     priors = {_pct(p.prior) for p in shown}
     table.add_column("#", justify="right")
     add_id_column(table, "party", [p.id for p in shown])
-    table.add_column("role", no_wrap=True)
-    table.add_column("P(compr.)", justify="right")
+    table.add_column("P(leaks)", justify="right")
     table.add_column("90% int.", justify="right", no_wrap=True)
+    table.add_column("inform.", justify="right")
+    if traced:
+        table.add_column("traced", justify="right")
     if len(priors) > 1:  # one prior for all is said under the table instead
         table.add_column("prior", justify="right")
-    table.add_column("exposed", justify="right")
-    table.add_column("lost", justify="right")
+    table.add_column("lost", justify="right", no_wrap=True)
     table.add_column("due", justify="right")
-    turning = any(p.from_day is not None for p in r.parties[:top])
-    if turning:
-        table.add_column("since day", justify="right", no_wrap=True)
     for k, p in enumerate(r.parties[:top], start=1):
-        since = (
-            [f"{p.from_day:.0f} ({p.from_day_lo:.0f}-{p.from_day_hi:.0f})"]
-            if turning
-            and p.from_day is not None
-            and p.from_day_lo is not None
-            and p.from_day_hi is not None
-            and p.p_compromised >= 0.05
-            else ([""] if turning else [])
-        )
         table.add_row(
             str(k),
             safe_markup(p.id),
-            p.role,
             _pct(p.p_compromised),
-            f"{_pct(p.lo, False)}-{_pct(p.hi)}",
+            pct_range(p.lo, p.hi),
+            _pct(p.p_informant),
+            *([_pct(p.p_traced)] if traced else []),
             *([_pct(p.prior)] if len(priors) > 1 else []),
-            str(p.exposures),
-            str(p.exposed_interceptions),
+            f"{p.exposed_interceptions}/{p.exposures}",
             f"{p.attributable_interceptions:.1f}",
-            *since,
         )
     print_table(table)
     if len(priors) == 1:
@@ -114,27 +115,21 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
             soft_wrap=True,
         )
     out.print(
-        "P(compr.): probability of being an informant by the end of the log, with the range it "
-        "spans over the unknown rates (90% int.) and the scenario's prior. exposed: deliveries "
-        "the party could have exposed (known outcome); lost: of them intercepted; due: "
-        "interceptions expected to be due to it."
+        "P(leaks): probability that what the party is told reaches the service by the end of "
+        "the log, for either cause, with the range it spans over the unknown rates (90% int.) "
+        "and the scenario's prior. It splits into inform.: being an informant"
         + (
-            " since day: if compromised, the day it most likely began (90% range), shown from 5%."
-            if turning
+            ", and traced: the service learned of the party through a family arrested at one "
+            "of its deliveries (the party is then in danger itself, and no informant)"
+            if traced
             else ""
-        ),
+        )
+        + ". lost: deliveries intercepted / deliveries the party could have exposed (known "
+        "outcome); due: interceptions expected to be due to it.",
         markup=False,
         soft_wrap=True,
     )
     out.print()
-    if r.thin_evidence:
-        out.print(
-            "The evidence is too thin to separate these parties: the log did not raise anyone's "
-            "odds of being an informant even threefold over the scenario's prior. Treat everyone "
-            "told the address as equally at risk, and tell them all less.",
-            markup=False,
-            soft_wrap=True,
-        )
     for group in r.indistinguishable:
         out.print(
             f"{_names(list(group))} could have exposed exactly the same deliveries: the log "
@@ -142,34 +137,24 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
             markup=False,
             soft_wrap=True,
         )
-    flagged = r.flagged(threshold)
-    expected, rate = r.false_alarms(threshold)
-    if flagged:
-        out.print(
-            f"{len(flagged)} part{'y is' if len(flagged) == 1 else 'ies are'} at or above "
-            f"{threshold:.0%}: {_names([p.id for p in flagged])}. Expected false alarms among "
-            f"them (not informants at all): {expected:.1f}, a rate of {rate:.0%}.",
-            markup=False,
-            soft_wrap=True,
-        )
-    else:
-        out.print(
-            f"No party reaches {threshold:.0%}: nobody is more likely than not to be an informant.",
-            markup=False,
-            soft_wrap=True,
-        )
-    eff, bg = r.effectiveness, r.background
-    out.print(
-        f"Learned from the log: an informed informant gets a delivery intercepted with "
-        f"probability {eff.mean:.2f} ({eff.lo:.2f} to {eff.hi:.2f}; scenario {eff.prior_mean:.2f}); "
-        f"deliveries are lost for unrelated reasons at {bg.mean:.3f} ({bg.lo:.3f} to "
-        f"{bg.hi:.3f}; scenario {bg.prior_mean:.3f}), about {r.background_interceptions:.1f} "
-        "of the interceptions.",
-        markup=False,
-        soft_wrap=True,
-    )
+    out.print(attribution_flagged(r, threshold), markup=False, soft_wrap=True)
+    for p in r.flagged(threshold)[:top]:
+        out.print("- " + attribution_party(p), markup=False, soft_wrap=True)
+    out.print(attribution_learned(r), markup=False, soft_wrap=True)
     out.print()
     out.print(ADVICE, markup=False, soft_wrap=True)
+    likely_traced = [p.id for p in r.flagged(threshold) if p.cause == "traced"]
+    if likely_traced:
+        one = len(likely_traced) == 1
+        out.print(
+            f"{_names(likely_traced)} {'is' if one else 'are'} more likely traced than "
+            f"{'an informant' if one else 'informants'}: in danger "
+            f"{'itself' if one else 'themselves'}. Warn {'it that its' if one else 'them that their'} "
+            "channel is known to the service, and route deliveries around "
+            f"{'it' if one else 'them'}.",
+            markup=False,
+            soft_wrap=True,
+        )
     out.print(NEVER, markup=False, soft_wrap=True)
 
 
@@ -207,24 +192,53 @@ def attribute_cmd(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="Read a spreadsheet export as is: tipoff's columns and the headers that hold "
+            "them, e.g. 'day=Date,courier=Carrier,outcome=Result', or a file with one "
+            "column=Header per line.",
+        ),
+    ] = None,
+    season_start: Annotated[
+        str | None,
+        typer.Option(
+            "--season-start",
+            help="The date of day 0 (YYYY-MM-DD), for a log with a date column instead of days.",
+        ),
+    ] = None,
 ) -> None:
-    """Weigh an incident log: each intermediary's probability of being compromised.
+    """Weigh an incident log: the probability that what each intermediary is told leaks.
 
     Ranks the parties the procedure tells something by the risk of telling them, with 90%
-    intervals and the expected false alarms. Evidence, not accusation: route around, never
-    confront.
+    intervals, split by cause (an informant, or traced by the service through an arrested
+    family), and the expected false alarms; says so first when the evidence is thin. Evidence,
+    not accusation: route around, warn the traced, never confront.
     """
     from tipoff.analysis import AttributionWarning, attribute
     from tipoff.errors import UsageError
-    from tipoff.results import read_incident_log
+    from tipoff.results import (
+        parse_column_map,
+        parse_season_start,
+        read_column_map,
+        read_incident_log,
+    )
 
     if method not in ("auto", "exact", "gibbs"):
         raise UsageError(f"--method must be auto, exact or gibbs, got {method!r}")
     model = load_model(scenario)
+    column_map = None
+    if columns:
+        is_file = "=" not in columns and Path(columns).is_file()
+        column_map = read_column_map(columns) if is_file else parse_column_map(columns)
+    start = parse_season_start(season_start) if season_start else None
     from tipoff.cli._progress import reading_progress
 
     with reading_progress(log, "reading the incident log") as progress:
-        incident_log = read_incident_log(log, model=model, progress=progress)
+        incident_log = read_incident_log(
+            log, model=model, columns=column_map, season_start=start, progress=progress
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AttributionWarning)
         result = attribute(incident_log, model, method=method, seed=seed)

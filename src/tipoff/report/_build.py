@@ -305,8 +305,8 @@ def _attribution(r: AttributionResult, log: IncidentLog, threshold: float) -> At
     summary = (
         f"Attribution from {d['logged']} logged deliveries: {d['intercepted']} intercepted, "
         f"{d['delivered']} delivered, {d['unknown']} with an unknown outcome. For each "
-        "intermediary the procedure tells something, the probability that it is an informant: "
-        "the risk that what it is told reaches the service."
+        "intermediary the procedure tells something, the probability that what it is told "
+        "reaches the service (as an informant, or because the service traced it), split by cause."
     )
     return AttributionSection(
         source=source,
@@ -324,11 +324,14 @@ def _attribution(r: AttributionResult, log: IncidentLog, threshold: float) -> At
                 exposures=p.exposures,
                 lost=p.exposed_interceptions,
                 due=p.attributable_interceptions,
+                p_informant=p.p_informant,
+                p_traced=p.p_traced,
             )
             for p in r.parties[:TOP_PARTIES]
         ),
         flagged=w.attribution_flagged(r, threshold),
-        thin_evidence=w.thin_evidence_sentence() if r.thin_evidence and r.parties else None,
+        thin_evidence=r.thin_reason(threshold),
+        causes=tuple(w.attribution_party(p) for p in r.flagged(threshold)),
         indistinguishable=tuple(
             f"{w.names(list(g))} could have exposed exactly the same deliveries: the log cannot "
             "tell them apart."
@@ -402,14 +405,16 @@ def _methods(
             "that delivery. A position to tell less, not a suspect.",
         ),
         (
-            "P(compromised)",
-            "The probability, given the log, that a party is an informant by the end of the "
-            "log. Its range is how far it could move if the unknown rates were known.",
+            "P(leaks)",
+            "The probability, given the log, that what a party is told reaches the service by "
+            "the end of the log: as an informant, or because the service traced it through a "
+            "family arrested at one of its deliveries (the two are shown apart). Its range is "
+            "how far it could move if the unknown rates were known.",
         ),
         (
             "false alarms",
-            "Among the parties at or above the threshold, the expected number who are not "
-            "informants at all: the sum of 1 - P(compromised).",
+            "Among the parties at or above the threshold, the expected number whose messages "
+            "do not reach the service at all: the sum of 1 - P(leaks).",
         ),
     )
     limits = (

@@ -241,6 +241,9 @@ class PartyRow:
     exposures: int
     lost: int
     due: float
+    #: the split of ``p`` by cause: an informant, or traced by the service (and no informant)
+    p_informant: float = 0.0
+    p_traced: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,6 +263,8 @@ class AttributionSection:
     advice: str
     never: str
     warnings: tuple[str, ...]
+    #: per party at or above the threshold: its probabilities by cause and what to do
+    causes: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------- methods --

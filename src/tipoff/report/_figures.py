@@ -449,7 +449,7 @@ def attribution_figure(a: AttributionSection) -> go.Figure:
                 x=[100 * p.p for p in parties],
                 y=ids,
                 mode="markers",
-                name="P(compromised), with its 90% range",
+                name="P(leaks), with its 90% range",
                 marker={"color": VERMILLION, "size": 10},
                 error_x={
                     "type": "data",
@@ -475,7 +475,7 @@ def attribution_figure(a: AttributionSection) -> go.Figure:
     fig.update_layout(
         **_layout(
             max(260, 30 * len(parties) + 130),
-            xaxis=_axis("probability of being an informant (%)", range=[0, 100]),
+            xaxis=_axis("probability that what it is told reaches the service (%)", range=[0, 100]),
             yaxis={"automargin": True},
             margin={"l": 20, "r": 20, "t": 20, "b": 50},
         )
@@ -560,8 +560,8 @@ def charts(data: ReportData, /) -> dict[str, Chart]:
         out.append(
             Chart(
                 id="chart-attribution",
-                caption="For each intermediary, the probability that it is an informant given "
-                "the log (dot, with its range) against the scenario's prior (tick); the dotted "
+                caption="For each intermediary, the probability that what it is told reaches "
+                "the service, given the log (dot, with its range; as an informant or traced) against the scenario's prior (tick); the dotted "
                 "line is the reporting threshold.",
                 figure=attribution_figure(data.attribution),
             )

@@ -109,7 +109,7 @@ need it and only over channels you trust, and delete copies you no longer need.<
 <li>{{ s.summary }}</li>
 <li>{{ e.advice }}</li>
 <li>{{ h.headline }}</li>
-{% if a %}<li>{{ a.flagged }} Evidence, not accusation: route around, never confront.</li>{% endif %}
+{% if a %}<li>{% if a.thin_evidence %}<strong>Thin evidence.</strong> {{ a.thin_evidence }} {% endif %}{{ a.flagged }} Evidence, not accusation: route around, never confront.</li>{% endif %}
 </ul>
 </section>
 
@@ -198,19 +198,22 @@ difference from today's procedure and its standard error. {{ h.search }}</p>
 {% if a.thin_evidence %}<div class="note" id="thin-evidence"><p><strong>Thin evidence.</strong> {{ a.thin_evidence }}</p></div>{% endif %}
 {% if a.parties %}
 {{ figure("chart-attribution") }}
-<div class="wide"><table id="parties"><thead><tr><th class="num">#</th><th>party</th><th>role</th><th class="num">P(compromised)</th>
-<th class="num">90% range</th><th class="num">prior</th><th class="num">could expose</th>
+<div class="wide"><table id="parties"><thead><tr><th class="num">#</th><th>party</th><th>role</th><th class="num">P(leaks)</th>
+<th class="num">90% range</th><th class="num">informant</th><th class="num">traced</th><th class="num">prior</th><th class="num">could expose</th>
 <th class="num">lost</th><th class="num">due to it</th></tr></thead>
 <tbody>{% for p in a.parties %}<tr><td class="num">{{ loop.index }}</td><td class="id">{{ p.id }}</td><td>{{ p.role }}</td>
-<td class="num">{{ pct(p.p) }}</td><td class="num">{{ pct_range(p.lo, p.hi) }}</td><td class="num">{{ pct(p.prior) }}</td>
+<td class="num">{{ pct(p.p) }}</td><td class="num">{{ pct_range(p.lo, p.hi) }}</td><td class="num">{{ pct(p.p_informant) }}</td><td class="num">{{ pct(p.p_traced) }}</td><td class="num">{{ pct(p.prior) }}</td>
 <td class="num">{{ p.exposures }}</td><td class="num">{{ p.lost }}</td><td class="num">{{ "%.1f"|format(p.due) }}</td></tr>
 {% endfor %}</tbody></table></div>
-<p class="small">P(compromised): the probability of being an informant by the end of the log, with
-the range it spans over the unknown rates, and the scenario's prior before the log. Could expose:
+<p class="small">P(leaks): the probability that what the party is told reaches the service by the end
+of the log, with the range it spans over the unknown rates, and the scenario's prior before the log;
+informant and traced split it by cause (traced: the service learned of the party through a family
+arrested at one of its deliveries; the party is then in danger itself, not an informant). Could expose:
 logged deliveries with a known outcome that the party could have exposed; lost: of them
 intercepted; due to it: interceptions expected to be due to it.</p>
 {% else %}<p>No party the procedure tells something could have exposed these deliveries: the log says nothing about informants.</p>{% endif %}
 <p id="false-alarms">{{ a.flagged }}</p>
+{% for line in a.causes %}<p class="cause">{{ line }}</p>{% endfor %}
 {% for line in a.indistinguishable %}<p>{{ line }}</p>{% endfor %}
 <p>{{ a.learned }}</p>
 <div class="note ok"><p>{{ a.advice }}</p></div>
@@ -218,7 +221,8 @@ intercepted; due to it: interceptions expected to be due to it.</p>
 {% else %}
 <p>No incident log was given, so this report attributes nothing. With a log of past deliveries
 (<code>tipoff report --log LOG</code>), this section gives, for each intermediary the procedure tells
-something, the probability that it is an informant, as evidence for whom to tell less.</p>
+something, the probability that what it is told reaches the service, split by cause, as evidence
+for whom to tell less and whom to warn.</p>
 {% endif %}
 </section>
 

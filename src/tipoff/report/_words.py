@@ -10,7 +10,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tipoff.analysis import AttributionResult, ExposureReport, HardeningResult
+    from tipoff.analysis import (
+        AttributionResult,
+        ExposureReport,
+        HardeningResult,
+        PartyAttribution,
+    )
     from tipoff.model import OperationParams
     from tipoff.results import SeasonSummary
     from tipoff.scenario import Step
@@ -19,12 +24,14 @@ __all__ = [
     "ATTRIBUTION_ADVICE",
     "ATTRIBUTION_CAVEAT",
     "ATTRIBUTION_NEVER",
+    "CAUSE_ADVICE",
     "CAUSE_SHORT",
     "CAUSE_WORDS",
     "ITEM_WORDS",
     "STATUS_WORDS",
     "attribution_flagged",
     "attribution_learned",
+    "attribution_party",
     "cost_text",
     "exposure_advice",
     "hardening_baseline",
@@ -95,8 +102,8 @@ ATTRIBUTION_NEVER = (
 )
 ATTRIBUTION_CAVEAT = (
     "A probability of 80% means that among parties with this "
-    "evidence, about 8 in 10 are informants and 2 in 10 are not: innocent people whose deliveries "
-    "happened to be lost. The model knows only what the scenario and the log say; real "
+    "evidence, about 8 in 10 leak (as informants, or because the service traced them) and 2 in "
+    "10 do not: innocent people whose deliveries happened to be lost. The model knows only what the scenario and the log say; real "
     "interceptions also come from causes it does not contain."
 )
 
@@ -115,7 +122,11 @@ def pct(x: float, sign: bool = True) -> str:
 def pct_range(lo: float, hi: float) -> str:
     """An interval of probabilities: "12-41%", or "about 1%" when both ends round alike."""
     a, b = pct(lo, False), pct(hi, False)
-    return f"about {b}%" if a == b else f"{a}-{b}%"
+    if a == b:
+        return f"about {b}%"
+    if b.startswith(">") or a.startswith("<"):  # "97->99%" would read as a minus sign
+        return f"{a}% to {b}%"
+    return f"{a}-{b}%"
 
 
 def names(ids: list[str] | tuple[str, ...]) -> str:
@@ -369,12 +380,65 @@ def hardening_recommendation(r: HardeningResult, currency: str) -> tuple[str, ..
     return tuple(out)
 
 
-def thin_evidence_sentence() -> str:
+def thin_evidence_sentence(r: AttributionResult | None = None, threshold: float = 0.5) -> str:
+    """The plain sentence that says the evidence is thin (see
+    :meth:`~tipoff.analysis.AttributionResult.thin_reason`); without a result, the generic one."""
+    if r is not None:
+        reason = r.thin_reason(threshold)
+        if reason:
+            return reason
     return (
         "The evidence is too thin to separate these parties: the log did not raise anyone's odds "
-        "of being an informant even threefold over the scenario's prior. Treat everyone told the "
-        "address as equally at risk, and tell them all less."
+        "of leaking even threefold over the scenario's prior. Treat everyone told the address as "
+        "equally at risk, and tell them all less."
     )
+
+
+#: What to do about a party, by the likelier cause of its leaking.
+CAUSE_ADVICE = {
+    "informant": "route around it: tell it less, move its clients to other routes or to "
+    "meeting-point hand-overs",
+    "traced": "warn it: its channel is known to the service. Until it changes how it pays and "
+    "reaches families, route deliveries around it",
+}
+
+
+def _since(day: float | None, lo: float | None, hi: float | None) -> str:
+    """ ", since about day 40 (31-44)": a median day with its 90% interval."""
+    if day is None or lo is None or hi is None:
+        return ""
+    if lo == hi:
+        return f", since day {day:.0f}"
+    return f", since about day {day:.0f} ({lo:.0f}-{hi:.0f})"
+
+
+def attribution_party(p: PartyAttribution) -> str:
+    """One party's probabilities, split by cause, each with its interval, and what to do."""
+    head = (
+        f"{p.id}: {pct(p.p_compromised)} ({pct_range(p.lo, p.hi)}) that what it is told reaches "
+        "the service"
+    )
+    inf = f"as an informant {pct(p.p_informant)} ({pct_range(p.informant_lo, p.informant_hi)})"
+    if p.p_informant >= 0.05:
+        inf += _since(p.from_day, p.from_day_lo, p.from_day_hi)
+    if p.prior_traced > 0:
+        tr = (
+            f"traced by the service through a family arrested at one of its deliveries "
+            f"{pct(p.p_traced)} ({pct_range(p.traced_lo, p.traced_hi)})"
+        )
+        if p.p_traced >= 0.05:
+            tr += _since(p.traced_day, p.traced_day_lo, p.traced_day_hi)
+        parts = [tr, inf] if p.cause == "traced" else [inf, tr]
+        body = f"{head}: {parts[0]}; {parts[1]}."
+    else:
+        body = f"{head}, {inf}."
+    if p.watched_home_losses >= 0.1:
+        body += (
+            f" Of the {p.exposed_interceptions} lost deliveries it could have exposed, about "
+            f"{p.watched_home_losses:.1f} are explained by homes watched after an arrested "
+            "courier talked, not by it."
+        )
+    return f"{body} What to do: {CAUSE_ADVICE[p.cause]}."
 
 
 def attribution_flagged(r: AttributionResult, threshold: float) -> str:
@@ -382,16 +446,18 @@ def attribution_flagged(r: AttributionResult, threshold: float) -> str:
     flagged = r.flagged(threshold)
     if not flagged:
         return (
-            f"No party reaches {threshold:.0%}: nobody is more likely than not to be an informant."
+            f"No party reaches {threshold:.0%}: nobody's messages are more likely than not to "
+            "reach the service."
             if threshold == 0.5
             else f"No party reaches {threshold:.0%}."
         )
     expected, rate = r.false_alarms(threshold)
     n = len(flagged)
     return (
-        f"{n} part{'y is' if n == 1 else 'ies are'} at or above {threshold:.0%}: "
-        f"{names([p.id for p in flagged])}. Expected false alarms among them (not informants at "
-        f"all): {expected:.1f}, a rate of {rate:.0%}."
+        f"{n} part{'y is' if n == 1 else 'ies are'} at or above {threshold:.0%} (each with its "
+        f"90% interval below): {names([p.id for p in flagged])}. Expected false alarms among "
+        f"them (parties whose messages do not reach the service at all): {expected:.1f}, a rate "
+        f"of {rate:.0%}."
     )
 
 

@@ -18,12 +18,21 @@ from tipoff.results._log import (
     write_incident_log,
     write_truth,
 )
+from tipoff.results._log_columns import (
+    FAMILY_COLUMN,
+    OUTCOME_WORDS,
+    parse_column_map,
+    parse_season_start,
+    read_column_map,
+)
 from tipoff.results._summary import HEADLINE, Interval, SeasonSummary, summarize
 
 __all__ = [
+    "FAMILY_COLUMN",
     "HEADLINE",
     "LOG_COLUMNS",
     "MAX_LOG_BYTES",
+    "OUTCOME_WORDS",
     "Encryption",
     "IncidentLog",
     "Interval",
@@ -34,7 +43,10 @@ __all__ = [
     "daily_frame",
     "encrypted_path",
     "incident_log_text",
+    "parse_column_map",
     "parse_incident_log",
+    "parse_season_start",
+    "read_column_map",
     "read_incident_log",
     "summarize",
     "totals_frame",

@@ -24,6 +24,7 @@ What :func:`tipoff.results.incident_log_text` writes reads back exactly.
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
 import hashlib
 import io
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from tipoff._textfile import Problems, read_text, split_lines
 from tipoff.errors import InputError, Problem
+from tipoff.results import _log_columns as lc
 from tipoff.results._log import LOG_COLUMNS
 from tipoff.scenario._privacy import privacy_problem
 
@@ -68,7 +70,7 @@ MAX_COLUMN_NAME = 64
 MAX_JSON_LINE = 100_000
 OUTCOMES = ("delivered", "intercepted", "unknown")
 MODES = ("home", "meeting_point")
-OPTIONAL_COLUMNS = ("exposed_to",)
+OPTIONAL_COLUMNS = ("exposed_to", lc.FAMILY_COLUMN, lc.NOTES_COLUMN, lc.DATE_COLUMN)
 #: Columns that hold what only the simulator (or the service) knows: refused by name.
 GROUND_TRUTH_COLUMNS = frozenset(
     {
@@ -80,7 +82,6 @@ GROUND_TRUTH_COLUMNS = frozenset(
         "tipped",
         "truth",
         "harvest_community",
-        "family_arrested",
         "from_day",
         "traced",
         "traced_relays",
@@ -119,6 +120,8 @@ class LoggedDelivery:
     outcome: str
     exposed_to: tuple[str, ...] | None = None
     line: int = 0
+    #: whether a family member was arrested at this (intercepted) delivery; None: not known
+    family_arrested: bool | None = None
 
     def to_row(self) -> dict[str, Any]:
         """The row as :func:`tipoff.results.incident_log_text` writes it (``relays`` a list)."""
@@ -134,6 +137,8 @@ class LoggedDelivery:
         }
         if self.exposed_to is not None:
             row["exposed_to"] = list(self.exposed_to)
+        if self.family_arrested is not None:
+            row[lc.FAMILY_COLUMN] = self.family_arrested
         return row
 
 
@@ -191,6 +196,8 @@ def read_incident_log(
     *,
     model: CompiledModel | None = None,
     progress: Progress | None = None,
+    columns: dict[str, str] | None = None,
+    season_start: datetime.date | None = None,
 ) -> IncidentLog:
     """Read and validate an incident log file (CSV, or JSON lines for ``.jsonl``/``.ndjson``).
 
@@ -217,7 +224,13 @@ def read_incident_log(
     name = os.fspath(source)
     text = read_text(name, limit=MAX_LOG_BYTES, what="incident log", error=LogError)
     return parse_incident_log(
-        text, model=model, source=name, fmt=_guess_format(name, text), progress=progress
+        text,
+        model=model,
+        source=name,
+        fmt=_guess_format(name, text),
+        columns=columns,
+        season_start=season_start,
+        progress=progress,
     )
 
 
@@ -240,11 +253,16 @@ def parse_incident_log(
     source: str = "<string>",
     fmt: str = "csv",
     progress: Progress | None = None,
+    columns: dict[str, str] | None = None,
+    season_start: datetime.date | None = None,
 ) -> IncidentLog:
     """Parse and validate an incident log from text (``fmt``: ``"csv"`` or ``"jsonl"``).
 
     See :func:`read_incident_log`; this does the same on text already read. Lines are counted
     as :mod:`tipoff._textfile` defines them (LF, CRLF or CR; never U+2028, NEL or form feed).
+    ``columns`` maps the file's headers to tipoff's columns
+    (:func:`tipoff.results.parse_column_map`); ``season_start`` is the date of day 0, for a
+    ``date`` column.
 
     Examples
     --------
@@ -259,8 +277,9 @@ def parse_incident_log(
         raise ValueError(f"fmt must be 'csv' or 'jsonl', got {fmt!r}")
     text = text.removeprefix("\ufeff")
     found = Problems(source, limit=MAX_PROBLEMS)
-    rows = _csv_rows(text, found) if fmt == "csv" else _jsonl_rows(text, found)
+    rows = _csv_rows(text, found, columns) if fmt == "csv" else _jsonl_rows(text, found, columns)
     checker = _RowChecker(found, model)
+    checker.season_start = season_start
     fast = _FastRows(checker)
     total = (text.count("\n") or text.count("\r")) + 1 if progress is not None else 0
     deliveries: list[LoggedDelivery] = []
@@ -320,6 +339,11 @@ def _check_columns(names: Sequence[str], line: int, found: Problems) -> bool:
             found.add(line, k, f"unknown column {shown} (allowed: {', '.join(allowed)}){hint}")
             ok = False
         seen.add(name)
+    if lc.DATE_COLUMN in seen:  # -- log columns hook: a date instead of a day
+        if "day" in seen:
+            found.add(line, 1, "give a day or a date column, not both")
+            ok = False
+        seen.add("day")
     missing = [c for c in LOG_COLUMNS if c not in seen]
     if missing:
         found.add(line, 1, f"missing column(s): {', '.join(missing)}")
@@ -327,7 +351,7 @@ def _check_columns(names: Sequence[str], line: int, found: Problems) -> bool:
     return ok
 
 
-def _csv_rows(text: str, found: Problems) -> Iterator[Row]:
+def _csv_rows(text: str, found: Problems, rename: dict[str, str] | None = None) -> Iterator[Row]:
     """Rows of a CSV log. ``csv`` counts lines as ``_textfile`` does (it reads lines split at
     LF, CRLF and CR by ``io.StringIO(newline="")``), so a row's first line is one more than
     the last line of the row before."""
@@ -350,7 +374,7 @@ def _csv_rows(text: str, found: Problems) -> Iterator[Row]:
             cells = [c.strip() for c in row]
             if all(not c for c in cells):
                 continue
-            header = tuple(cells)
+            header = tuple(rename.get(c, c) for c in cells) if rename else tuple(cells)
             if not _check_columns(header, start, found):
                 return
             continue
@@ -380,7 +404,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _jsonl_rows(text: str, found: Problems) -> Iterator[Row]:
+def _jsonl_rows(text: str, found: Problems, rename: dict[str, str] | None = None) -> Iterator[Row]:
     """Rows of a JSON-lines log: one object per line (lines as ``_textfile`` defines them)."""
     for line, raw in enumerate(split_lines(text), start=1):
         if not raw.strip():
@@ -402,6 +426,8 @@ def _jsonl_rows(text: str, found: Problems) -> Iterator[Row]:
         if not isinstance(obj, dict):
             found.add(line, 1, "each line must be one JSON object (a delivery)")
             continue
+        if rename:
+            obj = {rename.get(k, k): v for k, v in obj.items()}
         names = tuple(obj)
         if not _check_columns(names, line, found):
             continue
@@ -428,6 +454,8 @@ class _FastRows:
 
     def check(self, line: int, names: tuple[str, ...], values: list[Any]) -> LoggedDelivery | None:
         layout = self.layouts.get(names)
+        if layout is None and not all(c in names for c in self.PER_ROW):
+            return self._slow(line, names, values)  # a date column instead of a day: no reuse
         if layout is None:
             rest = [k for k, n in enumerate(names) if n not in self.PER_ROW]
             pick: Callable[[list[Any]], Any] = operator.itemgetter(*rest, -1)  # always a tuple
@@ -451,11 +479,7 @@ class _FastRows:
             ):
                 self.checker.first_line[delivery] = line
                 return LoggedDelivery(delivery=delivery, day=day, line=line, **template)
-        cells = {
-            n: (v.strip() if isinstance(v, str) else v, k + 1)
-            for k, (n, v) in enumerate(zip(names, values, strict=True))
-        }
-        d = self.checker.check(line, cells)
+        d = self._slow(line, names, values)
         if d is not None and key is not None:
             self.templates[key] = {
                 f.name: getattr(d, f.name)
@@ -463,6 +487,14 @@ class _FastRows:
                 if f.name not in ("delivery", "day", "line")
             }
         return d
+
+    def _slow(self, line: int, names: tuple[str, ...], values: list[Any]) -> LoggedDelivery | None:
+        """Every check of the row, by :meth:`_RowChecker.check`."""
+        cells = {
+            n: (v.strip() if isinstance(v, str) else v, k + 1)
+            for k, (n, v) in enumerate(zip(names, values, strict=True))
+        }
+        return self.checker.check(line, cells)
 
 
 def _fast_day(value: str | int) -> int | None:
@@ -483,6 +515,7 @@ class _RowChecker:
     def __init__(self, found: Problems, model: CompiledModel | None) -> None:
         self.found = found
         self.model = model
+        self.season_start: datetime.date | None = None
         self.first_line: dict[str, int] = {}
         if model is not None:
             self.index = {pid: k for k, pid in enumerate(model.party_ids)}
@@ -566,6 +599,28 @@ class _RowChecker:
                 )
             else:
                 self.first_line[delivery] = line
+        # -- log columns hook: dates, outcome words, notes, family arrests
+        if "day" not in cells and lc.DATE_COLUMN in cells:
+            value, col = cells[lc.DATE_COLUMN]
+            day, why = lc.date_to_day(value, self.season_start)
+            if why:
+                self.found.add(line, col, why, path=lc.DATE_COLUMN)
+            cells = {**cells, "day": (day if day is not None else 0, col)}
+        if text["outcome"] is not None:
+            text["outcome"] = lc.outcome_value(text["outcome"]) or text["outcome"]
+        if lc.NOTES_COLUMN in cells:
+            self._text(line, lc.NOTES_COLUMN, cells[lc.NOTES_COLUMN])  # checked, then dropped
+        family: bool | None = None
+        if lc.FAMILY_COLUMN in cells:
+            family, ok = lc.family_value(cells[lc.FAMILY_COLUMN][0])
+            if not ok:
+                self.found.add(
+                    line,
+                    cells[lc.FAMILY_COLUMN][1],
+                    "must be yes, no, or empty for not known",
+                    path=lc.FAMILY_COLUMN,
+                )
+        # -- end of the hook
         day = self._day(line, cells["day"])
         for c in ("sender", "courier", "recipient"):
             v = text[c]
@@ -608,6 +663,7 @@ class _RowChecker:
             outcome=str(text["outcome"]),
             exposed_to=None if exposed is None else tuple(exposed),
             line=line,
+            family_arrested=family,
         )
         if self.model is not None and not self._parties(d, cells):
             return None

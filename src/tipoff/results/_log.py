@@ -12,6 +12,7 @@ from typing import Any
 from tipoff.engines import RunRecord
 from tipoff.errors import UsageError
 from tipoff.results._io import Encryption, write_text_atomic
+from tipoff.results._log_columns import FAMILY_COLUMN
 
 __all__ = [
     "LOG_COLUMNS",
@@ -25,21 +26,40 @@ __all__ = [
 LOG_COLUMNS = ("delivery", "day", "sender", "relays", "courier", "recipient", "mode", "outcome")
 
 
-def incident_log_text(record: RunRecord, /, *, fmt: str = "csv") -> str:
+def incident_log_text(record: RunRecord, /, *, fmt: str = "csv", family: bool = True) -> str:
     """The incident log of a recorded run as CSV (``relays`` joined by ``;``) or JSON lines.
 
-    It holds only what the defender sees: no informant, no cause, no ground truth.
+    It holds only what the defender sees: no informant, no cause, no ground truth. With
+    ``family`` (the default) a last column ``family_arrested`` says, for each intercepted
+    delivery, whether a family member was arrested with the courier (``yes``/``no``; empty for
+    a delivery that was not intercepted): defenders usually learn it, and attribution uses it.
     """
-    rows = [{k: row[k] for k in LOG_COLUMNS} for row in record.deliveries]
+    arrested = {t["delivery"]: bool(t.get("family_arrested")) for t in record.truth}
+    columns = (*LOG_COLUMNS, FAMILY_COLUMN) if family else LOG_COLUMNS
+    rows = []
+    for row in record.deliveries:
+        r = {k: row[k] for k in LOG_COLUMNS}
+        if family:
+            r[FAMILY_COLUMN] = (
+                arrested.get(row["delivery"], False) if row["outcome"] == "intercepted" else None
+            )
+        rows.append(r)
     if fmt == "jsonl":
-        return "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows)
+        return "".join(
+            json.dumps({k: v for k, v in r.items() if v is not None}, separators=(",", ":")) + "\n"
+            for r in rows
+        )
     if fmt != "csv":
         raise UsageError(f"unknown log format {fmt!r} (csv or jsonl)")
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=LOG_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        writer.writerow({**r, "relays": ";".join(r["relays"])})
+        out = {**r, "relays": ";".join(r["relays"])}
+        if family:
+            f = r[FAMILY_COLUMN]
+            out[FAMILY_COLUMN] = "" if f is None else ("yes" if f else "no")
+        writer.writerow(out)
     return buf.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""Attribution: from the defender's incident log to each intermediary's probability of being compromised.
+"""Attribution: from the defender's incident log to each intermediary's probability of leaking, by cause.
 
 Evidence, not accusation (docs/model.md): the probabilities say whom to tell less, never whom to blame.
 See docs/attribution.md for the model, the maths and the caveats.

@@ -9,7 +9,12 @@ from typing import Any
 import numpy as np
 
 from tipoff._rng import make_seed
-from tipoff.analysis.attribution._evidence import Evidence, build_evidence
+from tipoff.analysis.attribution._evidence import (
+    CAUSE_INFORMANT,
+    CAUSE_TRACED,
+    Evidence,
+    build_evidence,
+)
 from tipoff.analysis.attribution._exact import exact_cost, exact_fit, max_exact_candidates
 from tipoff.analysis.attribution._fit import Fit, RatePriors
 from tipoff.analysis.attribution._gibbs import BLOCK_MAX, gibbs_fit
@@ -75,9 +80,11 @@ def attribute(
     n_draws: int = 500,
     turnover: bool | None = None,
     watched_homes: bool | None = None,
+    tracing: bool | None = None,
     stop_early: bool = True,
 ) -> AttributionResult:
-    """Each intermediary's posterior probability of being an informant, given the incident log.
+    """Each intermediary's posterior probability that what it is told reaches the service, given
+    the incident log, split by cause: an informant, or traced through an arrested family.
 
     The model (docs/attribution.md): a candidate ``i`` becomes an informant on an unknown day
     ``tau_i`` (day 0 with the scenario's ``recruitment.initial``, later at its daily hazard) and
@@ -128,6 +135,11 @@ def attribute(
         (the arrested courier, interrogated, revealed the families it served: the log says
         who was arrested and whom they served), with the scenario's ``interrogation`` rates;
         ``None`` (default): when the scenario's interrogation reveals recipients.
+    tracing
+        ``True``: a relay a family arrest on its deliveries may have traced (the log's
+        ``family_arrested`` column; an empty cell counts with the scenario's ``family_arrest``)
+        gets a second cause, its traced channel, which leaks its own tip from the day after
+        (the scenario's ``tracing`` rate); ``None`` (default): when that rate is above zero.
     stop_early
         Gibbs: end warm-up and sampling once split R-hat, effective sample size and Monte Carlo
         error are good enough, before ``n_warmup``/``n_draws``.
@@ -135,8 +147,9 @@ def attribute(
     Returns
     -------
     AttributionResult
-        Ranked by ``p_compromised`` (highest first); a Gibbs run that converged poorly carries
-        warnings (also issued as :class:`AttributionWarning`).
+        Ranked by ``p_compromised`` (the probability of leaking by either cause, highest
+        first), each party with ``p_informant`` and ``p_traced``; a Gibbs run that converged
+        poorly carries warnings (also issued as :class:`AttributionWarning`).
 
     Examples
     --------
@@ -171,6 +184,8 @@ def attribute(
         raise UsageError(f"turnover must be True, False or None, got {turnover!r}")
     if watched_homes is not None and not isinstance(watched_homes, bool):
         raise UsageError(f"watched_homes must be True, False or None, got {watched_homes!r}")
+    if tracing is not None and not isinstance(tracing, bool):
+        raise UsageError(f"tracing must be True, False or None, got {tracing!r}")
     if not isinstance(stop_early, bool):
         raise UsageError(f"stop_early must be True or False, got {stop_early!r}")
     seed = make_seed(seed)
@@ -179,7 +194,8 @@ def attribute(
     interrogation = op.reveal_recipients > 0 and op.watch_days > 0
     watched = interrogation if watched_homes is None else watched_homes
 
-    ev = build_evidence(log, model, by_day=turning, watched=watched)
+    traced = op.tracing > 0 if tracing is None else tracing
+    ev = build_evidence(log, model, by_day=turning, watched=watched, traced=traced)
     priors = RatePriors(
         theta_mean=effectiveness_prior[0] if effectiveness_prior else ev.theta_prior_mean,
         theta_strength=effectiveness_prior[1] if effectiveness_prior else DEFAULT_STRENGTH[0],
@@ -226,6 +242,7 @@ def attribute(
         "background_prior": [priors.eps_mean, priors.eps_strength],
         "turnover": turning,
         "watched_homes": watched,
+        "tracing": traced,
     }
     if chosen == "gibbs":
         options.update(n_chains=n_chains, n_warmup=n_warmup, n_draws=n_draws, stop_early=stop_early)
@@ -246,20 +263,40 @@ def attribute(
 
 
 def _indistinguishable(ev: Evidence, model: CompiledModel) -> tuple[tuple[str, ...], ...]:
-    """Groups of candidates with identical evidence (same deliveries, same weights)."""
-    sig: dict[tuple[tuple[int, float], ...], list[int]] = {}
-    rows: dict[int, list[tuple[int, float]]] = {}
+    """Groups of parties with identical evidence (same deliveries, same weights, same priors)."""
+    rows: dict[int, list[tuple[int, int, float]]] = {}
     for p, c, w in zip(ev.entry_pattern, ev.entry_candidate, ev.entry_weight, strict=True):
-        rows.setdefault(int(c), []).append((int(p), round(float(w), 9)))
-    for c, row in rows.items():
-        key = (*sorted(row), (-1, round(float(ev.prior[c]), 9)))
-        sig.setdefault(key, []).append(c)
-    groups = [
-        tuple(sorted(model.party_ids[ev.party[c]] for c in cs))
-        for cs in sig.values()
-        if len(cs) > 1
-    ]
+        rows.setdefault(int(ev.party[c]), []).append((int(p), int(ev.cause[c]), round(float(w), 9)))
+    for c in range(ev.n_candidates):
+        rows.setdefault(int(ev.party[c]), []).append(
+            (-1, int(ev.cause[c]), round(float(ev.prior[c]), 9))
+        )
+    sig: dict[tuple[tuple[int, int, float], ...], list[int]] = {}
+    for party, row in rows.items():
+        sig.setdefault(tuple(sorted(row)), []).append(party)
+    groups = [tuple(sorted(model.party_ids[q] for q in ps)) for ps in sig.values() if len(ps) > 1]
     return tuple(sorted(groups))
+
+
+def _watched_losses(ev: Evidence, fit: Fit) -> np.ndarray:
+    """Per candidate: of the interceptions it could have caused, how many homes watched after an
+    arrest explain, each shared among its sources in proportion to their hazards, at the rates'
+    posterior means and each source counted with its posterior probability (an estimate)."""
+    out = np.zeros(ev.n_candidates)
+    if not ev.watched or not ev.n_patterns:
+        return out
+    theta = float(np.clip(fit.theta[0], 1e-12, 1 - 1e-12))
+    a_bg = -np.log1p(-float(np.clip(fit.eps[0], 1e-12, 1 - 1e-12)))
+    h = -np.log1p(-np.minimum(theta * ev.entry_weight, 1 - 1e-12)) * fit.p[ev.entry_candidate]
+    total = np.bincount(ev.entry_pattern, weights=h, minlength=ev.n_patterns)
+    a_w = -ev.pattern_lw
+    share = ev.n_intercepted * a_w / (a_w + a_bg + total)  # (P,)
+    np.add.at(out, ev.entry_candidate, share[ev.entry_pattern])
+    return out
+
+
+def _num(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
 
 
 def _result(
@@ -271,35 +308,63 @@ def _result(
     method: str,
 ) -> AttributionResult:
     tau = fit.tau
+    leak, leak_lo, leak_hi = fit.leak if fit.leak is not None else (fit.p, fit.lo, fit.hi)
 
     def day(k: int, i: int) -> float | None:
-        if tau is None or not np.isfinite(tau[k][i]):
+        if tau is None or i < 0:
             return None
-        return float(tau[k][i])
+        return _num(tau[k][i])
 
-    parties = [
-        PartyAttribution(
-            id=model.party_ids[ev.party[i]],
-            role=_ROLE_NAME[int(model.party_role[ev.party[i]])],
-            p_compromised=float(np.clip(fit.p[i], 0.0, 1.0)),
-            lo=float(np.clip(fit.lo[i], 0.0, 1.0)),
-            hi=float(np.clip(fit.hi[i], 0.0, 1.0)),
-            prior=float(ev.prior[i]),
-            attributable_interceptions=float(fit.attributable[i]),
-            exposures=int(ev.exposures[i]),
-            exposed_interceptions=int(ev.exposed_interceptions[i]),
-            from_day=day(0, i),
-            from_day_lo=day(1, i),
-            from_day_hi=day(2, i),
+    def clip(x: float) -> float:
+        return float(np.clip(x, 0.0, 1.0))
+
+    watched = _watched_losses(ev, fit)
+    by_party: dict[int, dict[int, int]] = {}
+    for i in range(ev.n_candidates):
+        by_party.setdefault(int(ev.party[i]), {})[int(ev.cause[i])] = i
+    parties = []
+    for party, cands in by_party.items():
+        a = cands.get(CAUSE_INFORMANT, -1)
+        t = cands.get(CAUSE_TRACED, -1)
+        main = a if a >= 0 else t
+        p_inf = clip(fit.p[a]) if a >= 0 else 0.0
+        p_tr = clip(fit.p[t]) if t >= 0 else 0.0
+        prior_inf = float(ev.prior[a]) if a >= 0 else 0.0
+        prior_tr = float(ev.prior[t]) if t >= 0 else 0.0
+        parties.append(
+            PartyAttribution(
+                id=model.party_ids[party],
+                role=_ROLE_NAME[int(model.party_role[party])],
+                p_compromised=clip(leak[main]),
+                lo=clip(leak_lo[main]),
+                hi=clip(leak_hi[main]),
+                prior=clip(1.0 - (1.0 - prior_inf) * (1.0 - prior_tr)),
+                attributable_interceptions=float(sum(fit.attributable[c] for c in cands.values())),
+                exposures=int(ev.exposures[main]),
+                exposed_interceptions=int(ev.exposed_interceptions[main]),
+                from_day=day(0, a) if ev.turning else None,
+                from_day_lo=day(1, a) if ev.turning else None,
+                from_day_hi=day(2, a) if ev.turning else None,
+                p_informant=p_inf,
+                informant_lo=clip(fit.lo[a]) if a >= 0 else 0.0,
+                informant_hi=clip(fit.hi[a]) if a >= 0 else 0.0,
+                p_traced=p_tr,
+                traced_lo=clip(fit.lo[t]) if t >= 0 else 0.0,
+                traced_hi=clip(fit.hi[t]) if t >= 0 else 0.0,
+                prior_informant=prior_inf,
+                prior_traced=prior_tr,
+                traced_day=day(0, t),
+                traced_day_lo=day(1, t),
+                traced_day_hi=day(2, t),
+                watched_home_losses=float(watched[main]),
+            )
         )
-        for i in range(ev.n_candidates)
-    ]
     parties.sort(key=lambda p: (-p.p_compromised, p.id))
     n_int = int(ev.n_intercepted.sum())
     n_del = int(ev.n_delivered.sum())
     return AttributionResult(
         method=method,
-        turnover=ev.by_day,
+        turnover=ev.turning,
         parties=tuple(parties),
         effectiveness=RateEstimate(
             prior_mean=priors.theta_mean,

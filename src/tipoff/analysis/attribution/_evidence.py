@@ -38,11 +38,13 @@ likelihood beside the background, ``P(delivered) = (1 - eps)(1 - w_d) q``, and p
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from tipoff.analysis.attribution._timeline import TurnLaw
 from tipoff.model import (
     ADDRESS,
     MODE_HOME,
@@ -54,7 +56,19 @@ from tipoff.model import (
 )
 from tipoff.results import IncidentLog, courier_slot
 
-__all__ = ["Evidence", "build_evidence", "watch_probabilities"]
+__all__ = [
+    "CAUSE_INFORMANT",
+    "CAUSE_TRACED",
+    "Evidence",
+    "build_evidence",
+    "swept_couriers",
+    "trace_events",
+    "watch_probabilities",
+]
+
+#: What a candidate stands for: the party as an informant, or the party's traced channel.
+CAUSE_INFORMANT = 0
+CAUSE_TRACED = 1
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -72,8 +86,10 @@ class Evidence:
     """
 
     party: IntArray  # (n,) party index of each candidate
-    prior: FloatArray  # (n,) prior probability of being an informant by the end of the log
-    rho0: FloatArray  # (n,) prior probability of being an informant on day 0
+    cause: IntArray  # (n,) CAUSE_INFORMANT or CAUSE_TRACED: what the candidate stands for
+    partner: IntArray  # (n,) the same party's other candidate (the other cause), or -1
+    prior: FloatArray  # (n,) prior probability of leaking by that cause by the end of the log
+    rho0: FloatArray  # (n,) prior probability of leaking on day 0
     exposures: IntArray  # (n,) deliveries with an observed outcome the candidate could expose
     exposed_interceptions: IntArray  # (n,) of which intercepted
     told: IntArray  # (n,) deliveries (any outcome) the candidate could expose
@@ -86,9 +102,13 @@ class Evidence:
     n_intercepted: FloatArray  # (P,)
     pattern_day: IntArray  # (P,) reference day max(0, t - delta) (by_day), else 0
     pattern_lw: FloatArray  # (P,) log(1 - w): the chance the home was not watched and caught
-    by_day: bool  # patterns split by reference day (the turning model)
-    hazard: float  # daily probability that a non-informant is turned
+    by_day: bool  # patterns split by reference day (the turning model, or tracing)
+    turning: bool  # informants may turn during the log (else the persistent model)
+    hazard: float  # daily probability that a non-informant is turned (0 unless turning)
     end_day: int  # "compromised by the end of the log": turned by this day (the last day)
+    law: TurnLaw  # when each candidate may start to leak (turning, tracing events)
+    event_cand: IntArray  # (k,) traced candidates' possible tracing days (steps of the chain)
+    event_day: IntArray  # (k,)
     theta_prior_mean: float  # pi * kappa_ref
     background_prior_mean: float  # eps
     n_deliveries: int
@@ -144,7 +164,9 @@ class _Weights:
         for c in range(model.n_communities):
             self.members[c] = np.flatnonzero((comm == c) & candidate)
         self.sigma = op.harvest
-        self.cache: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[float, ...]]] = {}
+        self.cache: dict[
+            tuple[object, ...], tuple[tuple[int, ...], tuple[float, ...], dict[int, float]]
+        ] = {}
 
     def of(
         self,
@@ -154,7 +176,9 @@ class _Weights:
         recipient: int,
         mode: int,
         exposed: tuple[int, ...] | None,
-    ) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    ) -> tuple[tuple[int, ...], tuple[float, ...], dict[int, float]]:
+        """Candidates and their weights; and every party told something, with the weight of its
+        own tip alone (``kappa(D_p) / kappa_ref``: what a traced relay passes on)."""
         m = self.model
         # a sender or recipient who is no candidate and in no community changes nothing
         comm = m.party_community
@@ -215,7 +239,12 @@ class _Weights:
         items = sorted(
             (p, min(1.0, w / ref)) for p, w in weights.items() if ref > 0 and w / ref > 1e-12
         )
-        out = (tuple(p for p, _ in items), tuple(w for _, w in items))
+        own_w: dict[int, float] = {}
+        if told and ref > 0:
+            parties = list(told)
+            k_own = _kappa(m, np.array([told[p] for p in parties], dtype=np.uint8), mode)
+            own_w = {p: min(1.0, float(k) / ref) for p, k in zip(parties, k_own, strict=True)}
+        out = (tuple(p for p, _ in items), tuple(w for _, w in items), own_w)
         self.cache[key] = out
         return out
 
@@ -235,6 +264,7 @@ def watch_probabilities(log: IncidentLog, model: CompiledModel, /) -> FloatArray
     that day (in the log) with probability ``interrogation.recipients``, independently; a revealed
     home is watched on days ``t' + 1 .. t' + watch_days``. A hand-over at a watched home is caught
     with the address-and-schedule catch (times the meeting-point factor for a meeting point).
+    Couriers the log shows were swept (:func:`swept_couriers`) are interrogated the same way.
     """
     op = model.operation
     n = len(log.deliveries)
@@ -244,9 +274,9 @@ def watch_probabilities(log: IncidentLog, model: CompiledModel, /) -> FloatArray
     for d in log.deliveries:
         served.setdefault(d.courier, []).append((d.day, d.recipient))
     events: dict[str, list[int]] = {}  # recipient -> days its home was revealed
-    for courier, arrest_day in {
-        (d.courier, d.day) for d in log.deliveries if d.outcome == "intercepted"
-    }:
+    arrests = {(d.courier, d.day) for d in log.deliveries if d.outcome == "intercepted"}
+    arrests |= swept_couriers(log, model)
+    for courier, arrest_day in arrests:
         for r in {r for day, r in served[courier] if day <= arrest_day}:
             events.setdefault(r, []).append(arrest_day)
     full = np.array([0xFF], dtype=np.uint8)
@@ -263,8 +293,77 @@ def watch_probabilities(log: IncidentLog, model: CompiledModel, /) -> FloatArray
     return np.minimum(w, 1.0 - 1e-12)
 
 
+def swept_couriers(log: IncidentLog, model: CompiledModel, /) -> set[tuple[str, int]]:
+    """Couriers the log shows were arrested without an interception, with the day: swept.
+
+    A courier slot whose holder changes (``c1`` to ``c1.new1``) although the old holder's
+    deliveries were never intercepted lost it to a sweep: a courier arrested at an interception
+    named it, and it was arrested ``sweep_delay_days`` later, before the replacement's first
+    delivery and after its own last. The day is the earliest interception of another courier
+    that fits (sweeps of swept couriers' contacts are left out); the swept courier is interrogated
+    in turn. None fits: left out.
+    """
+    op = model.operation
+    if op.reveal_couriers <= 0:
+        return set()
+    intercepted = {d.courier for d in log.deliveries if d.outcome == "intercepted"}
+    hit_days = sorted({(d.day, d.courier) for d in log.deliveries if d.outcome == "intercepted"})
+    days: dict[str, list[int]] = {}
+    slots: dict[str, set[tuple[int, str]]] = {}
+    for d in log.deliveries:
+        days.setdefault(d.courier, []).append(d.day)
+        base, gen = courier_slot(d.courier)
+        slots.setdefault(base, set()).add((gen, d.courier))
+    out: set[tuple[str, int]] = set()
+    for holders in slots.values():
+        ordered = sorted(holders)
+        for (_, old), (_, new) in itertools.pairwise(ordered):
+            if old in intercepted:
+                continue
+            last, first = max(days[old]), min(days[new])
+            fits = [
+                t + op.sweep_delay_days
+                for t, c in hit_days
+                if c != old and last < t + op.sweep_delay_days <= first
+            ]
+            if fits:
+                out.add((old, fits[0]))
+    return out
+
+
+def trace_events(log: IncidentLog, model: CompiledModel, /) -> dict[int, list[tuple[int, float]]]:
+    """The days each relay may have been traced from, with the chance of each (by party index).
+
+    A family member arrested at an interception reveals the last relay of its route (the one
+    that paid it) with probability ``tracing``; the relay's later deliveries then reach the
+    service from the next day on. The log's ``family_arrested`` says whether a family member
+    was arrested: yes gives ``tracing``, no gives nothing, an empty cell (or no such column)
+    ``family_arrest * tracing``. Days after the log's last day count as its last day.
+    """
+    op = model.operation
+    out: dict[int, list[tuple[int, float]]] = {}
+    if op.tracing <= 0:
+        return out
+    index = {pid: k for k, pid in enumerate(model.party_ids)}
+    last_day = max(d.day for d in log.deliveries)
+    for d in log.deliveries:
+        if d.outcome != "intercepted" or not d.relays:
+            continue
+        fam = d.family_arrested
+        p = op.tracing if fam is True else 0.0 if fam is False else op.family_arrest * op.tracing
+        if p > 0:
+            out.setdefault(index[d.relays[-1]], []).append((min(d.day + 1, last_day), p))
+    return out
+
+
 def build_evidence(
-    log: IncidentLog, model: CompiledModel, /, *, by_day: bool = False, watched: bool = False
+    log: IncidentLog,
+    model: CompiledModel,
+    /,
+    *,
+    by_day: bool = False,
+    watched: bool = False,
+    traced: bool = False,
 ) -> Evidence:
     """Reduce a validated incident log to candidates, priors and pooled patterns.
 
@@ -275,17 +374,23 @@ def build_evidence(
     model
         The compiled scenario.
     by_day
-        Keep each pattern's reference day ``max(0, t - delay_days)`` (the turning model): the
+        The turning model: keep each pattern's reference day ``max(0, t - delay_days)``; the
         prior becomes the probability of being turned by the log's last day.
     watched
         Give each delivery its probability of being caught at a watched home
         (:func:`watch_probabilities`).
+    traced
+        Give each relay the log's family arrests may have traced a second candidate, its
+        *traced channel* (:func:`trace_events`): it starts to leak on one of those days, and then
+        passes on the relay's own tip. Patterns then keep their reference days even in the
+        persistent model (whose informants then have no hazard).
 
     Returns
     -------
     Evidence
     """
     op = model.operation
+    NP = model.n_parties
     index = {pid: k for k, pid in enumerate(model.party_ids)}
     chains = {
         (tuple(int(p) for p in model.chain_relays[c] if p >= 0), int(model.chain_courier[c])): c
@@ -303,13 +408,17 @@ def build_evidence(
         & (rho > 0)
     )
     weights = _Weights(model, eligible)
+    events = trace_events(log, model) if traced else {}
+    first_event = {p: min(day for day, _ in ev) for p, ev in events.items()}
+    turning = by_day
+    by_day = by_day or bool(events)
 
     lw_of = np.log1p(-watch_probabilities(log, model)) if watched else np.zeros(len(log.deliveries))
     pattern_of: dict[tuple[tuple[int, ...], tuple[float, ...], int, float], int] = {}
     patterns: list[tuple[tuple[int, ...], tuple[float, ...], int, float]] = []
     n_del: list[int] = []
     n_int: list[int] = []
-    told_count: dict[int, int] = {}
+    told_count: dict[int, int] = {NP + p: 0 for p in events}  # sources: p, or NP + p (traced)
     n_unknown = 0
     for i_d, d in enumerate(log.deliveries):
         base, generation = courier_slot(d.courier)
@@ -321,15 +430,25 @@ def build_evidence(
         exposed = None
         if d.exposed_to is not None:
             exposed = tuple(sorted(index[p] for p in d.exposed_to if p in index))
-        key = weights.of(
+        srcs, ws, own = weights.of(
             index[d.sender], chain, replaced, index[d.recipient], _MODE[d.mode], exposed
         )
-        for p in key[0]:
+        ref = max(0, d.day - op.delay_days)
+        if events:
+            extra = [
+                (NP + p, w)
+                for p, w in own.items()
+                if p in first_event and first_event[p] <= ref and w > 1e-12
+            ]
+            if extra:
+                both = sorted([*zip(srcs, ws, strict=True), *extra])
+                srcs, ws = tuple(q for q, _ in both), tuple(w for _, w in both)
+        for p in srcs:
             told_count[p] = told_count.get(p, 0) + 1
         if d.outcome == "unknown":
             n_unknown += 1
             continue
-        day_key = (*key, max(0, d.day - op.delay_days) if by_day else 0, float(lw_of[i_d]))
+        day_key = (srcs, ws, ref if by_day else 0, float(lw_of[i_d]))
         k = pattern_of.get(day_key)
         if k is None:
             k = pattern_of[day_key] = len(patterns)
@@ -341,9 +460,18 @@ def build_evidence(
         else:
             n_del[k] += 1
 
-    cand_party = np.array(sorted(told_count), dtype=np.int64)
-    cand_of = {int(p): i for i, p in enumerate(cand_party)}
-    n = cand_party.size
+    cand_src = np.array(sorted(told_count), dtype=np.int64)
+    cand_of = {int(p): i for i, p in enumerate(cand_src)}
+    cand_party = cand_src % NP
+    cause = (cand_src >= NP).astype(np.int64)
+    n = cand_src.size
+    partner = np.array(
+        [
+            cand_of.get(int(q + NP if c == CAUSE_INFORMANT else q), -1)
+            for q, c in zip(cand_party, cause, strict=True)
+        ],
+        dtype=np.int64,
+    )
     starts = [0]
     e_pat: list[int] = []
     e_cand: list[int] = []
@@ -363,13 +491,32 @@ def build_evidence(
     np.add.at(exposures, entry_candidate, (n_del_a + n_int_a)[entry_pattern].astype(np.int64))
     np.add.at(exposed_int, entry_candidate, n_int_a[entry_pattern].astype(np.int64))
 
+    is_inf = cause == CAUSE_INFORMANT
+    hazard = float(op.daily_hazard) if turning else 0.0
+    inf_prior = (rho_end if turning else rho)[cand_party]
+    rho0 = np.where(is_inf, (model.party_rho0 if turning else rho)[cand_party], 0.0)
+    ev_cand = [cand_of[NP + p] for p, evs in events.items() for _ in evs]
+    ev_day = [day for evs in events.values() for day, _ in evs]
+    ev_p = [q for evs in events.values() for _, q in evs]
+    law = TurnLaw(
+        rho0=np.asarray(rho0, dtype=np.float64),
+        hazard=np.where(is_inf, hazard, 0.0),
+        event_cand=np.array(ev_cand, dtype=np.int64),
+        event_day=np.array(ev_day, dtype=np.int64),
+        event_p=np.array(ev_p, dtype=np.float64),
+        end_day=int(last_day),
+    )
+    prior = np.where(is_inf, inf_prior, law.cdf(np.arange(n), np.full(n, last_day)))
+
     return Evidence(
         party=cand_party,
-        prior=np.asarray((rho_end if by_day else rho)[cand_party], dtype=np.float64),
-        rho0=np.asarray(model.party_rho0[cand_party], dtype=np.float64),
+        cause=cause,
+        partner=partner,
+        prior=np.asarray(prior, dtype=np.float64),
+        rho0=np.asarray(rho0, dtype=np.float64),
         exposures=exposures,
         exposed_interceptions=exposed_int,
-        told=np.array([told_count[int(p)] for p in cand_party], dtype=np.int64),
+        told=np.array([told_count[int(p)] for p in cand_src], dtype=np.int64),
         component=_components(n, starts, entry_candidate),
         pattern_start=np.array(starts, dtype=np.int64),
         entry_pattern=entry_pattern,
@@ -380,8 +527,12 @@ def build_evidence(
         pattern_day=np.array([day for _, _, day, _ in patterns], dtype=np.int64),
         pattern_lw=np.array([lw for _, _, _, lw in patterns], dtype=np.float64),
         by_day=by_day,
-        hazard=float(op.daily_hazard),
+        turning=turning,
+        hazard=hazard,
         end_day=int(last_day),
+        law=law,
+        event_cand=np.array(ev_cand, dtype=np.int64),
+        event_day=np.array(ev_day, dtype=np.int64),
         theta_prior_mean=op.relay_success * weights.kappa_ref,
         background_prior_mean=op.background,
         n_deliveries=len(log.deliveries),

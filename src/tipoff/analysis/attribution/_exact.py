@@ -24,13 +24,15 @@ import numpy as np
 import numpy.typing as npt
 
 from tipoff.analysis.attribution._blocks import Block, configurations
-from tipoff.analysis.attribution._evidence import Evidence
+from tipoff.analysis.attribution._evidence import CAUSE_TRACED, Evidence
 from tipoff.analysis.attribution._fit import (
     EPS_MIN,
     Fit,
     FloatArray,
     RatePriors,
     clip_rate,
+    exclusive,
+    leak_of,
     log_intercepted,
     weighted_quantiles,
 )
@@ -249,11 +251,11 @@ class _TurningEvaluator:
                 n_del=ev.n_delivered,
                 n_int=ev.n_intercepted,
                 pattern_day=ev.pattern_day,
-                rho0=ev.rho0,
-                hazard=ev.hazard,
-                end_day=ev.end_day,
+                law=ev.law,
                 n_total=self.n,
                 lw=ev.pattern_lw,
+                partner=np.where(ev.cause == CAUSE_TRACED, ev.partner, -1),
+                extra_days=(ev.event_cand, ev.event_day),
             )
             for size, comps in sorted(by_size.items())
         ]
@@ -263,15 +265,18 @@ class _TurningEvaluator:
         self.configurations = int(sum(2**c.size for c in covered))
         self.steps = int(sum(b.T for b in self.blocks))
         self.cdf: list[FloatArray] = []
+        self.p_marginal = np.zeros((0, self.n))
 
     def evaluate(
         self, theta: FloatArray, log1m_eps: FloatArray, marginals: bool
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """For grid points (theta_c, eps_c): sum of log Z, and P(tau <= end), attributable,
-        background; with ``marginals``, the posterior of the turning days is kept in ``cdf``."""
+        """For grid points (theta_c, eps_c): sum of log Z, and P(tau <= end) (exclusive: a traced
+        channel only while its relay is no informant), attributable, background; with
+        ``marginals``, the posterior of the start days is kept in ``cdf`` and ``p_marginal``."""
         C, n, ev = theta.size, self.n, self.ev
         log_z = np.zeros(C)
         p = np.zeros((C, n))
+        pm = np.zeros((C, n))
         attr = np.zeros((C, n))
         bg = np.zeros(C)
         self.cdf = []
@@ -282,20 +287,24 @@ class _TurningEvaluator:
             for s in range(0, C, step):
                 sl = slice(s, min(C, s + step))
                 if marginals:
-                    lz, pe, cdf, a, g = b.smooth(theta[sl], log1m_eps[sl], ev.entry_weight)
+                    lz, (pe, pme), cdf, a, g = b.smooth(theta[sl], log1m_eps[sl], ev.entry_weight)
                     attr[sl][:, b.members.ravel()] = a
                     bg[sl] += g
                     cdfs.append(cdf)
+                    pm[sl][:, b.members.ravel()] = pme
                 else:
                     lz, pe = b.forward(theta[sl], log1m_eps[sl], ev.entry_weight)
                 log_z[sl] += lz.sum(axis=1)
                 p[sl][:, b.members.ravel()] = pe
             if marginals:
                 self.cdf.append(np.concatenate(cdfs, axis=0))
+        if marginals:
+            self.p_marginal = pm
         return log_z, p, attr, bg
 
     def tau(self, W: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Posterior mean and 90% interval of each candidate's turning day (grid weights ``W``)."""
+        """Posterior median and 90% interval of each candidate's start day (grid weights ``W``;
+        ``p``: the marginal probability of having started by the end)."""
         ev = self.ev
         out = [np.full(self.n, np.nan) for _ in range(3)]
         lone = np.setdiff1d(np.arange(self.n), self.covered)
@@ -305,9 +314,8 @@ class _TurningEvaluator:
                 np.zeros(lone.size, dtype=np.int64),
                 np.zeros((lone.size, 0)),
                 p[lone],
-                ev.rho0[lone],
-                ev.hazard,
-                ev.end_day,
+                ev.law,
+                lone,
             )
             for o, r in zip(out, res, strict=True):
                 o[lone] = r
@@ -319,9 +327,8 @@ class _TurningEvaluator:
                 n_steps,
                 np.einsum("c,cmt->mt", W, cdf),
                 p[members],
-                ev.rho0[members],
-                ev.hazard,
-                ev.end_day,
+                ev.law,
+                members,
             )
             for o, r in zip(out, res, strict=True):
                 o[members] = r
@@ -390,13 +397,22 @@ def exact_fit(ev: Evidence, priors: RatePriors) -> Fit:
     v = _axis(priors.eps_fixed, v_lo, v_hi, GRID[1])
     theta, log1m_eps, lw = grid(u, v)
     log_z, p_g, attr_g, bg_g = evaluator.evaluate(theta, log1m_eps, True)
+    pm_g = evaluator.p_marginal if isinstance(evaluator, _TurningEvaluator) else p_g.copy()
     lw = lw + log_z
     lone = np.setdiff1d(np.arange(n), evaluator.covered)
     p_g[:, lone] = ev.prior[lone]  # candidates with no observed delivery keep their prior
+    pm_g[:, lone] = ev.prior[lone]
+    traced = ev.cause == CAUSE_TRACED
+    joint = (ev.partner >= 0) & (ev.component[np.maximum(ev.partner, 0)] == ev.component)
+    joint[lone] = False
+    exclusive(p_g, pm_g, traced, ev.partner, joint)
+    leak_g = leak_of(p_g, ev.partner)
     W = np.exp(lw - lw.max())
     W /= W.sum()
     p = W @ p_g
+    leak = W @ leak_g
     lo, hi = weighted_quantiles(p_g, W, (0.05, 0.95)) if n else (np.zeros(0), np.zeros(0))
+    l_lo, l_hi = weighted_quantiles(leak_g, W, (0.05, 0.95)) if n else (np.zeros(0), np.zeros(0))
     diagnostics = {
         "components": evaluator.n_components,
         "largest_component": evaluator.largest,
@@ -406,7 +422,7 @@ def exact_fit(ev: Evidence, priors: RatePriors) -> Fit:
     }
     tau = None
     if isinstance(evaluator, _TurningEvaluator):
-        tau = evaluator.tau(W, p)
+        tau = evaluator.tau(W, W @ pm_g)
         diagnostics["days"] = evaluator.steps
     return Fit(
         p=p,
@@ -418,6 +434,7 @@ def exact_fit(ev: Evidence, priors: RatePriors) -> Fit:
         eps=_summary(-np.expm1(log1m_eps), W),
         diagnostics=diagnostics,
         tau=tau,
+        leak=(leak, np.minimum(l_lo, leak), np.maximum(l_hi, leak)),
     )
 
 

@@ -19,7 +19,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["EPS_MIN", "Fit", "RatePriors", "log_intercepted", "loglik_patterns"]
+__all__ = [
+    "EPS_MIN",
+    "Fit",
+    "RatePriors",
+    "exclusive",
+    "leak_of",
+    "log_intercepted",
+    "loglik_patterns",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -98,9 +106,39 @@ class Fit:
     eps: tuple[float, float, float]
     diagnostics: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
-    #: the turning model: posterior mean, 5% and 95% quantile of the day each candidate turned,
-    #: given it did by the end of the log (NaN where it almost surely did not)
+    #: the timeline models: posterior median, 5% and 95% quantile of the day each candidate
+    #: started to leak (turned, or was traced), given it did by the end of the log (NaN where it
+    #: almost surely did not)
     tau: tuple[FloatArray, FloatArray, FloatArray] | None = None
+    #: P(the candidate's party leaks by any cause) with its 5% and 95% quantiles, per candidate
+    #: (both candidates of a party carry the same); None: as ``p``, ``lo``, ``hi``
+    leak: tuple[FloatArray, FloatArray, FloatArray] | None = None
+
+
+def exclusive(
+    p_g: FloatArray,
+    pm_g: FloatArray,
+    traced: npt.NDArray[np.bool_],
+    partner: npt.NDArray[np.int64],
+    joint: npt.NDArray[np.bool_],
+) -> None:
+    """Make a traced channel's probability exclusive where its component did not (in place).
+
+    ``p_g`` (G, n): per rate value, each candidate's probability, exclusive where ``joint`` (the
+    traced channel and its relay's informant candidate were enumerated together); elsewhere the
+    two are independent given the rates, and ``P(traced, no informant) = P(traced)(1 - P(inf))``
+    from the marginals ``pm_g``.
+    """
+    fix = traced & (partner >= 0) & ~joint
+    if fix.any():
+        p_g[:, fix] = pm_g[:, fix] * (1.0 - p_g[:, partner[fix]])
+
+
+def leak_of(p_g: FloatArray, partner: npt.NDArray[np.int64]) -> FloatArray:
+    """``P(leaking by any cause)`` per rate value and candidate: its own exclusive probability
+    plus its partner's (the same party's other cause)."""
+    other = np.where(partner >= 0, p_g[:, np.maximum(partner, 0)], 0.0)
+    return np.asarray(p_g + other, dtype=np.float64)
 
 
 def weighted_quantiles(

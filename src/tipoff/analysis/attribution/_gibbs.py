@@ -53,7 +53,7 @@ import numpy.typing as npt
 from tipoff._rng import run_generators
 from tipoff.analysis.attribution._blocks import Block, DenseBlocks
 from tipoff.analysis.attribution._diagnostics import effective_sample_size, split_rhat
-from tipoff.analysis.attribution._evidence import Evidence
+from tipoff.analysis.attribution._evidence import CAUSE_TRACED, Evidence
 from tipoff.analysis.attribution._exact import U_RANGE, V_RANGE
 from tipoff.analysis.attribution._fit import (
     EPS_MIN,
@@ -61,9 +61,10 @@ from tipoff.analysis.attribution._fit import (
     FloatArray,
     RatePriors,
     clip_rate,
+    leak_of,
     log_intercepted,
 )
-from tipoff.analysis.attribution._timeline import StepBlock, tau_summary, turn_cdf
+from tipoff.analysis.attribution._timeline import StepBlock, tau_summary
 
 __all__ = ["gibbs_fit"]
 
@@ -196,11 +197,12 @@ class _Small:
                 n_del=m.n_del,
                 n_int=m.n_int,
                 pattern_day=m.pattern_day,
-                rho0=m.rho0,
-                hazard=ev.hazard,
-                end_day=ev.end_day,
+                law=ev.law,
                 n_total=m.n,
                 lw=m.lw,
+                law_index=m.active,
+                partner=np.where(m.traced, m.partner, -1),
+                extra_days=(m.event_cand, m.event_day),
             )
         return Block(
             comps,
@@ -244,7 +246,7 @@ class _Small:
         self, theta: FloatArray, le: FloatArray, e_r: FloatArray
     ) -> tuple[FloatArray, FloatArray, list[FloatArray]]:
         """Interceptions due to each member (C, n_small) and to the background (C,); in the
-        turning model also each block's ``P(tau <= day | y, rates)`` (C, K*s, T)."""
+        timeline model also each block's ``P(tau <= day | y, rates)`` (C, K*s, T)."""
         C = theta.size
         attrs = []
         bg = np.zeros(C)
@@ -350,25 +352,23 @@ class _Sites:
         nxt = first + n_days  # segment after the candidate's last
         bin_seg = np.where(b_local < n_days[bin_cand], first[bin_cand] + b_local, nxt[bin_cand])
         seg_day = self.e_day[entries[dseg]].astype(np.float64)
-        rho0 = m.rho0[self.cands[cands]]
-        h, end = m.hazard, m.end_day
+        gidx = m.active[self.cands[cands]]  # the law's numbering
+        law, end = m.law, m.end_day
         # prior of each bin: tau in (day_{b-1}, day_b], day_{-1} = -1, day_m = the far future
         hi_day = np.where(
             b_local < n_days[bin_cand], seg_day[np.minimum(bin_seg, dseg.size - 1)], np.inf
         )
         lo_seg = first[bin_cand] + b_local - 1
         lo_day = np.where(b_local > 0, seg_day[np.maximum(lo_seg, 0)], -1.0)
-        r = rho0[bin_cand]
-        f_hi = np.where(
-            np.isinf(hi_day), 1.0, turn_cdf(r, h, np.where(np.isinf(hi_day), 0, hi_day))
-        )
-        mass = np.maximum(f_hi - turn_cdf(r, h, lo_day), 0.0)
+        r = gidx[bin_cand]
+        f_hi = np.where(np.isinf(hi_day), 1.0, law.cdf(r, np.where(np.isinf(hi_day), 0, hi_day)))
+        mass = np.maximum(f_hi - law.cdf(r, lo_day), 0.0)
         with np.errstate(divide="ignore"):
             log_prior = np.log(mass)
         last_day = seg_day[nxt - 1]
-        f_last = turn_cdf(rho0, h, last_day)
+        f_last = law.cdf(gidx, last_day)
         with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.where(f_last < 1, (turn_cdf(rho0, h, end) - f_last) / (1 - f_last), 1.0)
+            frac = np.where(f_last < 1, (law.cdf(gidx, end) - f_last) / (1 - f_last), 1.0)
         days = np.full((cands.size, int(n_days.max(initial=0))), 0.0)
         days[seg_pos, np.arange(dseg.size) - first[seg_pos]] = seg_day
         return {
@@ -492,6 +492,16 @@ class _Model:
         self.logit_prior = _logit(self.prior)
         self.rho0 = ev.rho0[self.active]
         self.hazard, self.end_day = ev.hazard, ev.end_day
+        self.law = ev.law
+        pl = np.where(ev.partner >= 0, local[np.maximum(ev.partner, 0)], -1)
+        self.partner = pl[self.active]  # the same party's other cause (local), or -1
+        ok = local[ev.event_cand] >= 0
+        self.event_cand, self.event_day = local[ev.event_cand[ok]], ev.event_day[ok]
+        #: traced channels whose exclusive probability is made here, from the marginals: the
+        #: partner is in another component, or either is sampled one at a time (set below)
+        self.traced = ev.cause[self.active] == CAUSE_TRACED
+        p_out = ev.partner[self.active]
+        self.partner_prior = np.where(p_out >= 0, ev.prior[np.maximum(p_out, 0)], 0.0)
         empty = ev.empty_patterns()
         self.empty_del = float(ev.n_delivered[empty].sum())
         self.empty_int = float(ev.n_intercepted[empty].sum())
@@ -507,6 +517,24 @@ class _Model:
         self.sites = _Sites(
             self, np.concatenate(large) if large else np.zeros(0, dtype=np.int64), ev
         )
+        in_small = np.zeros(self.n, dtype=bool)
+        in_small[self.small.members] = True
+        same = (self.partner >= 0) & (comp[np.maximum(self.partner, 0)] == comp) & in_small
+        self.fix = self.traced & ~same & ((self.partner >= 0) | (p_out >= 0))
+
+    def exclusive(self, p: FloatArray) -> FloatArray:
+        """Traced channels' probabilities made exclusive where the blocks did not (C, n)."""
+        if self.fix.any():
+            other = np.where(self.partner >= 0, p[:, np.maximum(self.partner, 0)], 0.0)
+            other = np.where(self.partner >= 0, other, self.partner_prior)
+            p = p.copy()
+            p[:, self.fix] = p[:, self.fix] * (1.0 - other[:, self.fix])
+        return p
+
+    def leak(self, p: FloatArray) -> FloatArray:
+        """P(the party leaks by any cause) from exclusive probabilities (C, n)."""
+        other = np.where(self.partner >= 0, p[:, np.maximum(self.partner, 0)], 0.0)
+        return np.asarray(p + np.where(self.partner >= 0, other, 0.0), dtype=np.float64)
 
     def empty_loglik(self, eps: FloatArray) -> FloatArray:
         """Log-likelihood of the deliveries nobody could expose (background, watched homes)."""
@@ -769,11 +797,22 @@ class _Chains:
 
     def cond(self) -> FloatArray:
         """Each candidate's current conditional probability of being compromised (C, n)."""
+        return self.m.exclusive(self._full(self.p_small_rb))
+
+    def state(self) -> FloatArray:
+        """The same at the current rates (no waste recycling): their spread gives the intervals."""
+        return self.m.exclusive(self._full(self.p_small))
+
+    def marginal(self) -> FloatArray:
+        """P(started to leak by the end) as is: traced channels not made exclusive here."""
+        return self._full(self.p_small_rb)
+
+    def _full(self, p_small: FloatArray) -> FloatArray:
         m = self.m
         if not m.sites.n:
-            return self.p_small_rb[:, m.small.order]
+            return np.asarray(p_small[:, m.small.order])
         out = np.zeros((self.x.shape[0], m.n))
-        out[:, m.small.members] = self.p_small_rb
+        out[:, m.small.members] = p_small
         out[:, m.sites.cands] = self.cond_large
         return out
 
@@ -837,6 +876,7 @@ def _run(
     C, n = ch.theta.size, ch.m.n
     ch.accepted[:] = 0
     p_sum = np.zeros((C, n))
+    pm_sum = np.zeros((C, n))
     attr_sum = np.zeros((C, n))
     bg_sum = np.zeros(C)
     cdf_sum: list[FloatArray] | None = None
@@ -857,6 +897,7 @@ def _run(
         ch.sweep(adapt=0.0)
         cond = ch.cond()
         p_sum += cond
+        pm_sum += ch.marginal()
         for k, w in ch.bin_w.items():
             bin_sum[k] = bin_sum.get(k, 0.0) + w
         if done % attr_every == 0:
@@ -872,7 +913,7 @@ def _run(
             traces["eps"].append(ch.eps.copy())
             traces["loglik"].append(ch.ll.copy())
             traces["p"].append(cond.astype(np.float32))
-            traces["p_state"].append(ch.p_small.astype(np.float32))
+            traces["p_state"].append(ch.state().astype(np.float32))
         done += 1
         if stop_early and keep_traces and done >= next_check and done < n_draws:
             next_check = done + max(25, done // 2)
@@ -881,6 +922,7 @@ def _run(
                 break
     return {
         "p": p_sum / done,
+        "pm": pm_sum / done,
         "attributable": attr_sum / max(n_attr, 1),
         "background": bg_sum / max(n_attr, 1),
         "cdf": [x / max(n_attr, 1) for x in cdf_sum] if cdf_sum is not None else [],
@@ -1024,12 +1066,18 @@ def gibbs_fit(
     eps_draws = tr["eps"].ravel()
     lo_local, hi_local = p_local.copy(), p_local.copy()
     rates_vary = bool(ch.free.any())
+    leak_local = m.leak(p_local[None, :])[0]
+    llo_local, lhi_local = leak_local.copy(), leak_local.copy()
     if rates_vary and m.small.n:
         # small components: the conditionals drawn are exact given the rates
-        ps = tr["p_state"].reshape(-1, m.small.n)
-        q = np.quantile(ps, [0.05, 0.95], axis=0)
-        lo_local[m.small.members] = np.minimum(q[0], p_local[m.small.members])
-        hi_local[m.small.members] = np.maximum(q[1], p_local[m.small.members])
+        ps_all = tr["p_state"].reshape(-1, m.n).astype(np.float64)
+        sm = m.small.members
+        q = np.quantile(ps_all[:, sm], [0.05, 0.95], axis=0)
+        lo_local[sm] = np.minimum(q[0], p_local[sm])
+        hi_local[sm] = np.maximum(q[1], p_local[sm])
+        ql = np.quantile(m.leak(ps_all)[:, sm], [0.05, 0.95], axis=0)
+        llo_local[sm] = np.minimum(ql[0], leak_local[sm])
+        lhi_local[sm] = np.maximum(ql[1], leak_local[sm])
     if rates_vary and n_rate_draws > 0 and m.sites.n:
         pick = rng_iv.choice(
             theta_draws.size, size=min(n_rate_draws, theta_draws.size), replace=False
@@ -1047,17 +1095,37 @@ def gibbs_fit(
             keep_traces=False,
         )
         large = m.sites.cands
-        p_m = iv["p"][:, large].reshape(k, 2, large.size).mean(axis=1)
+        p_all = iv["p"].reshape(k, 2, m.n).mean(axis=1)
+        p_m = p_all[:, large]
         lo_local[large] = np.minimum(np.quantile(p_m, 0.05, axis=0), p_local[large])
         hi_local[large] = np.maximum(np.quantile(p_m, 0.95, axis=0), p_local[large])
+        l_m = m.leak(p_all)[:, large]
+        llo_local[large] = np.minimum(np.quantile(l_m, 0.05, axis=0), leak_local[large])
+        lhi_local[large] = np.maximum(np.quantile(l_m, 0.95, axis=0), leak_local[large])
         diag["rate_draws"] = k
 
     p = ev.prior.copy()
+    p_marg = ev.prior.copy()  # as is (not exclusive): what the start days are conditioned on
+    p_marg[m.active] = res["pm"].mean(axis=0)
+    # inactive candidates keep their prior; an inactive traced channel is made exclusive
+    inactive = np.ones(N, dtype=bool)
+    inactive[m.active] = False
+    p[m.active] = p_local
+    fix = (ev.cause == CAUSE_TRACED) & inactive & (ev.partner >= 0)
+    p[fix] = ev.prior[fix] * (1.0 - p[ev.partner[fix]])
     lo, hi = p.copy(), p.copy()
     attributable = np.zeros(N)
-    p[m.active], lo[m.active], hi[m.active] = p_local, lo_local, hi_local
+    lo[m.active], hi[m.active] = lo_local, hi_local
     attributable[m.active] = res["attributable"].mean(axis=0)
-    tau = _tau(ev, m, res, p) if ev.by_day else None
+    leak = leak_of(p[None, :], ev.partner)[0]
+    l_lo, l_hi = leak.copy(), leak.copy()
+    l_lo[m.active] = np.minimum(llo_local, leak[m.active])
+    l_hi[m.active] = np.maximum(lhi_local, leak[m.active])
+    # a party with one inactive candidate: the interval of the active one
+    pa = np.maximum(ev.partner, 0)
+    half = (ev.partner >= 0) & inactive & ~inactive[pa]
+    l_lo[half], l_hi[half] = l_lo[pa[half]], l_hi[pa[half]]
+    tau = _tau(ev, m, res, p_marg) if ev.by_day else None
     return Fit(
         p=p,
         lo=lo,
@@ -1069,18 +1137,19 @@ def gibbs_fit(
         diagnostics=diag,
         warnings=tuple(warnings),
         tau=tau,
+        leak=(leak, l_lo, l_hi),
     )
 
 
 def _tau(
     ev: Evidence, m: _Model, res: dict[str, Any], p: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Posterior mean and 90% interval of the turning day (turning model)."""
+    """Posterior median and 90% interval of the start day (timeline models)."""
     N = ev.n_candidates
     out = [np.full(N, np.nan) for _ in range(3)]
 
     def put(idx: IntArray, days: FloatArray, n_steps: IntArray, cdf: FloatArray) -> None:
-        res_ = tau_summary(days, n_steps, cdf, p[idx], ev.rho0[idx], ev.hazard, ev.end_day)
+        res_ = tau_summary(days, n_steps, cdf, p[idx], ev.law, idx)
         for o, r in zip(out, res_, strict=True):
             o[idx] = r
 

@@ -14,18 +14,31 @@ __all__ = ["AttributionResult", "PartyAttribution", "RateEstimate"]
 class PartyAttribution:
     """What the log says about one party the procedure tells something.
 
+    A party's deliveries can leak for two reasons the model knows, and the probabilities keep
+    them apart: the party is an *informant* (recruited before the log or turned during it), or
+    the service *traced* it (a family member arrested at one of its deliveries named it, and
+    what it is told has reached the service since, without its knowing). ``p_compromised`` is
+    the probability of either: it is never to be called the probability of being an informant.
+
     Attributes
     ----------
     id, role
         The party's pseudonym and role in the scenario.
     p_compromised
-        Posterior probability that the party is an informant by the end of the log: the risk that
-        what it is told reaches the service.
+        Posterior probability that what the party is told reaches the service by the end of the
+        log, for either reason (informant or traced): the risk of telling it something.
     lo, hi
         5% and 95% quantiles of that probability over the posterior of the unknown rates
         (effectiveness and background): how much it could move if the rates were known.
-    prior
-        The scenario's probability, before the log (recruitment by the last day of the log).
+    p_informant, informant_lo, informant_hi
+        The probability (and interval) that the party is an informant.
+    p_traced, traced_lo, traced_hi
+        The probability (and interval) that the service traced the party and it is not an
+        informant (0 when no family arrest on its deliveries could have traced it):
+        ``p_informant + p_traced = p_compromised``.
+    prior, prior_informant, prior_traced
+        The same probabilities before the log's outcomes (the scenario's recruitment; for
+        tracing, the log's family arrests on the party's deliveries).
     attributable_interceptions
         Expected number of the log's interceptions due to this party (each interception shared
         among its possible sources in proportion to their hazards, background included).
@@ -33,9 +46,16 @@ class PartyAttribution:
         Deliveries with a known outcome the party could have exposed, and how many of them were
         intercepted.
     from_day, from_day_lo, from_day_hi
-        The turning model only (None otherwise, or when the party is almost surely not
-        compromised): the posterior mean of the day it was turned, given that it was by the end
+        The turning model only (None otherwise, or when the party is almost surely no
+        informant): the posterior median of the day it was turned, given that it was by the end
         of the log, and the 5% and 95% quantiles of that day.
+    traced_day, traced_day_lo, traced_day_hi
+        The same for the day the service could act on the trace (None when it almost surely
+        did not trace the party).
+    watched_home_losses
+        Of the interceptions the party could have caused, about how many homes watched after an
+        arrested courier talked explain instead (an estimate: each loss shared among its sources
+        in proportion to their hazards at the rates' posterior means).
     """
 
     id: str
@@ -50,6 +70,23 @@ class PartyAttribution:
     from_day: float | None = None
     from_day_lo: float | None = None
     from_day_hi: float | None = None
+    p_informant: float = float("nan")
+    informant_lo: float = float("nan")
+    informant_hi: float = float("nan")
+    p_traced: float = 0.0
+    traced_lo: float = 0.0
+    traced_hi: float = 0.0
+    prior_informant: float = float("nan")
+    prior_traced: float = 0.0
+    traced_day: float | None = None
+    traced_day_lo: float | None = None
+    traced_day_hi: float | None = None
+    watched_home_losses: float = 0.0
+
+    @property
+    def cause(self) -> str:
+        """The likelier reason it leaks, if it does: ``"informant"`` or ``"traced"``."""
+        return "traced" if self.p_traced > self.p_informant else "informant"
 
     @property
     def odds_ratio(self) -> float:
@@ -65,8 +102,28 @@ class PartyAttribution:
             "p_compromised": self.p_compromised,
             "lo": self.lo,
             "hi": self.hi,
+            "cause": self.cause,
+            "informant": {
+                "p": self.p_informant,
+                "lo": self.informant_lo,
+                "hi": self.informant_hi,
+                "prior": self.prior_informant,
+                "from_day": self.from_day,
+                "from_day_lo": self.from_day_lo,
+                "from_day_hi": self.from_day_hi,
+            },
+            "traced": {
+                "p": self.p_traced,
+                "lo": self.traced_lo,
+                "hi": self.traced_hi,
+                "prior": self.prior_traced,
+                "day": self.traced_day,
+                "day_lo": self.traced_day_lo,
+                "day_hi": self.traced_day_hi,
+            },
             "prior": self.prior,
             "attributable_interceptions": self.attributable_interceptions,
+            "watched_home_losses": self.watched_home_losses,
             "exposures": self.exposures,
             "exposed_interceptions": self.exposed_interceptions,
             "from_day": self.from_day,
@@ -95,8 +152,19 @@ class RateEstimate:
         }
 
 
-#: A party "stands out" when the log multiplies its odds of being an informant by at least this.
+#: A party "stands out" when the log multiplies its odds of leaking by at least this.
 STANDS_OUT = 3.0
+#: The evidence behind a flagged party is thin when this many more safe deliveries told only to
+#: it would take it below the threshold (docs/attribution.md, "Thin evidence").
+FRAGILE_STEPS = 2
+
+
+def _pct(x: float) -> str:
+    if x >= 0.995:
+        return ">99%"
+    if 0 < x < 0.005:
+        return "<1%"
+    return f"{100 * x:.0f}%"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,10 +209,56 @@ class AttributionResult:
         expected = sum(1.0 - p.p_compromised for p in flagged)
         return expected, (expected / len(flagged) if flagged else 0.0)
 
+    def one_more(self, party: PartyAttribution, n: int = 1) -> tuple[float, float]:
+        """``(delivered, intercepted)``: the party's probability of leaking after ``n`` more
+        deliveries told only to it (fully: address, schedule, courier) on the log's last day, all
+        with that outcome, the rates at their posterior means. Exact given the rates: such a
+        delivery depends on nobody else, so it multiplies the party's odds by its likelihood
+        ratio."""
+        theta = min(max(self.effectiveness.mean, 1e-9), 1 - 1e-9)
+        eps = min(max(self.background.mean, 1e-9), 1 - 1e-9)
+        p = min(max(party.p_compromised, 0.0), 1.0)
+        lr_del = (1.0 - theta) ** n  # ((1 - eps)(1 - theta) / (1 - eps))^n
+        lr_int = ((1.0 - (1.0 - eps) * (1.0 - theta)) / eps) ** n
+        down = p * lr_del / (p * lr_del + (1.0 - p)) if p > 0 else 0.0
+        up = p * lr_int / (p * lr_int + (1.0 - p)) if p > 0 else 0.0
+        return down, up
+
+    def thin_reason(self, threshold: float = 0.5) -> str | None:
+        """One plain sentence when the evidence is thin (None when it is not).
+
+        Thin: a party at or above ``threshold`` would fall below it with ``FRAGILE_STEPS`` more
+        safe deliveries told only to it (:meth:`one_more`): its flag rests on an outcome or two;
+        or nobody's odds of leaking rose ``STANDS_OUT``-fold over the prior (the log cannot
+        separate the parties).
+        """
+        if not self.parties:
+            return None
+        n = self.deliveries.get("delivered", 0) + self.deliveries.get("intercepted", 0)
+        for p in self.flagged(threshold):
+            down, _ = self.one_more(p)
+            down2, _ = self.one_more(p, FRAGILE_STEPS)
+            if down2 < threshold:
+                return (
+                    f"The evidence on {p.id} is thin: one more delivery through it that arrives "
+                    f"safely would move it from {_pct(p.p_compromised)} to {_pct(down)}, two to "
+                    f"{_pct(down2)} (the log holds {n} known outcome{'' if n == 1 else 's'}). "
+                    "Read these numbers as a reason to look closer and to tell less, not as "
+                    "findings."
+                )
+        if not any(p.odds_ratio >= STANDS_OUT for p in self.parties):
+            return (
+                f"The evidence is too thin to separate these parties: {n} known outcome"
+                f"{'' if n == 1 else 's'} did not raise anyone's odds of leaking even threefold "
+                "over the scenario's prior. Treat everyone told the address as equally at risk, "
+                "and tell them all less."
+            )
+        return None
+
     @property
     def thin_evidence(self) -> bool:
-        """True when the log cannot separate parties: nobody's odds rose ``STANDS_OUT``-fold."""
-        return not any(p.odds_ratio >= STANDS_OUT for p in self.parties)
+        """True when the evidence is thin at the default threshold (:meth:`thin_reason`)."""
+        return self.thin_reason() is not None
 
     def to_dict(self, threshold: float = 0.5) -> dict[str, Any]:
         expected, rate = self.false_alarms(threshold)
@@ -155,7 +269,12 @@ class AttributionResult:
             "threshold": threshold,
             "flagged": [p.id for p in self.flagged(threshold)],
             "false_alarms": {"expected": expected, "rate": rate},
-            "thin_evidence": self.thin_evidence,
+            "thin_evidence": self.thin_reason(threshold) is not None,
+            "evidence_note": self.thin_reason(threshold),
+            "one_more_outcome": {
+                p.id: dict(zip(("delivered", "intercepted"), self.one_more(p), strict=True))
+                for p in (self.flagged(threshold) or self.parties[:1])
+            },
             "indistinguishable": [list(g) for g in self.indistinguishable],
             "effectiveness": self.effectiveness.to_dict(),
             "background": self.background.to_dict(),

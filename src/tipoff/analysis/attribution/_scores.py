@@ -80,10 +80,11 @@ def brier_score(labels: npt.ArrayLike, probs: npt.ArrayLike, /) -> float:
 
 
 def score_attribution(result: AttributionResult, informants: Iterable[str], /) -> dict[str, float]:
-    """AUC, calibration error and Brier score of a result against the true informants' ids."""
+    """AUC, calibration error and Brier score of the parties' ``p_informant`` against the true
+    informants' ids (a traced relay is no informant: its ``p_traced`` is scored apart)."""
     truth = set(informants)
     y = [p.id in truth for p in result.parties]
-    s = [p.p_compromised for p in result.parties]
+    s = [p.p_informant for p in result.parties]
     return {
         "auc": roc_auc(y, s),
         "ece": expected_calibration_error(y, s),

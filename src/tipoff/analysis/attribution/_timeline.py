@@ -31,29 +31,97 @@ import numpy as np
 import numpy.typing as npt
 
 from tipoff.analysis.attribution._blocks import configurations
+
+try:  # numba is a dependency; without it (an old install) the numpy passes give the same answers
+    from tipoff.analysis.attribution._chain import chain_pass
+except ImportError:  # pragma: no cover
+    chain_pass = None  # type: ignore[assignment]
 from tipoff.analysis.attribution._fit import EPS_MIN, FloatArray, log_intercepted
 
-__all__ = ["StepBlock", "tau_summary"]
+__all__ = ["StepBlock", "TurnLaw", "tau_summary"]
 
 IntArray = npt.NDArray[np.int64]
 #: Configuration spaces up to this size move through dense transition matrices (one product per
 #: day) when these have at most ``MATRIX_FLOATS`` entries; larger ones bit by bit.
 MATRIX_MAX = 32
 MATRIX_FLOATS = 1 << 23
+#: Use the compiled passes (:mod:`._chain`); False: the numpy ones (the tests compare both).
+COMPILED = chain_pass is not None
 
 
 def _transitions(Z: FloatArray, p: FloatArray) -> FloatArray:
     """``M[k, t, g, g']``: probability of moving from configuration ``g`` to ``g'`` when each
-    candidate not yet turned turns with probability ``p[k, t]``, independently."""
+    candidate ``j`` not yet turned turns with probability ``p[k, t, j]``, independently."""
     off, on = 1.0 - Z, Z
     stay0 = off[:, None, :] * off[None, :, :]  # (G, G, s): bit stays 0
     turn = off[:, None, :] * on[None, :, :]  # 0 -> 1
     stay1 = on[:, None, :] * on[None, :, :]  # 1 -> 1
-    pk = p[:, :, None, None]
-    M = np.ones((*p.shape, Z.shape[0], Z.shape[0]))
+    M = np.ones((*p.shape[:-1], Z.shape[0], Z.shape[0]))
     for j in range(Z.shape[1]):
+        pk = p[..., j, None, None]
         M *= stay0[:, :, j] * (1.0 - pk) + turn[:, :, j] * pk + stay1[:, :, j]
     return M
+
+
+class TurnLaw:
+    """When each candidate starts to leak, before the log: ``P(tau_i <= d) = 1 - (1 - rho0_i) S_i(d)``.
+
+    ``S_i(d)`` is the chance of not starting on days ``1..d``: for an informant the daily hazard,
+    ``(1 - h_i)^d``; for a traced channel (a relay the service may learn of through a family
+    arrest) the product over its known *events* ``e <= d`` of ``(1 - psi_e)``, each event the
+    day after an interception on one of its deliveries, ``psi_e`` the chance that it traced the
+    relay. Both at once are allowed (a hazard and events); ``end_day`` bounds the days asked.
+    """
+
+    def __init__(
+        self,
+        rho0: FloatArray,
+        hazard: FloatArray,
+        event_cand: IntArray,
+        event_day: IntArray,
+        event_p: FloatArray,
+        end_day: int,
+    ) -> None:
+        self.rho0 = np.asarray(rho0, dtype=np.float64)
+        self.hazard = np.asarray(hazard, dtype=np.float64)
+        self.end_day = int(end_day)
+        n = self.rho0.size
+        span = self.end_day + 2
+        order = np.lexsort((event_day, event_cand))
+        ec, ed = np.asarray(event_cand)[order], np.asarray(event_day)[order]
+        lp = np.log1p(-np.minimum(np.asarray(event_p, dtype=np.float64)[order], 1.0))
+        self.key = ec.astype(np.int64) * span + ed.astype(np.int64)
+        cum = np.cumsum(lp)
+        first = np.searchsorted(ec, np.arange(n))  # each candidate's first event
+        base = np.r_[0.0, cum][first]
+        self.cum = cum - base[ec] if ec.size else cum  # within each candidate
+        self.ec = ec
+        self.span = span
+        self.has_events = np.bincount(ec, minlength=n) > 0 if ec.size else np.zeros(n, bool)
+        self.log1m_h = np.log1p(-np.minimum(self.hazard, 1.0))
+
+    def log_surv(self, idx: npt.ArrayLike, day: npt.ArrayLike) -> FloatArray:
+        """``log S_i(d)`` (days clipped to ``0..end_day``), broadcast over ``idx`` and ``day``."""
+        i, d = np.broadcast_arrays(np.asarray(idx, dtype=np.int64), np.asarray(day))
+        dd = np.clip(np.nan_to_num(d.astype(np.float64), posinf=self.end_day), 0, self.end_day)
+        out = dd * self.log1m_h[i]
+        if self.ec.size:
+            pos = np.searchsorted(self.key, i * self.span + dd.astype(np.int64), side="right") - 1
+            ok = (pos >= 0) & (self.ec[np.maximum(pos, 0)] == i)
+            out = out + np.where(ok, self.cum[np.maximum(pos, 0)], 0.0)
+        return np.asarray(out, dtype=np.float64)
+
+    def cdf(self, idx: npt.ArrayLike, day: npt.ArrayLike) -> FloatArray:
+        """Prior ``P(tau_i <= day)`` (0 for a negative day)."""
+        i, d = np.broadcast_arrays(np.asarray(idx, dtype=np.int64), np.asarray(day))
+        out = 1.0 - (1.0 - self.rho0[i]) * np.exp(self.log_surv(i, d))
+        return np.asarray(np.where(d < 0, 0.0, out), dtype=np.float64)
+
+    def p_between(self, idx: npt.ArrayLike, lo: npt.ArrayLike, hi: npt.ArrayLike) -> FloatArray:
+        """Chance of starting on a day in ``(lo, hi]``, not having started by ``lo``."""
+        return np.asarray(
+            -np.expm1(self.log_surv(idx, hi) - self.log_surv(idx, lo)), dtype=np.float64
+        )
 
 
 def turn_cdf(rho0: FloatArray, hazard: float, day: npt.ArrayLike) -> FloatArray:
@@ -83,11 +151,12 @@ class StepBlock:
         n_del: FloatArray,
         n_int: FloatArray,
         pattern_day: IntArray,
-        rho0: FloatArray,
-        hazard: float,
-        end_day: int,
+        law: TurnLaw,
         n_total: int,
         lw: FloatArray | None = None,
+        law_index: IntArray | None = None,
+        partner: IntArray | None = None,
+        extra_days: tuple[IntArray, IntArray] | None = None,
     ) -> None:
         K, s = len(comps), size
         self.size, self.K = s, K
@@ -110,6 +179,14 @@ class StepBlock:
         p_day = pattern_day[self.pats]
         # each component's reference days: its steps
         days: list[IntArray] = [np.unique(p_day[p_comp == k]) for k in range(K)]
+        if extra_days is not None:  # days a member may start to leak (its events): steps too
+            x_cand, x_day = extra_days
+            x_comp = comp_of[x_cand]
+            for k in range(K):
+                more = x_day[x_comp == k]
+                if more.size and days[k].size:
+                    more = more[more <= days[k][-1]]  # after the last step, the end carries it
+                    days[k] = np.union1d(days[k], more)
         T = max((d.size for d in days), default=0)
         self.T = T
         self.n_steps = np.array([d.size for d in days], dtype=np.int64)
@@ -137,43 +214,64 @@ class StepBlock:
         self.pad_ok[p_of_entry, slot] = 1.0
         pad_loc[p_of_entry, slot] = pos_of[e_cand[e]]
         self.pad_rank = np.where(self.pad_ok > 0, rank[e_cand[e]][self.pad_entry], K * s)
+        self.pad_loc = pad_loc
         # Zpad[p, g, j]: configuration g's bit for the j-th entry of pattern p (0 for padding)
         self.Zpad = np.ascontiguousarray(
             (self.Z.T[pad_loc] * self.pad_ok[:, :, None]).transpose(0, 2, 1)
         )  # (P_b, G, s)
         self.n_del = n_del[self.pats]
         self.n_int = n_int[self.pats]
+        # the patterns of each (component, step), for the compiled passes
+        self.flat_start = np.searchsorted(self.flat[order], np.arange(K * max(T, 1) + 1))
+        self.lw_p = np.ascontiguousarray(lw[self.pats] if lw is not None else np.zeros(n_p))
         self.ip = np.flatnonzero(self.n_int > 0)
         lw_p = lw[self.pats] if lw is not None else np.zeros(n_p)
         self.lw_ip = lw_p[self.ip][:, None, None]  # (P_i, 1, 1)
-        # the turning law: day 0, each step, and from the last step to the end of the log
-        r0 = rho0[self.members]  # (K, s)
+        # the law of the start days: day 0, each step, and from the last step to the end
+        gidx = self.members if law_index is None else law_index[self.members]  # (K, s)
+        r0 = law.rho0[gidx]  # (K, s)
         on = self.Z[None, :, :] > 0
         self.prior0 = np.prod(np.where(on, r0[:, None, :], 1.0 - r0[:, None, :]), axis=2)  # (K, G)
         prev = np.concatenate([np.zeros((K, 1), dtype=np.int64), self.days[:, :-1]], axis=1)
-        self.hazard = float(hazard)
-        self.p_turn = 1.0 - (1.0 - hazard) ** (self.days - prev).astype(np.float64)  # (K, T)
+        end_day = law.end_day
+        self.p_turn = law.p_between(gidx[:, None, :], prev[:, :, None], self.days[:, :, None])
         last = self.days[:, -1] if T else np.zeros(K, dtype=np.int64)
-        self.p_end = 1.0 - (1.0 - hazard) ** np.maximum(end_day - last, 0).astype(np.float64)
+        self.p_end = law.p_between(gidx, last[:, None], np.full((K, 1), end_day))  # (K, s)
+        self.moves = bool(np.any(self.p_turn > 0) or np.any(self.p_end > 0))
         self.end_day = int(end_day)
         self.rho0 = r0.ravel()
+        self.law_index = gidx.ravel()
+        # the exclusive outputs: a traced channel counts only while its relay is no informant
+        # (``partner``: for a traced channel, its relay's informant candidate; else -1)
+        self.Zout = np.broadcast_to(self.Z, (K, G, s)).copy()
+        if partner is not None:
+            pm = partner[self.members]  # (K, s)
+            for k, j in zip(*np.nonzero(pm >= 0), strict=True):
+                q = int(pm[k, j])
+                if comp_of[q] == k:
+                    self.Zout[k, :, j] = self.Z[:, j] * (1.0 - self.Z[:, pos_of[q]])
         # transition matrices of each (component, step), for small configurations spaces
         self.M: FloatArray | None = None
         self.M_end: FloatArray | None = None
-        if hazard > 0 and G <= MATRIX_MAX and K * max(T, 1) * G * G <= MATRIX_FLOATS:
+        if (
+            self.moves
+            and not COMPILED
+            and G <= MATRIX_MAX
+            and K * max(T, 1) * G * G <= MATRIX_FLOATS
+        ):
             self.M = _transitions(self.Z, self.p_turn)  # (K, T, G, G)
-            self.M_end = _transitions(self.Z, self.p_end[:, None])[:, 0]  # (K, G, G)
+            self.M_end = _transitions(self.Z, self.p_end[:, None, :])[:, 0]  # (K, G, G)
 
     # -- pieces -----------------------------------------------------------------------------
     # Internally the distributions are (K, C, G): component, rate value, configuration.
 
     def _advance(self, alpha: FloatArray, p: FloatArray) -> None:
-        """Carry ``alpha`` (K, C, G) forward over a gap in which each bit turns with ``p`` (K,)."""
-        if self.hazard <= 0:
+        """Carry ``alpha`` (K, C, G) forward over a gap in which bit ``j`` turns with ``p[:, j]``."""
+        if not self.moves:
             return
         K, C, s = self.K, alpha.shape[1], self.size
-        pk = p[:, None, None, None]
         for j in range(s):
+            pk = p[:, j, None, None, None]
             v = alpha.reshape(K, C, 1 << (s - 1 - j), 2, 1 << j)
             moved = v[:, :, :, 0, :] * pk
             v[:, :, :, 0, :] -= moved
@@ -181,11 +279,11 @@ class StepBlock:
 
     def _retreat(self, beta: FloatArray, p: FloatArray) -> None:
         """The transpose of :meth:`_advance`: ``beta(g) = sum_g' P(g -> g') beta(g')``."""
-        if self.hazard <= 0:
+        if not self.moves:
             return
         K, C, s = self.K, beta.shape[1], self.size
-        pk = p[:, None, None, None]
         for j in range(s):
+            pk = p[:, j, None, None, None]
             v = beta.reshape(K, C, 1 << (s - 1 - j), 2, 1 << j)
             v[:, :, :, 0, :] += pk * (v[:, :, :, 1, :] - v[:, :, :, 0, :])
 
@@ -215,26 +313,61 @@ class StepBlock:
 
     # -- the algorithms ---------------------------------------------------------------------
 
+    def _compiled(
+        self, theta: FloatArray, log1m_eps: FloatArray, e_r: FloatArray, smooth: bool
+    ) -> tuple[bool, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """The fused compiled pass (:mod:`._chain`)."""
+        a = np.log1p(-np.minimum(theta[:, None] * e_r[self.e_all][None, :], 1.0 - EPS_MIN))
+        le = np.ascontiguousarray(np.broadcast_to(log1m_eps, theta.shape), dtype=np.float64)
+        return chain_pass(
+            np.ascontiguousarray(a),
+            le,
+            np.ascontiguousarray(self.prior0),
+            np.ascontiguousarray(self.p_turn),
+            np.ascontiguousarray(self.p_end),
+            self.flat_start,
+            self.p_order,
+            self.pad_entry,
+            self.pad_loc,
+            self.pad_ok,
+            np.ascontiguousarray(self.n_del, dtype=np.float64),
+            np.ascontiguousarray(self.n_int, dtype=np.float64),
+            self.lw_p,
+            smooth,
+        )
+
     def forward(
         self, theta: FloatArray, log1m_eps: FloatArray, e_r: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
         """Log evidence of each component (C, K) and ``P(tau_i <= end | y)`` (C, K*s)."""
+        if COMPILED and self.T:
+            ok, lz, end, _, _, _ = self._compiled(theta, log1m_eps, e_r, False)
+            if ok:
+                log_z, (p_x, _) = self._outputs(lz, end)
+                return log_z, p_x
         E, _, _ = self._emissions(theta, log1m_eps, e_r)
         fast = self._forward_fast(E, keep=False)
         if fast is not None:
-            return fast[0], fast[1]
+            return fast[0], fast[1][0]
         log_z, p_end, _ = self._forward_safe(E, keep=False)
-        return log_z, p_end
+        return log_z, p_end[0]
 
-    def _outputs(self, log_z: FloatArray, end: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """(C, K) log evidence and (C, K*s) ``P(tau <= end)`` from (K, C) and (K, C, G)."""
+    def _outputs(
+        self, log_z: FloatArray, end: FloatArray
+    ) -> tuple[FloatArray, tuple[FloatArray, FloatArray]]:
+        """(C, K) log evidence and (C, K*s) ``P(tau <= end)`` from (K, C) and (K, C, G): the
+        exclusive one (a traced channel only while its relay is no informant), and as is."""
         C = end.shape[1]
+        p_x = np.matmul(end, self.Zout).transpose(1, 0, 2).reshape(C, -1)
         p_end = np.matmul(end, self.Z).transpose(1, 0, 2).reshape(C, -1)
-        return log_z.T, p_end
+        return log_z.T, (p_x, p_end)
 
     def _forward_fast(
         self, E: FloatArray, keep: bool
-    ) -> tuple[FloatArray, FloatArray, list[FloatArray], FloatArray, FloatArray] | None:
+    ) -> (
+        tuple[FloatArray, tuple[FloatArray, FloatArray], list[FloatArray], FloatArray, FloatArray]
+        | None
+    ):
         """The forward pass in scaled probabilities, one matrix product per day; None when it
         under- or overflows (then the log-space pass is used)."""
         T, K, C, G = E.shape
@@ -270,7 +403,7 @@ class StepBlock:
 
     def _forward_safe(
         self, E: FloatArray, keep: bool = False
-    ) -> tuple[FloatArray, FloatArray, list[FloatArray] | None]:
+    ) -> tuple[FloatArray, tuple[FloatArray, FloatArray], list[FloatArray] | None]:
         """The forward pass in log space (robust to any range of the emissions)."""
         T, K, C, G = E.shape
         alpha = np.broadcast_to(self.prior0[:, None, :], (K, C, G)).copy()
@@ -297,12 +430,17 @@ class StepBlock:
 
     def smooth(
         self, theta: FloatArray, log1m_eps: FloatArray, e_r: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Forward-backward: log evidence (C, K), ``P(tau_i <= end | y)`` (C, K*s),
-        ``P(tau_i <= day_t | y)`` on each step (C, K*s, T), and the interceptions due to each
-        member (C, K*s) and to the background (C,)."""
+    ) -> tuple[FloatArray, tuple[FloatArray, FloatArray], FloatArray, FloatArray, FloatArray]:
+        """Forward-backward: log evidence (C, K), ``P(tau_i <= end | y)`` (C, K*s; exclusive
+        and as is, see :meth:`_outputs`), ``P(tau_i <= day_t | y)`` on each step (C, K*s, T),
+        and the interceptions due to each member (C, K*s) and to the background (C,)."""
         C, K, s, T = theta.size, self.K, self.size, self.T
         G = self.Z.shape[0]
+        if COMPILED and T:
+            ok, lz, end, cdf_c, attr_c, bg_c = self._compiled(theta, log1m_eps, e_r, True)
+            if ok:
+                log_z, pe = self._outputs(lz, end)
+                return log_z, pe, cdf_c.reshape(C, K * s, T), attr_c.reshape(C, K * s), bg_c
         E, a, Lq = self._emissions(theta, log1m_eps, e_r)
         res = self._smooth_fast(E)
         if res is None:
@@ -324,7 +462,9 @@ class StepBlock:
             np.add.at(attr, self.pad_rank[ip].ravel(), per_entry.reshape(-1, C))
         return log_z, p_end, cdf, attr[:-1].T.copy(), bg
 
-    def _smooth_fast(self, E: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+    def _smooth_fast(
+        self, E: FloatArray
+    ) -> tuple[FloatArray, FloatArray, tuple[FloatArray, FloatArray]] | None:
         """Forward-backward in scaled probabilities: the configuration's posterior on each day
         (T, K, C, G), log evidence, ``P(tau <= end | y)``; None when it under- or overflows."""
         fwd = self._forward_fast(E, keep=True)
@@ -349,7 +489,9 @@ class StepBlock:
         gam /= gam.sum(axis=3, keepdims=True)
         return gam, log_z, p_end
 
-    def _smooth_safe(self, E: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def _smooth_safe(
+        self, E: FloatArray
+    ) -> tuple[FloatArray, FloatArray, tuple[FloatArray, FloatArray]]:
         """Forward-backward in log space."""
         log_z, p_end, kept = self._forward_safe(E, keep=True)
         assert kept is not None
@@ -386,17 +528,20 @@ def tau_summary(
     n_steps: IntArray,
     cdf: FloatArray,
     p_end: FloatArray,
-    rho0: FloatArray,
-    hazard: float,
-    end_day: int,
+    law: TurnLaw,
+    idx: IntArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Posterior mean, 5% and 95% quantile of the day each candidate turned, given it did by the end.
+    """Posterior median, 5% and 95% quantile of the day each candidate started to leak (turned,
+    or was traced), given it did by the end of the log.
 
     ``days`` (m, T): each candidate's step days (only the first ``n_steps`` count), ``cdf`` (m, T)
-    the posterior ``P(tau <= day)`` on them and ``p_end`` (m,) at ``end_day``. Between two step days
-    the likelihood does not depend on ``tau``, so the posterior there follows the prior (``rho0``,
-    ``hazard``). NaN where the candidate is almost surely not compromised.
+    the posterior ``P(tau <= day)`` on them and ``p_end`` (m,) at the law's ``end_day``. Between
+    two step days the likelihood does not depend on ``tau``, so the posterior there follows the
+    prior (``law``, candidates ``idx``). The median is the first day by which the conditional
+    probability reaches one half: it lies in its own interval. NaN where the candidate almost
+    surely did not start.
     """
+    end_day = law.end_day
     if days.shape[1] == 0:  # no step: the prior between day 0 and the end
         days, cdf = np.zeros((days.shape[0], 1)), np.zeros((days.shape[0], 1))
     m, T = days.shape
@@ -415,20 +560,20 @@ def tau_summary(
     th = np.minimum(t, T - 1)
     hi_day = np.where(inside, d[rows, th], float(end_day))
     hi_cdf = np.where(inside, c[rows, th], p_end[:, None])
-    r = rho0[:, None]
-    f_lo, f_x, f_hi = (turn_cdf(r, hazard, v) for v in (lo_day, X[None, :], hi_day))
+    r = np.asarray(idx, dtype=np.int64)[:, None]
+    f_lo, f_x, f_hi = (law.cdf(r, v) for v in (lo_day, X[None, :], hi_day))
     width = f_hi - f_lo
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(width > 0, (f_x - f_lo) / width, 1.0)
     daily = lo_cdf + (hi_cdf - lo_cdf) * np.clip(frac, 0.0, 1.0)  # P(tau <= x | y)
     ok = p_end > 1e-9
     cond = np.clip(daily / np.where(ok, p_end, 1.0)[:, None], 0.0, 1.0)
-    mean = (1.0 - cond[:, :-1]).sum(axis=1)
+    mean = (cond < 0.5).sum(axis=1).astype(np.float64)  # the median
     lo = (cond < 0.05).sum(axis=1).astype(np.float64)
     hi = (cond < 0.95).sum(axis=1).astype(np.float64)
     nan = np.full(m, np.nan)
     return (
-        np.where(ok, mean, nan),
+        np.where(ok, np.minimum(mean, end_day), nan),
         np.where(ok, np.minimum(lo, end_day), nan),
         np.where(ok, np.minimum(hi, end_day), nan),
     )
