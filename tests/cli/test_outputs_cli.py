@@ -112,7 +112,9 @@ def test_log_out_dash_is_stdout(
     monkeypatch.chdir(tmp_path)
     code, out, err = invoke([*SMALL, "--log-out", "-"], capsys)
     assert code == 0, err
-    assert out.startswith("delivery,day,sender,relays,courier,recipient,mode,outcome\n")
+    assert out.startswith(
+        "delivery,day,sender,relays,courier,recipient,mode,outcome,family_arrested\n"
+    )
     assert "seasons of" in err  # the summary moved to stderr
     assert not (tmp_path / "-").exists()
 
@@ -183,9 +185,17 @@ ESCAPES = "\x1b\x07\x9b\u202e"
 
 
 def test_escape_sequences_from_files_never_reach_the_terminal(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from tipoff._config import Config, save_config
     from tipoff.scenario import preset_text
+
+    # the privacy guard only lets known towns be homes: allow this hostile one as an extra place
+    # (the way a user adds a town), so that it reaches the terminal's code paths
+    evil = "Hoe\x1b[H\x1b[J\x07\x9bK\u202eryong"
+    monkeypatch.setenv(
+        "TIPOFF_CONFIG", str(save_config(Config(places=(evil,)), tmp_path / "config.toml"))
+    )
 
     text = preset_text("classroom").replace(
         "home: Hoeryong", 'home: "Hoe\\e[H\\e[J\\a\\x9bK\\u202eryong"'

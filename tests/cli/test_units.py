@@ -45,7 +45,7 @@ def test_exposure_and_harden_give_the_same_per_delivery_figure(
     p = exposure["p_intercepted_per_delivery"]
     assert f"P(intercepted) per delivery {p:.3f}" in _flat(invoke(["exposure", preset], capsys))
     text = _flat(invoke(["harden", preset, "--runs", "0"], capsys))
-    assert f"P(intercepted) {p:.3f} per delivery" in text
+    assert f"each delivery is intercepted with probability {p:.3f}" in text
 
 
 def test_run_names_its_units(capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,6 +37,16 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     return render_html(data), protect_html(render_html(data, protected=True), PASSPHRASE)
 
 
+def _outside_payload(page: str) -> str:
+    """The page without its ciphertext, which must be base64 only: a word found by chance in
+    random base64 (a 5-letter town turns up about once in a billion positions) is not plaintext.
+    """
+    m = re.search(r'(<script[^>]*id="tipoff-payload"[^>]*>)(.*?)(</script>)', page, flags=re.S)
+    assert m is not None
+    assert re.fullmatch(r"[A-Za-z0-9+/=\s]*", m.group(2)), "the payload is not base64"
+    return page[: m.start(2)] + page[m.end(2) :]
+
+
 def test_file_holds_no_plaintext(pages: tuple[str, str]) -> None:
     plain, protected = pages
     words = ["classroom", "Hoeryong", "Musan", "yanji", "tumen", "In short", "The season"]
@@ -44,9 +54,15 @@ def test_file_holds_no_plaintext(pages: tuple[str, str]) -> None:
     words += ["Methods and provenance", "not encrypted", PASSPHRASE]
     words += re.findall(r"<h2>([^<]+)</h2>", plain)
     words += re.findall(r'"(?:r[1-3]|c[12])"', plain)[:3]  # party ids, quoted as in the chart data
+    opener = _outside_payload(protected)
+    payload = re.search(r'id="tipoff-payload"[^>]*>(.*?)</script>', protected, flags=re.S)
+    assert payload is not None
+    raw = base64.b64decode("".join(payload.group(1).split()))
+    for long_word in ("classroom", "Changing the procedure", "Methods and provenance"):
+        assert long_word.encode() not in raw  # ciphertext, not the page encoded
     for word in words:
         assert word in plain or word == PASSPHRASE
-        assert word not in protected, word
+        assert word not in opener, word
     assert "'unsafe-inline'" not in protected.split("script-src", 1)[1].split(";", 1)[0]
     assert "'unsafe-eval'" not in protected
     assert f'data-iterations="{PBKDF2_ITERATIONS}"' in protected and PBKDF2_ITERATIONS >= 600_000
@@ -130,7 +146,8 @@ def test_right_passphrase_draws_every_chart(
         ".every(d => d.querySelector('svg.main-svg'))"
     )
     _until(page, drawn)
-    assert "Musan" in page.inner_text("body")
+    body = page.inner_text("body")
+    assert "Changing the procedure" in body and "Where deliveries are exposed" in body
     assert page.locator("#protected").count() == 1 and page.locator("#not-encrypted").count() == 0
     page.screenshot(path=str(tmp_path / "opened.png"), full_page=True)
     assert seen["blocked"] == [] and seen["errors"] == []
@@ -186,5 +203,6 @@ def test_report_cli_with_passphrase(tmp_path: Path, capsys: pytest.CaptureFixtur
         main(["report", "classroom", "-n", "2", "--seed", "1", "-o", str(out), "--passphrase"])
     assert info.value.code in (0, None)
     text = out.read_text()
-    assert "tipoff-payload" in text and "classroom" not in text and "Musan" not in text
+    opener = _outside_payload(text)
+    assert "tipoff-payload" in text and "classroom" not in opener and "Musan" not in opener
     assert "passphrase" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from tipoff._oserrors import output_error
 from tipoff._version import __version__
 from tipoff.cli._commands import register
 from tipoff.cli._common import err
-from tipoff.cli._safe import safe
+from tipoff.cli._safe import safe, safe_lines
 from tipoff.errors import (
     EXIT_BUG,
     EXIT_INPUT,
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     except TipoffError as exc:
         if debug:
             raise
-        err.print(f"error: {safe(exc)}", markup=False, soft_wrap=True)
+        err.print(f"error: {safe_lines(exc)}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         # the reader of standard output went away (| head): stop quietly
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         if debug:
             raise
-        err.print(f"error: {safe(output_error(exc))}", markup=False, soft_wrap=True)
+        err.print(f"error: {safe_lines(output_error(exc))}", markup=False, soft_wrap=True)
         sys.exit(EXIT_OUTPUT)
     except MemoryError:
         if debug:

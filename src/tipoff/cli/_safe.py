@@ -14,7 +14,7 @@ import re
 
 from rich.markup import escape
 
-__all__ = ["safe", "safe_markup"]
+__all__ = ["safe", "safe_lines", "safe_markup"]
 
 # C0 and C1 controls, DEL, the Arabic letter mark, zero-width and directional marks, line and
 # paragraph separators, directional embeddings, overrides and isolates, invisible operators,
@@ -42,6 +42,18 @@ def safe(text: object, /) -> str:
     """
     s = str(text)
     return _UNSAFE.sub(_visible, s) if _UNSAFE.search(s) else s
+
+
+def safe_lines(text: object, /) -> str:
+    r""":func:`safe` line by line: a message of several lines keeps its line breaks.
+
+    Examples
+    --------
+    >>> print(safe_lines("one\x1b\ntwo"))
+    one\x1b
+    two
+    """
+    return "\n".join(safe(line) for line in str(text).split("\n"))
 
 
 def safe_markup(text: object, /) -> str:
