@@ -280,7 +280,7 @@ def _semantic_problems(
     """Cross-references: parameter paths, prior supports, reporting names, groups, towns, days."""
     found: list[tuple[tuple[Any, ...], str]] = []
     for path, prior in obs.unknowns.items():
-        loc = ("unknowns", path)
+        loc: tuple[Any, ...] = ("unknowns", path)
         if path.startswith(REPORTING):
             name = path[len(REPORTING) :]
             if not _NAME.match(name):
