@@ -2,15 +2,25 @@
 
 from tipoff.engines._provenance import Provenance
 from tipoff.engines.exact import ExposureOutput, exposure
-from tipoff.engines.season import CAUSES, METRICS, RunRecord, SeasonOutput, simulate_season
+from tipoff.engines.season import (
+    CAUSES,
+    METRICS,
+    TALLY_KINDS,
+    RunRecord,
+    SeasonOutput,
+    Tallies,
+    simulate_season,
+)
 
 __all__ = [
     "CAUSES",
     "METRICS",
+    "TALLY_KINDS",
     "ExposureOutput",
     "Provenance",
     "RunRecord",
     "SeasonOutput",
+    "Tallies",
     "exposure",
     "simulate_season",
 ]

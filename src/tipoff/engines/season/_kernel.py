@@ -69,6 +69,14 @@ from tipoff.engines.season._state import (
     M,
     Tables,
 )
+from tipoff.engines.season._tallies import (
+    TALLY_COURIER_ARRESTS,
+    TALLY_FAMILY_ARRESTS,
+    TALLY_INTERCEPTIONS,
+    TALLY_MONEY_LOST,
+    Tallies,
+    check_tallies,
+)
 from tipoff.model import ADDRESS, COURIER_IDENTITY, MODE_MEETING_POINT, SCHEDULE, CompiledModel
 
 __all__ = ["KernelResult", "KernelTables", "build_kernel_tables", "run_chunk"]
@@ -152,6 +160,7 @@ _BUILT_IN = {
     ),
     "ITEMS": (2, 4, 8),
     "MODE_MEETING_POINT": 1,
+    "TALLY": (0, 1, 2, 3),
 }
 _ACTUAL = {
     "NEVER": NEVER,
@@ -170,6 +179,7 @@ _ACTUAL = {
     "METRICS": tuple(METRICS),
     "ITEMS": (ADDRESS, SCHEDULE, COURIER_IDENTITY),
     "MODE_MEETING_POINT": MODE_MEETING_POINT,
+    "TALLY": (TALLY_COURIER_ARRESTS, TALLY_FAMILY_ARRESTS, TALLY_INTERCEPTIONS, TALLY_MONEY_LOST),
 }
 if _ACTUAL != _BUILT_IN:  # pragma: no cover - a guard for whoever changes those definitions
     raise ImportError(
@@ -892,6 +902,7 @@ class KernelResult:
     causes: npt.NDArray[np.int64]
     courier_places: npt.NDArray[np.int64]
     family_places: npt.NDArray[np.int64]
+    tally_counts: npt.NDArray[np.int64]  # (R, k)
     record_ints: npt.NDArray[np.int64]  # (n, N_R) the recorded run's deliveries, in day order
     record_slot_party: npt.NDArray[np.int32]  # (n, S)
     record_relayed: npt.NDArray[np.bool_]  # (n, S)
@@ -909,6 +920,7 @@ def run_chunk(
     record_local: int,
     draws: ChunkDraws | None = None,
     capacity: int | None = None,
+    tallies: Tallies | None = None,
 ) -> KernelResult:
     """Simulate runs ``start..stop-1`` of the batch seeded with ``seed``.
 
@@ -926,6 +938,15 @@ def run_chunk(
     courier_places = np.zeros((R, kt.n_places), dtype=np.int64)
     family_places = np.zeros((R, kt.n_places), dtype=np.int64)
     record = 0 <= record_local < R
+    tl = check_tallies(tallies, len(model.place_names), T)
+    tk = (
+        tl.kind.astype(np.int64),
+        tl.by_home,
+        tl.places,
+        tl.first_day.astype(np.int64),
+        tl.last_day.astype(np.int64),
+    )
+    tally_counts = np.zeros((R, tl.size), dtype=np.int64)
     ip = kt.ip.copy()
     ip[IP_RECORD] = record_local if record else -1
     ip[IP_FIRST_RUN] = start
@@ -943,6 +964,7 @@ def run_chunk(
         out_day = np.empty(cap_out, dtype=i32)
         out_z = np.empty(cap_out, dtype=f64)
         out_outcome = np.empty(cap_out, dtype=np.int8)
+        out_home = np.empty(cap_out, dtype=i32)
         given: tuple[np.ndarray, ...] = (
             np.zeros((0, P), dtype=i32),  # informant days
             none_i32,  # sender
@@ -962,6 +984,7 @@ def run_chunk(
         out_day = np.ascontiguousarray(draws.day, dtype=i32)
         out_z = np.zeros(0, dtype=f64)
         out_outcome = np.empty(int(run_start[-1]), dtype=np.int8)
+        out_home = np.empty(int(run_start[-1]), dtype=i32)
         given = (
             np.ascontiguousarray(draws.informant_day, dtype=i32),
             np.ascontiguousarray(draws.sender, dtype=i32),
@@ -1026,6 +1049,9 @@ def run_chunk(
             causes,
             courier_places,
             family_places,
+            *tk,
+            tally_counts,
+            out_home,
             rec.ints,
             rec.slot_party,
             rec.relayed,
@@ -1042,6 +1068,7 @@ def run_chunk(
                 out_day = np.resize(out_day, grown)
                 out_z = np.resize(out_z, grown)
                 out_outcome = np.resize(out_outcome, grown)
+                out_home = np.resize(out_home, grown)
             if need > work.cap:
                 work = _Work(kt, model, max(need, 2 * work.cap), ctr_from=work)
             if done == record_local and need > rec.ints.shape[0]:
@@ -1053,7 +1080,10 @@ def run_chunk(
         amount = _amounts(model, out_z[:n_total], run_start)
     else:
         amount = np.ascontiguousarray(draws.amount, dtype=i64)
-    _add_money(run_start, out_day, out_outcome, amount, money, totals, daily_sum, daily_sumsq)
+    _add_money(
+        run_start, out_day, out_outcome, out_home, amount, money, totals, daily_sum, daily_sumsq,
+        tk, tally_counts,
+    )  # fmt: skip
     n_rec = int(rec.n[0])
     return KernelResult(
         totals=totals,
@@ -1062,6 +1092,7 @@ def run_chunk(
         causes=causes,
         courier_places=courier_places,
         family_places=family_places,
+        tally_counts=tally_counts,
         record_ints=rec.ints[:n_rec],
         record_slot_party=rec.slot_party[:n_rec],
         record_relayed=rec.relayed[:n_rec],
@@ -1162,22 +1193,43 @@ def _amounts(model: CompiledModel, z: np.ndarray, run_start: np.ndarray) -> np.n
 
 
 @numba.njit(cache=True)
+def _tally(counts: Any, tk: Any, kind: int, t: int, where: int, home: int, weight: int) -> None:
+    """Add ``weight`` to every tally of ``kind`` whose window holds day ``t`` and whose places
+    hold the event's town (``where``, or ``home`` for a tally by home; -1: no town)."""
+    t_kind, t_by_home, t_places, t_first, t_last = tk
+    for j in range(t_kind.shape[0]):
+        if t_kind[j] != kind or t < t_first[j] or t > t_last[j]:
+            continue
+        place = home if t_by_home[j] else where
+        if place >= 0 and t_places[j, place]:
+            counts[j] += weight
+
+
+@numba.njit(cache=True)
 def _add_money(
     run_start: Any,
     day: Any,
     outcome: Any,
+    home: Any,
     amount: Any,
     money: Any,
     totals: Any,
     daily_sum: Any,
     daily_sumsq: Any,
+    tk: Any,
+    tally_counts: Any,
 ) -> None:
-    """Each run's money lost and delivered by day, into its totals and the chunk's sums."""
+    """Each run's money lost and delivered by day, into its totals and the chunk's sums; its
+    interceptions and money lost into its tallies."""
     T = money.shape[2]
     for r in range(run_start.shape[0] - 1):
         for g in range(run_start[r], run_start[r + 1]):
             if outcome[g] == OUT_INTERCEPTED:
                 money[r, 0, day[g]] += amount[g]
+                if tk[0].shape[0]:
+                    counts = tally_counts[r]
+                    _tally(counts, tk, TALLY_INTERCEPTIONS, day[g], home[g], home[g], 1)
+                    _tally(counts, tk, TALLY_MONEY_LOST, day[g], home[g], home[g], amount[g])
             elif outcome[g] == OUT_DELIVERED:
                 money[r, 1, day[g]] += amount[g]
         for k, metric in ((0, _LOST), (1, _MONEY_DELIVERED)):
@@ -1323,6 +1375,13 @@ def _kernel(
     causes: Any,
     courier_places: Any,
     family_places: Any,
+    tally_kind: Any,
+    tally_by_home: Any,
+    tally_places: Any,
+    tally_first: Any,
+    tally_last: Any,
+    tally_counts: Any,
+    out_home: Any,
     record_ints: Any,
     record_slot_party: Any,
     record_relayed: Any,
@@ -1352,6 +1411,7 @@ def _kernel(
     fewer when drawing here and a run does not fit the buffers (its size is left in ``ctr[1]``)."""
     R = totals.shape[0]
     T = ip[IP_T]
+    tk = (tally_kind, tally_by_home, tally_places, tally_first, tally_last)
     dd = np.zeros((_N_METRICS, T), dtype=np.int64)  # the run's counts by day
     P = party_community.shape[0]
     C = courier_home.shape[0]
@@ -1495,6 +1555,7 @@ def _kernel(
             pair_reveal = in_pair_reveal[r]
         day = out_day[base : base + n]
         outcome = out_outcome[base : base + n]
+        home_of = out_home[base : base + n]
 
         # -- the run's deliveries in day order: by day (a stable counting sort), then by sender
         # and label within the day (a stable insertion sort): numpy's lexsort((label, sender, day))
@@ -1578,6 +1639,7 @@ def _kernel(
                     home = courier_home[c]
                     if home >= 0:
                         courier_places[r, home] += 1
+                        _tally(tally_counts[r], tk, TALLY_COURIER_ARRESTS, t, home, home, 1)
                 if n_swept:
                     _interrogate(
                         t, arrested[:n_swept], ip, fp, pair_ptr, pair_ids, pair_to,
@@ -1903,6 +1965,7 @@ def _kernel(
                 chain = d_chain[i]
                 g = perm[i]
                 family = False
+                home_of[g] = party_home[d_recipient[i]]
                 if chain < 0:
                     outcome[g] = OUT_STALLED
                 else:
@@ -1921,11 +1984,18 @@ def _kernel(
                             place = rec_home if d_handover[i] else courier_home[c]
                             if place >= 0:
                                 courier_places[r, place] += 1
+                            _tally(
+                                tally_counts[r], tk, TALLY_COURIER_ARRESTS, t, place,
+                                courier_home[c], 1,
+                            )  # fmt: skip
                         if d_handover[i] and uniforms[i, COL_FAMILY] < family_p:
                             family = True
                             n_family += 1
                             if rec_home >= 0:
                                 family_places[r, rec_home] += 1
+                            _tally(
+                                tally_counts[r], tk, TALLY_FAMILY_ARRESTS, t, rec_home, rec_home, 1
+                            )
                             if uniforms[i, COL_TRACING] < tracing_p:
                                 last = chain_last_relay[chain]
                                 if traced[last] > t + 1:

@@ -25,6 +25,7 @@ from tipoff.engines.season._state import (
     build_tables,
     new_state,
 )
+from tipoff.engines.season._tallies import Tallies, check_tallies
 from tipoff.errors import UsageError
 from tipoff.model import CompiledModel
 
@@ -59,6 +60,7 @@ class SeasonOutput:
     daily_sum: npt.NDArray[np.int64]  # (n_metrics, horizon)
     daily_sumsq: npt.NDArray[np.int64]  # (n_metrics, horizon)
     record: RunRecord | None
+    tally_counts: npt.NDArray[np.int64]  # (n_runs, k) the counts ``tallies`` asked for
 
     def total(self, metric: str) -> npt.NDArray[np.int64]:
         """Season totals of one metric, one per run."""
@@ -115,6 +117,7 @@ class _ChunkResult:
     courier_places: npt.NDArray[np.int64]
     family_places: npt.NDArray[np.int64]
     record: RunRecord | None
+    tally_counts: npt.NDArray[np.int64]
 
 
 def _simulate_chunk(
@@ -125,10 +128,13 @@ def _simulate_chunk(
     record_run: int,
     engine: str = "numpy",
     kernel_tables: Any = None,
+    tallies: Tallies | None = None,
 ) -> _ChunkResult:
     local = record_run - start
     if engine == "numba":
-        return _simulate_chunk_numba(model, seed, start, stop, local, kernel_tables=kernel_tables)
+        return _simulate_chunk_numba(
+            model, seed, start, stop, local, kernel_tables=kernel_tables, tallies=tallies
+        )
     draws = draw_chunk(model, run_generators(seed, start, stop))
     tables = build_tables(model)
     st = new_state(model, draws)
@@ -147,6 +153,7 @@ def _simulate_chunk(
         st.courier_arrests_by_place,
         st.family_arrests_by_place,
         record,
+        np.zeros((stop - start, 0), dtype=np.int64),
     )
 
 
@@ -158,6 +165,7 @@ def _simulate_chunk_numba(
     local: int,
     draws: ChunkDraws | None = None,
     kernel_tables: Any = None,
+    tallies: Tallies | None = None,
 ) -> _ChunkResult:
     """The numba engine on one chunk (``draws``: read numpy's draws instead of drawing;
     ``kernel_tables``: the model's, built once per batch)."""
@@ -166,7 +174,16 @@ def _simulate_chunk_numba(
     kt = kernel_tables
     if kt is None:
         kt = k.build_kernel_tables(model, build_tables(model))
-    kr = k.run_chunk(model, kt, seed=seed, start=start, stop=stop, record_local=local, draws=draws)
+    kr = k.run_chunk(
+        model,
+        kt,
+        seed=seed,
+        start=start,
+        stop=stop,
+        record_local=local,
+        draws=draws,
+        tallies=tallies,
+    )
     record = None
     if 0 <= local < stop - start:
         record = RunRecord(run=start + local)
@@ -198,6 +215,7 @@ def _simulate_chunk_numba(
         kr.courier_places,
         kr.family_places,
         record,
+        kr.tally_counts,
     )
 
 
@@ -269,6 +287,7 @@ def simulate_season(
     record_run: int | None = 0,
     progress: Callable[[int], None] | None = None,
     engine: str = "auto",
+    tallies: Tallies | None = None,
 ) -> SeasonOutput:
     """Simulate ``n_runs`` independent seasons of the operation against ``model``.
 
@@ -295,6 +314,9 @@ def simulate_season(
         the same draws and the same results bit for bit, many times faster; "auto": numba when it
         can be imported, else numpy (the environment variable ``TIPOFF_SEASON_ENGINE`` overrides
         this choice). The engine used is recorded in the provenance options.
+    tallies : Tallies or None
+        Counts by kind of event, place and day window to keep for every run
+        (``SeasonOutput.tally_counts``, shape ``(n_runs, k)``); None keeps none (k = 0).
 
     Returns
     -------
@@ -316,6 +338,9 @@ def simulate_season(
     if record_run is not None and not 0 <= record_run < n_runs:
         raise UsageError(f"record_run must be in 0..{n_runs - 1}, got {record_run}")
     engine = resolve_engine(engine)
+    tallies = check_tallies(tallies, len(model.place_names), model.horizon_days)
+    if tallies.size and engine != "numba":
+        raise UsageError("tallies are counted by the compiled engine only (engine='numba')")
     seed = make_seed(seed)
     size = _auto_chunk(model, engine) if chunk_size is None else chunk_size
     if size < 1:
@@ -331,7 +356,7 @@ def simulate_season(
     done = 0
     if n_workers == 1 or len(bounds) == 1:
         for a, b in bounds:
-            results.append(_simulate_chunk(model, seed, a, b, rec, engine, kt))
+            results.append(_simulate_chunk(model, seed, a, b, rec, engine, kt, tallies))
             done += b - a
             if progress:
                 progress(done)
@@ -339,7 +364,8 @@ def simulate_season(
         workers = min(n_workers, len(bounds), os.cpu_count() or 1)
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [
-                pool.submit(_simulate_chunk, model, seed, a, b, rec, engine, kt) for a, b in bounds
+                pool.submit(_simulate_chunk, model, seed, a, b, rec, engine, kt, tallies)
+                for a, b in bounds
             ]
             for f, (a, b) in zip(futures, bounds, strict=True):
                 results.append(f.result())
@@ -368,4 +394,5 @@ def simulate_season(
         daily_sum=np.sum([r.daily_sum for r in results], axis=0),
         daily_sumsq=np.sum([r.daily_sumsq for r in results], axis=0),
         record=record,
+        tally_counts=np.concatenate([r.tally_counts for r in results]),
     )
