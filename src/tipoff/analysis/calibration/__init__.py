@@ -1,19 +1,43 @@
 """Calibration: the posterior of a scenario's unknown parameters given reported counts."""
 
+from tipoff.analysis.calibration._calibrate import (
+    METHOD,
+    calibrate,
+    current_values,
+    default_runs_per_particle,
+    simulate_batches,
+    simulate_counts,
+)
 from tipoff.analysis.calibration._likelihood import (
     ObservationModel,
     TallyRequest,
     observation_model,
 )
 from tipoff.analysis.calibration._smc import LogLikelihood, SMCOptions, SMCResult, Stage, run_smc
+from tipoff.analysis.calibration._summary import (
+    CalibrationSummary,
+    UnknownSummary,
+    label,
+    summarize_posterior,
+)
 
 __all__ = [
+    "METHOD",
+    "CalibrationSummary",
     "LogLikelihood",
     "ObservationModel",
     "SMCOptions",
     "SMCResult",
     "Stage",
     "TallyRequest",
+    "UnknownSummary",
+    "calibrate",
+    "current_values",
+    "default_runs_per_particle",
+    "label",
     "observation_model",
     "run_smc",
+    "simulate_batches",
+    "simulate_counts",
+    "summarize_posterior",
 ]

@@ -1,0 +1,73 @@
+"""``tipoff calibrate`` through the CLI entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tipoff.cli import main
+from tipoff.results import read_posterior
+
+OBS = """\
+unknowns:
+  operation.recruitment.initial: {dist: uniform, low: 0.01, high: 0.6}
+observations:
+  - id: arrests
+    source: a test report
+    count: arrests
+    roles: couriers
+    places: [Hamhung, Kaechon, Pyongyang]
+    placed_by: where
+    reported: ">= 1"
+    reporting: 0.8
+"""
+
+
+def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = invoke(["calibrate", "--schema"], capsys)
+    assert code == 0
+    Draft202012Validator.check_schema(json.loads(out))
+
+
+def test_json_and_posterior_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    code, out, err = invoke([*argv, "--seed", "2", "--json", "-o", str(post)], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["unknowns"][0]["unknown"] == "operation.recruitment.initial"
+    assert doc["provenance"]["seed"] == 2 and doc["provenance"]["observations"] == str(obs)
+    assert isinstance(doc["converged"], bool) and doc["sentence"]
+    assert read_posterior(post).n_draws == 16
+    code, out, _ = invoke([*argv, "--seed", "2"], capsys)
+    assert code == 0
+    assert "Prior and posterior" in out and "Predictive check" in out
+
+
+def test_input_problems_exit_3_and_usage_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(OBS.replace("Hamhung", "Atlantis").replace("    placed_by: where\n", ""))
+    code, _, err = invoke(["calibrate", "classroom", str(bad)], capsys)
+    assert code == 3
+    assert f"{bad}:4:5: observations[0].placed_by: Field required" in err
+    code, _, err = invoke(["calibrate", "classroom"], capsys)
+    assert code == 2 and "no built-in observations" in err
+    code, _, err = invoke(["calibrate", "--particles", "18"], capsys)
+    assert code == 2 and "multiple of 4" in err
