@@ -71,3 +71,20 @@ def test_input_problems_exit_3_and_usage_2(
     assert code == 2 and "no built-in observations" in err
     code, _, err = invoke(["calibrate", "--particles", "18"], capsys)
     assert code == 2 and "multiple of 4" in err
+
+
+def test_run_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    run = ["run", "classroom", "--posterior", str(post), "--runs", "40", "--seed", "1", "--json"]
+    code, out, err = invoke(run, capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert len(doc["provenance"]["options"]["posterior"]) == 16
+    code, out2, _ = invoke([*run, "--workers", "2"], capsys)
+    assert code == 0 and json.loads(out2) == doc
+    code, _, err = invoke(["run", "--posterior", str(tmp_path / "none.json")], capsys)
+    assert code == 3 and "no such file" in err

@@ -137,6 +137,14 @@ def run(
             "numba. Both give the same numbers.",
         ),
     ] = "auto",
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="A posterior file from `tipoff calibrate`: each season takes the unknown "
+            "parameters from a posterior draw, so the ranges include what is not known.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate seasons of the operation against a scenario and summarise them."""
     from tipoff.engines import simulate_season
@@ -151,15 +159,22 @@ def run(
     model = load_model(scenario)
     want_record = log_out is not None or truth_out is not None
     with _progress(runs, enabled=runs * max(model.n_parties, 1) > 2_000_000) as progress:
-        output = simulate_season(
-            model,
-            n_runs=runs,
-            seed=seed,
-            n_workers=workers,
-            engine=engine,
-            record_run=0 if want_record else None,
-            progress=progress,
-        )
+        if posterior is not None:
+            from tipoff.cli._posterior_opt import seasons_over_posterior
+
+            output = seasons_over_posterior(
+                scenario, posterior, runs, seed, workers, engine, want_record, progress
+            )
+        else:
+            output = simulate_season(
+                model,
+                n_runs=runs,
+                seed=seed,
+                n_workers=workers,
+                engine=engine,
+                record_run=0 if want_record else None,
+                progress=progress,
+            )
     summary = summarize(output)
     provenance = output.provenance.to_dict()
     if output.record is not None:

@@ -1,5 +1,13 @@
 """Calibration: the posterior of a scenario's unknown parameters given reported counts."""
 
+from tipoff.analysis.calibration._across import (
+    posterior_digest,
+    posterior_draw_indices,
+    posterior_models,
+    posterior_scenarios,
+    posterior_warning,
+    simulate_over_posterior,
+)
 from tipoff.analysis.calibration._calibrate import (
     METHOD,
     calibrate,
@@ -36,8 +44,14 @@ __all__ = [
     "default_runs_per_particle",
     "label",
     "observation_model",
+    "posterior_digest",
+    "posterior_draw_indices",
+    "posterior_models",
+    "posterior_scenarios",
+    "posterior_warning",
     "run_smc",
     "simulate_batches",
     "simulate_counts",
+    "simulate_over_posterior",
     "summarize_posterior",
 ]
