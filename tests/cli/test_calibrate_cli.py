@@ -88,3 +88,26 @@ def test_run_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == 0 and json.loads(out2) == doc
     code, _, err = invoke(["run", "--posterior", str(tmp_path / "none.json")], capsys)
     assert code == 3 and "no such file" in err
+
+
+def test_harden_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    harden = ["harden", "classroom", "--posterior", str(post), "--runs", "20", "--seed", "3"]
+    code, out, err = invoke([*harden, "--max-fee", "0.05", "--json"], capsys)
+    assert code == 0, err
+    robust = json.loads(out)["posterior"]
+    plans = robust["plans"]
+    assert plans[0]["countermeasures"] == robust["recommended"]
+    arrests = [p["expected_arrests"] for p in plans]
+    assert arrests == sorted(arrests)
+    for p in plans:
+        assert 0.0 <= p["share_best"] <= p["share_within_5pct"] <= 1.0
+        assert p["regret_p90"] >= 0.0
+    # shares of "best" add up to at least 1 (ties count for every plan tied)
+    assert sum(p["share_best"] for p in plans) >= 1.0 - 1e-9
+    code, out, _ = invoke(harden, capsys)
+    assert code == 0 and "Across the posterior" in out

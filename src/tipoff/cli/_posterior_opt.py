@@ -6,14 +6,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tipoff.cli._common import err, load_scenario_arg
+from tipoff.cli._common import err, load_scenario_arg, out
 
 if TYPE_CHECKING:
+    from tipoff.analysis.calibration import Robustness
+    from tipoff.analysis.hardening import HardeningResult
     from tipoff.engines import SeasonOutput
     from tipoff.results import Posterior
     from tipoff.scenario import Scenario
 
-__all__ = ["load_posterior", "seasons_over_posterior"]
+__all__ = [
+    "harden_robustness",
+    "load_posterior",
+    "print_robustness",
+    "seasons_over_posterior",
+]
 
 
 def load_posterior(path: Path, scenario: Scenario) -> Posterior:
@@ -61,3 +68,41 @@ def seasons_over_posterior(
         engine=engine,
         progress=progress,
     )
+
+
+def harden_robustness(
+    scenario: Scenario, path: Path, result: HardeningResult, seed: int | None
+) -> Robustness:
+    """The plans of ``result`` across the posterior in ``path`` (see harden_across_posterior)."""
+    from tipoff.analysis.calibration import harden_across_posterior
+
+    post = load_posterior(path, scenario)
+    return harden_across_posterior(scenario, post, result, seed=seed)
+
+
+def print_robustness(robust: Robustness) -> None:
+    """The plans ranked by expected arrests across the posterior, and the sentence."""
+    from rich.table import Table
+
+    from tipoff.analysis.calibration import plan_name
+
+    table = Table(
+        title=f"Across the posterior ({robust.n_draws} draws x {robust.n_runs} seasons)",
+        title_justify="left",
+    )
+    table.add_column("plan", overflow="fold")
+    table.add_column("arrests", justify="right")
+    table.add_column("best", justify="right")
+    table.add_column("within 5%", justify="right")
+    table.add_column("regret p90", justify="right")
+    for p in robust.plans:
+        table.add_row(
+            plan_name(p.measures),
+            f"{p.expected_arrests:.1f}",
+            f"{p.share_best:.0%}",
+            f"{p.share_near_best:.0%}",
+            f"{p.regret_p90:.1f}",
+        )
+    out.print()
+    out.print(table)
+    out.print(robust.sentence, markup=False, soft_wrap=True)

@@ -21,6 +21,12 @@ from tipoff.analysis.calibration._likelihood import (
     TallyRequest,
     observation_model,
 )
+from tipoff.analysis.calibration._robust import (
+    PlanRobustness,
+    Robustness,
+    harden_across_posterior,
+    plan_name,
+)
 from tipoff.analysis.calibration._smc import LogLikelihood, SMCOptions, SMCResult, Stage, run_smc
 from tipoff.analysis.calibration._summary import (
     CalibrationSummary,
@@ -34,6 +40,8 @@ __all__ = [
     "CalibrationSummary",
     "LogLikelihood",
     "ObservationModel",
+    "PlanRobustness",
+    "Robustness",
     "SMCOptions",
     "SMCResult",
     "Stage",
@@ -42,8 +50,10 @@ __all__ = [
     "calibrate",
     "current_values",
     "default_runs_per_particle",
+    "harden_across_posterior",
     "label",
     "observation_model",
+    "plan_name",
     "posterior_digest",
     "posterior_draw_indices",
     "posterior_models",
