@@ -111,3 +111,20 @@ def test_harden_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert sum(p["share_best"] for p in plans) >= 1.0 - 1e-9
     code, out, _ = invoke(harden, capsys)
     assert code == 0 and "Across the posterior" in out
+
+
+def test_exposure_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    code, out, err = invoke(["exposure", "classroom", "--posterior", str(post), "--json"], capsys)
+    assert code == 0, err
+    bands = json.loads(out)["posterior"]
+    p = bands["p_intercept"]
+    assert 0.0 <= p["lo"] <= p["mean"] <= p["hi"] <= 1.0
+    rows = bands["rows"]
+    assert all(
+        lo <= m <= hi for lo, m, hi in zip(rows["lo"], rows["mean"], rows["hi"], strict=True)
+    )

@@ -9,15 +9,17 @@ from typing import TYPE_CHECKING
 from tipoff.cli._common import err, load_scenario_arg, out
 
 if TYPE_CHECKING:
-    from tipoff.analysis.calibration import Robustness
+    from tipoff.analysis.calibration import ExposureBands, Robustness
     from tipoff.analysis.hardening import HardeningResult
     from tipoff.engines import SeasonOutput
     from tipoff.results import Posterior
     from tipoff.scenario import Scenario
 
 __all__ = [
+    "exposure_bands",
     "harden_robustness",
     "load_posterior",
+    "print_bands",
     "print_robustness",
     "seasons_over_posterior",
 ]
@@ -106,3 +108,43 @@ def print_robustness(robust: Robustness) -> None:
     out.print()
     out.print(table)
     out.print(robust.sentence, markup=False, soft_wrap=True)
+
+
+def exposure_bands(scenario: Scenario, path: Path) -> tuple[Scenario, ExposureBands]:
+    """The scenario at the posterior medians, and each row's exact chance across the draws."""
+    from tipoff.analysis.calibration import exposure_across_posterior
+    from tipoff.scenario import with_params
+
+    post = load_posterior(path, scenario)
+    median = post.quantile(0.5)
+    values = {
+        u: float(median[j]) for j, u in enumerate(post.unknowns) if not u.startswith("reporting.")
+    }
+    return with_params(scenario, values), exposure_across_posterior(scenario, post)
+
+
+def print_bands(bands: ExposureBands, rows: tuple[int, ...], ids: tuple[str, ...]) -> None:
+    """The most exposed rows' chance across the posterior (mean and 90% band over draws)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    out.print()
+    out.print(
+        "Above: the unknowns at their posterior medians. Across the posterior's draws "
+        f"({bands.n_draws} exact evaluations), a delivery is intercepted with probability "
+        f"{bands.overall_mean:.3f} on average (90% of draws: {bands.overall_lo:.3f} to "
+        f"{bands.overall_hi:.3f}).",
+        markup=False,
+        soft_wrap=True,
+    )
+    table = Table(title="Most exposed deliveries across the posterior", title_justify="left")
+    table.add_column("delivery")
+    table.add_column("P(intercepted)", justify="right")
+    table.add_column("90% of draws", justify="right")
+    for r in rows:
+        table.add_row(
+            escape(ids[r]),
+            f"{bands.p_mean[r]:.3f}",
+            f"{bands.p_lo[r]:.3f} to {bands.p_hi[r]:.3f}",
+        )
+    out.print(table)

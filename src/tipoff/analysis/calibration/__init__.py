@@ -1,6 +1,8 @@
 """Calibration: the posterior of a scenario's unknown parameters given reported counts."""
 
 from tipoff.analysis.calibration._across import (
+    ExposureBands,
+    exposure_across_posterior,
     posterior_digest,
     posterior_draw_indices,
     posterior_models,
@@ -38,6 +40,7 @@ from tipoff.analysis.calibration._summary import (
 __all__ = [
     "METHOD",
     "CalibrationSummary",
+    "ExposureBands",
     "LogLikelihood",
     "ObservationModel",
     "PlanRobustness",
@@ -50,6 +53,7 @@ __all__ = [
     "calibrate",
     "current_values",
     "default_runs_per_particle",
+    "exposure_across_posterior",
     "harden_across_posterior",
     "label",
     "observation_model",

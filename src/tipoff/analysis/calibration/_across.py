@@ -10,19 +10,21 @@ import hashlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from tipoff._rng import make_seed
-from tipoff.engines import SeasonOutput, simulate_season
+from tipoff.engines import SeasonOutput, exposure, simulate_season
 from tipoff.errors import UsageError
 from tipoff.model import CompiledModel, compile_scenario, recompile_operation
 from tipoff.results import Posterior
 from tipoff.scenario import Scenario, scenario_digest, with_params
 
 __all__ = [
+    "ExposureBands",
+    "exposure_across_posterior",
     "posterior_digest",
     "posterior_draw_indices",
     "posterior_models",
@@ -171,4 +173,66 @@ def simulate_over_posterior(
         daily_sumsq=np.sum([o.daily_sumsq for o in outs], axis=0),
         tally_counts=np.concatenate([o.tally_counts for o in outs]),
         record=first.record if record_run is not None else None,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExposureBands:
+    """Exact P(intercepted) of each delivery row across posterior draws."""
+
+    n_draws: int
+    p_mean: npt.NDArray[np.float64]  # (n_rows,)
+    p_lo: npt.NDArray[np.float64]  # 5% across draws
+    p_hi: npt.NDArray[np.float64]  # 95%
+    overall_mean: float  # weighted mean over rows, averaged over draws
+    overall_lo: float
+    overall_hi: float
+    posterior: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "n_draws": self.n_draws,
+            "posterior": self.posterior,
+            "p_intercept": {
+                "mean": self.overall_mean,
+                "lo": self.overall_lo,
+                "hi": self.overall_hi,
+            },
+            "rows": {
+                "mean": self.p_mean.tolist(),
+                "lo": self.p_lo.tolist(),
+                "hi": self.p_hi.tolist(),
+            },
+        }
+
+
+def exposure_across_posterior(
+    scenario: Scenario, posterior: Posterior, /, *, n_draws: int = 64, seed: int = 0
+) -> ExposureBands:
+    """The exact engine's P(intercepted) of every delivery row, under ``n_draws`` posterior draws.
+
+    The rows are those of ``exposure(compile_scenario(scenario))`` (the unknowns of a calibration
+    change the operation, not the deliveries); each draw gives one exact evaluation.
+    """
+    idx = posterior_draw_indices(posterior, n_draws, seed=seed)
+    models = posterior_models(scenario, posterior, idx)
+    ps = []
+    overall = []
+    for m in models:
+        out = exposure(m, method="exact")
+        ps.append(out.p_intercept)
+        w = out.deliveries.weight
+        overall.append(float((w * out.p_intercept).sum() / w.sum()) if w.sum() > 0 else 0.0)
+    if len({len(p) for p in ps}) != 1:
+        raise UsageError("the posterior's draws change the deliveries: cannot compare rows")
+    p = np.array(ps)
+    return ExposureBands(
+        n_draws=n_draws,
+        p_mean=p.mean(axis=0),
+        p_lo=np.quantile(p, 0.05, axis=0),
+        p_hi=np.quantile(p, 0.95, axis=0),
+        overall_mean=float(np.mean(overall)),
+        overall_lo=float(np.quantile(overall, 0.05)),
+        overall_hi=float(np.quantile(overall, 0.95)),
+        posterior=posterior_digest(posterior),
     )
