@@ -128,3 +128,21 @@ def test_exposure_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFix
     assert all(
         lo <= m <= hi for lo, m, hi in zip(rows["lo"], rows["mean"], rows["hi"], strict=True)
     )
+
+
+def test_report_gains_a_calibration_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    html = tmp_path / "r.html"
+    report = ["report", "classroom", "--runs", "5", "--seed", "1", "-o", str(html)]
+    code, _, err = invoke([*report, "--posterior", str(post)], capsys)
+    assert code == 0, err
+    page = html.read_text()
+    assert 'id="calibration"' in page and "informant share on day 0" in page
+    assert invoke(report, capsys)[0] == 0
+    assert 'id="calibration"' not in html.read_text()

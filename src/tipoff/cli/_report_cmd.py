@@ -50,6 +50,14 @@ def report_cmd(
         float,
         typer.Option("--threshold", help="Attribution: probability at which a party is reported."),
     ] = 0.5,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="A posterior file from `tipoff calibrate`: seasons take the unknowns from its "
+            "draws, and the report gains a calibration section.",
+        ),
+    ] = None,
 ) -> None:
     """Write one offline HTML report: scenario, season, exposure, hardening, attribution.
 
@@ -82,8 +90,14 @@ def report_cmd(
     spec = load_scenario_arg(scenario)
     model = compile_scenario(spec)
     incident_log = None if log is None else read_incident_log(log, model=model)
+    post = None
+    if posterior is not None:
+        from tipoff.cli._posterior_opt import load_posterior
+
+        post = load_posterior(posterior, spec)
     data = build_report(
         spec,
+        posterior=post,
         log=incident_log,
         n_runs=runs,
         seed=seed,
