@@ -23,6 +23,8 @@ _LABELS = {
 PINNED = 0.5
 #: ... wider than this share: "close to the prior".
 LITTLE = 0.85
+#: A posterior median this far from the prior's (in prior probability) is a shift worth saying.
+SHIFT = 0.15
 
 
 def label(unknown: str, /) -> str:
@@ -48,6 +50,7 @@ class UnknownSummary:
     mc_error: float | None
     ess: float | None
     narrowing: float  # posterior 90% width / prior 90% width
+    shift: float = 0.0  # prior CDF at the posterior median, minus 0.5 (0: no shift)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +95,9 @@ def summarize_posterior(posterior: Posterior, /) -> CalibrationSummary:
                 mc_error=None if mc[j] is None else float(mc[j]),
                 ess=None if ess[j] is None else float(ess[j]),
                 narrowing=narrowing,
+                shift=float(
+                    np.searchsorted(prior.ppf(np.linspace(0, 1, 1001)), med[j]) / 1001 - 0.5
+                ),
             )
         )
     corr = posterior.correlation()
@@ -146,6 +152,18 @@ def _sentence(
             + _join([f"the {r.label}" for r in little])
             + (", whose posterior stays" if len(little) == 1 else ", whose posteriors stay")
             + " close to the prior"
+        )
+    moved = [r for r in little if abs(r.shift) >= SHIFT]
+    if moved:
+        parts.append(
+            "they do favour "
+            + _join(
+                [
+                    f"{'higher' if r.shift > 0 else 'lower'} values of the {r.label} (median "
+                    f"{_fmt(r.median)} against {_fmt(r.prior_median)} a priori)"
+                    for r in moved
+                ]
+            )
         )
     text = "; ".join(parts) + "."
     pairs = []
