@@ -114,14 +114,13 @@ def run_sbc(
             options=SMCOptions(n_particles=n_particles),
         )
         seasons += int(post.diagnostics["seasons_smc"])
-        pick = np.linspace(0, post.n_draws - 1, n_draws).astype(int)
-        draws = post.draws[pick]
+        draws = post.draws[post.sample(rng, n_draws)]  # L draws taken by weight
         # ties (identical particles) are broken at random, as SBC requires
         below = (draws < truth).sum(axis=0)
         ties = (draws == truth).sum(axis=0)
         ranks.append(below + rng.integers(0, ties + 1))
-        lo50, hi50 = np.quantile(post.draws, [0.25, 0.75], axis=0)
-        lo90, hi90 = np.quantile(post.draws, [0.05, 0.95], axis=0)
+        lo50, hi50 = post.quantile(0.25), post.quantile(0.75)
+        lo90, hi90 = post.quantile(0.05), post.quantile(0.95)
         c50.append((lo50 <= truth) & (truth <= hi50))
         c90.append((lo90 <= truth) & (truth <= hi90))
     return SBCResult(

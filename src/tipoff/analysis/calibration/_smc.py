@@ -22,6 +22,11 @@ density-tempered SMC). Each stage
    travels with the particle and is never recomputed for the current point. Moves are repeated until
    the particles have accepted ``moves_per_stage`` moves on average (at most ``max_steps``).
 
+When the exponent reaches 1 the weighted particles are the posterior, returned as they are (no
+final resampling, which would only add noise), unless ``final_moves`` asks for equally weighted,
+moved particles. When the data are weak the first stage already reaches 1, and the sampler is
+importance sampling from the prior with unbiased likelihood estimates as weights.
+
 The population is split into ``n_islands`` independent sub-populations that share only the
 temperature schedule and the proposal scale; the spread of their posterior means gives the Monte
 Carlo error of each posterior mean, and from it an effective sample size.
@@ -61,7 +66,7 @@ class SMCOptions:
     n_islands: int = 4
     ess_fraction: float = 0.5
     moves_per_stage: float = 1.0
-    final_moves: float = 2.0
+    final_moves: float = 0.0
     max_steps: int = 12
     max_stages: int = 60
 
@@ -81,6 +86,7 @@ class SMCResult:
     """Equally weighted draws from the posterior, with diagnostics."""
 
     thetas: FloatArray  # (n, d)
+    weights: FloatArray  # (n,) summing to 1 (each island to 1 / n_islands)
     loglik: FloatArray  # (n,) the log likelihood estimate each draw carries
     island: npt.NDArray[np.int64]  # (n,) which island each draw belongs to
     stages: tuple[Stage, ...]
@@ -89,6 +95,7 @@ class SMCResult:
     island_means: FloatArray  # (n_islands, d)
     mc_error: FloatArray  # (d,) Monte Carlo standard error of each posterior mean
     ess: FloatArray  # (d,) effective sample size of each posterior mean
+    weight_ess: float  # effective sample size of the final weights (summed over islands)
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -192,6 +199,13 @@ def run_smc(
             m = lw[np.isfinite(lw)].max() if np.isfinite(lw).any() else 0.0
             log_z[k] += m + math.log(np.mean(np.exp(lw - m)))
         phi = min(1.0, phi + delta)
+        final = phi >= 1.0
+        if final and opt.final_moves <= 0:
+            # the weighted particles are the posterior: no resampling, no moves
+            stages.append(Stage(phi=phi, ess=ess, steps=0, acceptance=float("nan")))
+            if progress:
+                progress(phi, n_eval)
+            break
         # resample within each island
         idx = np.empty(n, dtype=np.int64)
         for k in range(n_isl):
@@ -201,7 +215,8 @@ def run_smc(
             w[~np.isfinite(lw)] = 0.0
             idx[sel] = sel[_systematic(rng, w, per)]
         theta, ll = theta[idx], ll[idx]
-        target = opt.final_moves if phi >= 1.0 else opt.moves_per_stage
+        logw = np.zeros(n)
+        target = opt.final_moves if final else opt.moves_per_stage
         theta, ll, steps, acc, scale = _move(
             rng, theta, ll, phi, target, opt.max_steps, scale, evaluate, log_prior,
             to_z, from_z, log_jac,
@@ -209,21 +224,35 @@ def run_smc(
         stages.append(Stage(phi=phi, ess=ess, steps=steps, acceptance=acc))
         if progress:
             progress(phi, n_eval)
-        if phi >= 1.0:
+        if final:
             break
     else:
         notes.append(f"stopped after {opt.max_stages} stages before reaching the posterior")
-    island_means = np.array([theta[island == k].mean(axis=0) for k in range(n_isl)])
+        logw = np.zeros(n)
+    weights = np.zeros(n)
+    for k in range(n_isl):
+        sel = island == k
+        lw = logw[sel]
+        w = np.exp(lw - lw[np.isfinite(lw)].max())
+        w[~np.isfinite(lw)] = 0.0
+        weights[sel] = w / w.sum() / n_isl
+    island_means = np.array(
+        [n_isl * weights[island == k] @ theta[island == k] for k in range(n_isl)]
+    )
     if n_isl > 1:
         mc_error = island_means.std(axis=0, ddof=1) / math.sqrt(n_isl)
     else:
         mc_error = np.full(d, np.nan)
-    var = theta.var(axis=0, ddof=1)
+    mean = weights @ theta
+    var = weights @ (theta - mean) ** 2
+    with np.errstate(divide="ignore"):
+        weight_ess = float(sum(_ess(np.log(weights[island == k])) for k in range(n_isl)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ess_mean = np.where(mc_error > 0, var / mc_error**2, float(n))
-    ess_mean = np.minimum(ess_mean, float(n))
+        ess_mean = np.where(mc_error > 0, var / mc_error**2, weight_ess)
+    ess_mean = np.minimum(ess_mean, weight_ess)
     return SMCResult(
         thetas=theta,
+        weights=weights,
         loglik=ll,
         island=island,
         stages=tuple(stages),
@@ -232,6 +261,7 @@ def run_smc(
         island_means=island_means,
         mc_error=mc_error,
         ess=ess_mean,
+        weight_ess=weight_ess,
         notes=tuple(notes),
     )
 
