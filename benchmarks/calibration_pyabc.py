@@ -50,9 +50,7 @@ def weighted_ks(x: np.ndarray, wx: np.ndarray, y: np.ndarray, wy: np.ndarray) ->
 
 
 def max_ks(draws: np.ndarray, w: np.ndarray, ref: np.ndarray, wref: np.ndarray) -> float:
-    return max(
-        weighted_ks(draws[:, j], w, ref[:, j], wref) for j in range(ref.shape[1])
-    )
+    return max(weighted_ks(draws[:, j], w, ref[:, j], wref) for j in range(ref.shape[1]))
 
 
 def run_tipoff(scenario, obs, n: int, seed: int, runs: int | None = None):
@@ -168,9 +166,7 @@ def main() -> None:
         if ks <= TARGET and first_tipoff is None:
             first_tipoff = (n, seasons, secs)
     print("pyabc ABC-SMC", flush=True)
-    rows = run_pyabc(
-        scenario, obs, ref.draws, ref.weights, a.population, a.generations, seed=7
-    )
+    rows = run_pyabc(scenario, obs, ref.draws, ref.weights, a.population, a.generations, seed=7)
     first_abc = next(((g, s, t) for g, e, s, t, k in rows if k <= TARGET and e <= 0), None)
     print()
     if first_tipoff:
