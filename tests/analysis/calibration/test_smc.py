@@ -105,3 +105,16 @@ def test_particles_must_fill_the_islands() -> None:
             options=SMCOptions(n_particles=18),
             seed=1,
         )
+
+
+def test_an_island_that_loses_every_particle_is_refilled_and_said() -> None:
+    # only theta > 0.85 can reproduce the data: most islands of 4 particles start with none
+    def loglik(thetas: np.ndarray, keys) -> np.ndarray:
+        return np.where(thetas[:, 0] > 0.85, np.log(thetas[:, 0]), -np.inf)
+
+    result = run_smc(
+        loglik, [Uniform(low=0.0, high=1.0)], options=SMCOptions(n_particles=16), seed=2
+    )
+    assert (result.thetas[result.weights > 0, 0] > 0.85).all()
+    assert np.isclose(result.weights.sum(), 1.0)
+    assert any("island" in note for note in result.notes)

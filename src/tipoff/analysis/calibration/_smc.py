@@ -108,6 +108,14 @@ def _ess(logw: FloatArray) -> float:
     return float(w.sum() ** 2 / (w * w).sum())
 
 
+def _normalised(logw: FloatArray) -> FloatArray:
+    """Weights from log weights (``-inf``: zero), summing to 1."""
+    finite = np.isfinite(logw)
+    w = np.zeros(len(logw))
+    w[finite] = np.exp(logw[finite] - logw[finite].max())
+    return w / w.sum()
+
+
 def _systematic(rng: np.random.Generator, w: FloatArray, n: int) -> npt.NDArray[np.int64]:
     cum = np.cumsum(w / w.sum())
     cum[-1] = 1.0
@@ -194,9 +202,17 @@ def run_smc(
         delta, ess = _next_delta(ll, island, n_isl, phi, opt.ess_fraction)
         logw = delta * ll
         for k in range(n_isl):
-            sel = island == k
-            lw = logw[sel]
-            m = lw[np.isfinite(lw)].max() if np.isfinite(lw).any() else 0.0
+            lw = logw[island == k]
+            if not np.isfinite(lw).any():
+                if np.isfinite(log_z[k]):
+                    notes.append(
+                        f"island {k + 1} lost every particle (all estimates zero) and was "
+                        "refilled from the others: Monte Carlo errors are optimistic; use more "
+                        "particles or seasons"
+                    )
+                log_z[k] = -math.inf
+                continue
+            m = lw[np.isfinite(lw)].max()
             log_z[k] += m + math.log(np.mean(np.exp(lw - m)))
         phi = min(1.0, phi + delta)
         final = phi >= 1.0
@@ -210,10 +226,9 @@ def run_smc(
         idx = np.empty(n, dtype=np.int64)
         for k in range(n_isl):
             sel = np.flatnonzero(island == k)
-            lw = logw[sel]
-            w = np.exp(lw - lw[np.isfinite(lw)].max())
-            w[~np.isfinite(lw)] = 0.0
-            idx[sel] = sel[_systematic(rng, w, per)]
+            # a dead island (every weight zero) is refilled from the whole population
+            sel_from = sel if np.isfinite(logw[sel]).any() else np.arange(n)
+            idx[sel] = sel_from[_systematic(rng, _normalised(logw[sel_from]), per)]
         theta, ll = theta[idx], ll[idx]
         logw = np.zeros(n)
         target = opt.final_moves if final else opt.moves_per_stage
@@ -230,23 +245,25 @@ def run_smc(
         notes.append(f"stopped after {opt.max_stages} stages before reaching the posterior")
         logw = np.zeros(n)
     weights = np.zeros(n)
-    for k in range(n_isl):
+    alive = [k for k in range(n_isl) if np.isfinite(logw[island == k]).any()]
+    if len(alive) < n_isl:
+        notes.append(
+            f"{n_isl - len(alive)} of {n_isl} islands end with every weight zero: use more "
+            "particles or seasons per particle"
+        )
+    for k in alive:
         sel = island == k
-        lw = logw[sel]
-        w = np.exp(lw - lw[np.isfinite(lw)].max())
-        w[~np.isfinite(lw)] = 0.0
-        weights[sel] = w / w.sum() / n_isl
-    island_means = np.array(
-        [n_isl * weights[island == k] @ theta[island == k] for k in range(n_isl)]
-    )
-    if n_isl > 1:
-        mc_error = island_means.std(axis=0, ddof=1) / math.sqrt(n_isl)
+        weights[sel] = _normalised(logw[sel]) / len(alive)
+    island_means = np.array([len(alive) * weights[island == k] @ theta[island == k] for k in alive])
+    n_isl_alive = len(alive)
+    if n_isl_alive > 1:
+        mc_error = island_means.std(axis=0, ddof=1) / math.sqrt(n_isl_alive)
     else:
         mc_error = np.full(d, np.nan)
     mean = weights @ theta
     var = weights @ (theta - mean) ** 2
     with np.errstate(divide="ignore"):
-        weight_ess = float(sum(_ess(np.log(weights[island == k])) for k in range(n_isl)))
+        weight_ess = float(sum(_ess(np.log(weights[island == k])) for k in alive))
     with np.errstate(divide="ignore", invalid="ignore"):
         ess_mean = np.where(mc_error > 0, var / mc_error**2, weight_ess)
     ess_mean = np.minimum(ess_mean, weight_ess)
@@ -257,7 +274,7 @@ def run_smc(
         island=island,
         stages=tuple(stages),
         n_evaluations=n_eval,
-        log_evidence=float(np.logaddexp.reduce(log_z) - math.log(n_isl)),
+        log_evidence=float(np.logaddexp.reduce(log_z) - math.log(n_isl)),  # dead islands: 0
         island_means=island_means,
         mc_error=mc_error,
         ess=ess_mean,
