@@ -211,6 +211,8 @@ def calibrate_cmd(
         return
     if particles % 4:
         raise UsageError(f"--particles must be a multiple of 4, got {particles}")
+    if output is not None and (output.is_dir() or not output.parent.is_dir()):
+        raise UsageError(f"-o {output}: name a file in an existing folder")
     sc = load_scenario_arg(scenario)
     if observations is None:
         name = scenario or DEFAULT_SCENARIO
