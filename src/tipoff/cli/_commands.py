@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tipoff.cli._attribute_cmd import attribute_cmd
+from tipoff.cli._calibrate_cmd import calibrate_cmd
 from tipoff.cli._exposure_cmd import exposure_cmd
 from tipoff.cli._harden_cmd import harden_cmd
 from tipoff.cli._keys_cmd import config_cmd, keygen_cmd
@@ -27,6 +28,7 @@ def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
     app.command("sweep", epilog=SWEEP_EPILOG)(sweep_cmd)
     app.command("keygen")(keygen_cmd)
     app.command("config")(config_cmd)
+    app.command("calibrate")(calibrate_cmd)
     scenario_app.command("list")(list_)
     scenario_app.command("show")(show)
     scenario_app.command("validate")(validate)

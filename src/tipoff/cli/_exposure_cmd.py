@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -198,6 +199,14 @@ def exposure_cmd(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="A posterior file from `tipoff calibrate`: the unknowns are set to the posterior "
+            "medians, and each delivery's chance is also given across the posterior's draws.",
+        ),
+    ] = None,
 ) -> None:
     """How exposed each delivery is under the static model, and which step exposes it."""
     from tipoff.analysis._exposure import exposure_report
@@ -217,6 +226,11 @@ def exposure_cmd(
     if top < 1:
         raise UsageError(f"--top must be at least 1, got {top}")
     spec = load_scenario_arg(scenario)
+    bands = None
+    if posterior is not None:
+        from tipoff.cli._posterior_opt import exposure_bands
+
+        spec, bands = exposure_bands(spec, posterior)
     model = compile_scenario(spec)
     report = exposure_report(
         spec,
@@ -228,6 +242,13 @@ def exposure_cmd(
         top=top,
     )
     if json_out:
-        print_json(_document(report, model))
+        doc = _document(report, model)
+        if bands is not None:
+            doc["posterior"] = bands.to_dict()
+        print_json(doc)
     else:
         _print_human(report, model, top)
+        if bands is not None:
+            from tipoff.cli._posterior_opt import print_bands
+
+            print_bands(bands, report.top[:top], report.output.deliveries.ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -213,6 +214,14 @@ def harden_cmd(
         int, typer.Option("--workers", min=1, max=256, help="Local worker processes.")
     ] = 1,
     cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP)] = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="A posterior file from `tipoff calibrate`: rank the plans by expected arrests "
+            "across it, and say how robust the recommendation is.",
+        ),
+    ] = None,
 ) -> None:
     """Which changes to the procedure cut interceptions and arrests most, and at what cost."""
     from tipoff.analysis.hardening import CONTACT_RISK, harden, library, scenario_measures
@@ -271,7 +280,19 @@ def harden_cmd(
         n_workers=workers,
         cluster=cluster,
     )
+    robust = None
+    if posterior is not None:
+        from tipoff.cli._posterior_opt import harden_robustness
+
+        robust = harden_robustness(spec, posterior, result, seed)
     if json_out:
-        print_json(result.to_dict())
+        doc = result.to_dict()
+        if robust is not None:
+            doc["posterior"] = robust.to_dict()
+        print_json(doc)
     else:
         _print_human(result, spec)
+        if robust is not None:
+            from tipoff.cli._posterior_opt import print_robustness
+
+            print_robustness(robust)

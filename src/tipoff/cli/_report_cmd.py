@@ -70,6 +70,14 @@ def report_cmd(
     recipients_file: RecipientsFile = None,
     encrypt_passphrase: EncryptPassphrase = False,
     no_encrypt: NoEncrypt = False,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="A posterior file from `tipoff calibrate`: seasons take the unknowns from its "
+            "draws, and the report gains a calibration section.",
+        ),
+    ] = None,
 ) -> None:
     """Write one offline HTML report: scenario, season, exposure, hardening, attribution.
 
@@ -121,8 +129,14 @@ def report_cmd(
     model = compile_scenario(spec)
     check_memory(model, n_runs=runs, source=scenario or None)
     incident_log = None if log is None else read_incident_log(log, model=model)
+    post = None
+    if posterior is not None:
+        from tipoff.cli._posterior_opt import load_posterior
+
+        post = load_posterior(posterior, spec)
     data = build_report(
         spec,
+        posterior=post,
         log=incident_log,
         n_runs=runs,
         seed=seed,

@@ -193,6 +193,14 @@ def run(
     recipients_file: RecipientsFile = None,
     encrypt_passphrase: EncryptPassphrase = False,
     no_encrypt: NoEncrypt = False,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="A posterior file from `tipoff calibrate`: each season takes the unknown "
+            "parameters from a posterior draw, so the ranges include what is not known.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate seasons of the operation against a scenario and summarise them.
 
@@ -220,16 +228,23 @@ def run(
     want_record = log_out is not None or truth_out is not None
     check_memory(model, n_runs=runs, n_workers=workers, record=want_record, source=scenario or None)
     with _progress(runs, enabled=runs * max(model.n_parties, 1) > 2_000_000) as progress:
-        output = simulate_season(
-            model,
-            n_runs=runs,
-            seed=seed,
-            n_workers=workers,
-            cluster=cluster,
-            engine=None if engine in (None, "auto", "numba") else engine,
-            record_run=0 if want_record else None,
-            progress=progress,
-        )
+        if posterior is not None:
+            from tipoff.cli._posterior_opt import seasons_over_posterior
+
+            output = seasons_over_posterior(
+                scenario, posterior, runs, seed, workers, cluster, want_record, progress
+            )
+        else:
+            output = simulate_season(
+                model,
+                n_runs=runs,
+                seed=seed,
+                n_workers=workers,
+                cluster=cluster,
+                engine=None if engine in (None, "auto", "numba") else engine,
+                record_run=0 if want_record else None,
+                progress=progress,
+            )
     summary = summarize(output)
     provenance = output.provenance.to_dict()
     if output.record is not None:

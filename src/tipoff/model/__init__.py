@@ -1,6 +1,6 @@
 """The compiled model: what engines read (indices and read-only arrays, every default resolved)."""
 
-from tipoff.model._compile import compile_scenario
+from tipoff.model._compile import compile_scenario, recompile_operation
 from tipoff.model._compiled import (
     ADDRESS,
     COURIER_IDENTITY,
@@ -31,5 +31,6 @@ __all__ = [
     "compile_scenario",
     "identity_catch",
     "items_of",
+    "recompile_operation",
     "stakeout_catch",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +21,7 @@ from tipoff.model._compiled import (
 from tipoff.scenario import Network, Scenario, expand, scenario_digest
 from tipoff.scenario._network import MAX_RELAY_HOPS, reference_problems
 
-__all__ = ["compile_scenario"]
+__all__ = ["compile_scenario", "recompile_operation"]
 
 _ROLE_TARGETS = ("sender", "relay", "first_relay", "last_relay", "courier", "recipient")
 
@@ -274,4 +275,34 @@ def compile_scenario(scenario: Scenario, /) -> CompiledModel:
             [mode_code[(d.mode or scenario.handover).value] for d in ex],
             np.int8,
         ),
+    )
+
+
+def recompile_operation(model: CompiledModel, scenario: Scenario, /) -> CompiledModel:
+    """``compile_scenario(scenario)`` when ``scenario`` differs from the one ``model`` was compiled
+    from only under ``operation``: the network's arrays are reused, the operation recompiled.
+
+    A calibration or a sweep compiles thousands of such variants; expanding the network each time
+    would cost more than simulating them. The caller guarantees that only ``operation.*`` changed.
+
+    Examples
+    --------
+    >>> from tipoff.scenario import load_preset, with_params
+    >>> base = load_preset("classroom")
+    >>> new = with_params(base, {"operation.recruitment.initial": 0.3})
+    >>> recompile_operation(compile_scenario(base), new).operation.initial
+    0.3
+    """
+    op = _operation(scenario)
+    rho0 = np.where(model.party_coercible, op.initial, 0.0)
+    index = {pid: k for k, pid in enumerate(model.party_ids)}
+    for p in scenario.parties:
+        k = index.get(p.id)
+        if p.informant is not None and k is not None and model.party_coercible[k]:
+            rho0[k] = p.informant
+    return replace(
+        model,
+        digest=scenario_digest(scenario),
+        operation=op,
+        party_rho0=_frozen(rho0, np.float64),
     )

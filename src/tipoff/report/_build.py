@@ -29,6 +29,7 @@ from tipoff.engines import simulate_season
 from tipoff.errors import UsageError
 from tipoff.model import CompiledModel, compile_scenario
 from tipoff.report import _words as w
+from tipoff.report._calibration import calibration_section
 from tipoff.report._data import (
     AttributionSection,
     Band,
@@ -48,7 +49,7 @@ from tipoff.report._data import (
     TotalRow,
 )
 from tipoff.report._network import network_diagram
-from tipoff.results import IncidentLog, SeasonSummary, summarize
+from tipoff.results import IncidentLog, Posterior, SeasonSummary, summarize
 from tipoff.scenario import Scenario
 
 __all__ = ["MOST_EXPOSED", "TOP_PARTIES", "build_report"]
@@ -458,6 +459,7 @@ def build_report(
     max_days: float | None = None,
     threshold: float = 0.5,
     progress: Callable[[str], None] | None = None,
+    posterior: Posterior | None = None,
 ) -> ReportData:
     """Gather everything a report shows: seasons, exposure, hardening and, with a log, attribution.
 
@@ -481,6 +483,9 @@ def build_report(
         Attribution's reporting threshold (false alarms are counted at it).
     progress : callable or None
         Called with a short description at the start of each long stage.
+    posterior : Posterior or None
+        From ``tipoff calibrate``: each season takes the unknowns from a posterior draw, and the
+        report gains a calibration section (prior and posterior, the predictive check).
 
     Returns
     -------
@@ -509,7 +514,15 @@ def build_report(
 
     m = compile_scenario(scenario) if model is None else model
     stage(f"simulating {n_runs} seasons")
-    summary = summarize(simulate_season(m, n_runs=n_runs, seed=used_seed, record_run=None))
+    if posterior is None:
+        summary = summarize(simulate_season(m, n_runs=n_runs, seed=used_seed, record_run=None))
+    else:
+        from tipoff.analysis.calibration import simulate_over_posterior
+
+        seasons = simulate_over_posterior(
+            scenario, posterior, n_runs=n_runs, seed=used_seed, record_run=None
+        )
+        summary = summarize(seasons)
     stage("scoring exposure (exact)")
     exposure = exposure_report(scenario, model=m, top=MOST_EXPOSED)
     stage(f"hardening: searching plans, {n_runs} seasons per option")
@@ -532,4 +545,5 @@ def build_report(
             else _attribution(attribution, log, threshold)
         ),
         methods=_methods(m, used_seed, n_runs, log, attribution, hardening, threshold),
+        calibration=None if posterior is None else calibration_section(posterior),
     )

@@ -9,6 +9,7 @@ nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "AttributionSection",
@@ -297,3 +298,5 @@ class ReportData:
     hardening: HardeningSection
     attribution: AttributionSection | None
     methods: Methods
+    #: with ``--posterior``: prior against posterior (``tipoff.report._calibration``)
+    calibration: Any = None

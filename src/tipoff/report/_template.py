@@ -226,6 +226,25 @@ for whom to tell less and whom to warn.</p>
 {% endif %}
 </section>
 
+{% if d.calibration %}{% set c = d.calibration %}
+<section id="calibration">
+<h2>Calibration: what the reports say about the operation</h2>
+<p>The operation's unknown parameters were inferred from reported counts (<code>tipoff calibrate</code>);
+every season above takes them from a draw of that posterior, so its ranges include what is not known.
+A model fitted to a few anonymous reports is a statement about the model, not proof about the world.</p>
+<div class="wide"><table id="calibration-unknowns"><thead><tr><th>unknown</th><th class="num">prior: median (90%)</th>
+<th class="num">posterior: median (90%)</th></tr></thead>
+<tbody>{% for u in c.unknowns %}<tr><td>{{ u[0] }}</td><td class="num">{{ u[1] }}</td><td class="num">{{ u[2] }}</td></tr>
+{% endfor %}</tbody></table></div>
+<div class="wide"><table id="calibration-check"><thead><tr><th>report</th><th class="num">reported</th>
+<th class="num">probability under the posterior</th><th class="num">under the hand-set values</th></tr></thead>
+<tbody>{% for p in c.predictive %}<tr><td>{{ p[0] }}</td><td class="num">{{ p[1] }}</td><td class="num">{{ p[2] }}</td><td class="num">{{ p[3] }}</td></tr>
+{% endfor %}</tbody></table></div>
+<p>{{ c.sentence }}</p>
+<p class="small">{{ c.convergence }} {{ c.provenance }}</p>
+</section>
+{% endif %}
+
 <section id="methods">
 {{ heading("methods") }}
 <dl class="kv">

@@ -25,6 +25,13 @@ from tipoff.results._log_columns import (
     parse_season_start,
     read_column_map,
 )
+from tipoff.results._posterior import (
+    POSTERIOR_FORMAT,
+    Posterior,
+    posterior_document,
+    read_posterior,
+    write_posterior,
+)
 from tipoff.results._summary import HEADLINE, Interval, SeasonSummary, summarize
 
 __all__ = [
@@ -33,11 +40,13 @@ __all__ = [
     "LOG_COLUMNS",
     "MAX_LOG_BYTES",
     "OUTCOME_WORDS",
+    "POSTERIOR_FORMAT",
     "Encryption",
     "IncidentLog",
     "Interval",
     "LogError",
     "LoggedDelivery",
+    "Posterior",
     "SeasonSummary",
     "courier_slot",
     "daily_frame",
@@ -46,13 +55,16 @@ __all__ = [
     "parse_column_map",
     "parse_incident_log",
     "parse_season_start",
+    "posterior_document",
     "read_column_map",
     "read_incident_log",
+    "read_posterior",
     "summarize",
     "totals_frame",
     "truth_document",
     "write_bytes_atomic",
     "write_incident_log",
+    "write_posterior",
     "write_table",
     "write_text_atomic",
     "write_truth",

@@ -17,6 +17,20 @@ from tipoff.scenario._distributions import (
 from tipoff.scenario._jsonschema import scenario_json_schema
 from tipoff.scenario._load import MAX_FILE_BYTES, load_scenario, parse_scenario
 from tipoff.scenario._network import Network, expand
+from tipoff.scenario._observations import (
+    Observation,
+    Observations,
+    Relation,
+    list_observation_presets,
+    load_observations,
+    observations_digest,
+    observations_json_schema,
+    observations_preset_text,
+    parse_observations,
+    parse_relation,
+    resolve_observations,
+    scenario_towns,
+)
 from tipoff.scenario._params import ParamInfo, param_info, param_paths, with_params
 from tipoff.scenario._presets import list_presets, load_preset, preset_text, resolve_scenario
 from tipoff.scenario._schema import (
@@ -44,26 +58,38 @@ __all__ = [
     "LogUniform",
     "Mode",
     "Network",
+    "Observation",
+    "Observations",
     "Operation",
     "ParamInfo",
     "Party",
+    "Relation",
     "Role",
     "Scenario",
     "Side",
     "Step",
     "Uniform",
     "expand",
+    "list_observation_presets",
     "list_presets",
+    "load_observations",
     "load_preset",
     "load_scenario",
+    "observations_digest",
+    "observations_json_schema",
+    "observations_preset_text",
     "param_info",
     "param_paths",
     "parse_distribution",
+    "parse_observations",
+    "parse_relation",
     "parse_scenario",
     "preset_text",
+    "resolve_observations",
     "resolve_scenario",
     "scenario_digest",
     "scenario_json_schema",
+    "scenario_towns",
     "with_params",
 ]
 

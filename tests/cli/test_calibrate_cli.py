@@ -1,0 +1,150 @@
+"""``tipoff calibrate`` through the CLI entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tipoff.cli import main
+from tipoff.results import read_posterior
+
+OBS = """\
+unknowns:
+  operation.recruitment.initial: {dist: uniform, low: 0.01, high: 0.6}
+observations:
+  - id: arrests
+    source: a test report
+    count: arrests
+    roles: couriers
+    places: [Hamhung, Kaechon, Pyongyang]
+    placed_by: where
+    reported: ">= 1"
+    reporting: 0.8
+"""
+
+
+def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = invoke(["calibrate", "--schema"], capsys)
+    assert code == 0
+    Draft202012Validator.check_schema(json.loads(out))
+
+
+def test_json_and_posterior_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    code, out, err = invoke([*argv, "--seed", "2", "--json", "-o", str(post)], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["unknowns"][0]["unknown"] == "operation.recruitment.initial"
+    assert doc["provenance"]["seed"] == 2 and doc["provenance"]["observations"] == str(obs)
+    assert isinstance(doc["converged"], bool) and doc["sentence"]
+    assert read_posterior(post).n_draws == 16
+    code, out, _ = invoke([*argv, "--seed", "2"], capsys)
+    assert code == 0
+    assert "Prior and posterior" in out and "Predictive check" in out
+
+
+def test_input_problems_exit_3_and_usage_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(OBS.replace("Hamhung", "Atlantis").replace("    placed_by: where\n", ""))
+    code, _, err = invoke(["calibrate", "classroom", str(bad)], capsys)
+    assert code == 3
+    assert f"{bad}:4:5: observations[0].placed_by: Field required" in err
+    code, _, err = invoke(["calibrate", "classroom"], capsys)
+    assert code == 2 and "no built-in observations" in err
+    code, _, err = invoke(["calibrate", "--particles", "18"], capsys)
+    assert code == 2 and "multiple of 4" in err
+    code, _, err = invoke(["calibrate", "-o", str(tmp_path / "no" / "p.json")], capsys)
+    assert code == 2 and "existing folder" in err
+
+
+def test_run_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    run = ["run", "classroom", "--posterior", str(post), "--runs", "40", "--seed", "1", "--json"]
+    code, out, err = invoke(run, capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert len(doc["provenance"]["options"]["posterior"]) == 16
+    code, out2, _ = invoke([*run, "--workers", "2"], capsys)
+    assert code == 0 and json.loads(out2) == doc
+    code, _, err = invoke(["run", "--posterior", str(tmp_path / "none.json")], capsys)
+    assert code == 3 and "no such file" in err
+
+
+def test_harden_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    harden = ["harden", "classroom", "--posterior", str(post), "--runs", "20", "--seed", "3"]
+    code, out, err = invoke([*harden, "--max-fee", "0.05", "--json"], capsys)
+    assert code == 0, err
+    robust = json.loads(out)["posterior"]
+    plans = robust["plans"]
+    assert plans[0]["countermeasures"] == robust["recommended"]
+    arrests = [p["expected_arrests"] for p in plans]
+    assert arrests == sorted(arrests)
+    for p in plans:
+        assert 0.0 <= p["share_best"] <= p["share_within_5pct"] <= 1.0
+        assert p["regret_p90"] >= 0.0
+    # shares of "best" add up to at least 1 (ties count for every plan tied)
+    assert sum(p["share_best"] for p in plans) >= 1.0 - 1e-9
+    code, out, _ = invoke(harden, capsys)
+    assert code == 0 and "Across the posterior" in out
+
+
+def test_exposure_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    code, out, err = invoke(["exposure", "classroom", "--posterior", str(post), "--json"], capsys)
+    assert code == 0, err
+    bands = json.loads(out)["posterior"]
+    p = bands["p_intercept"]
+    assert 0.0 <= p["lo"] <= p["mean"] <= p["hi"] <= 1.0
+    rows = bands["rows"]
+    assert all(
+        lo <= m <= hi for lo, m, hi in zip(rows["lo"], rows["mean"], rows["hi"], strict=True)
+    )
+
+
+def test_report_gains_a_calibration_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    html = tmp_path / "r.html"
+    report = ["report", "classroom", "--runs", "5", "--seed", "1", "-o", str(html)]
+    code, _, err = invoke([*report, "--posterior", str(post)], capsys)
+    assert code == 0, err
+    page = html.read_text()
+    assert 'id="calibration"' in page and "informant share on day 0" in page
+    assert invoke(report, capsys)[0] == 0
+    assert 'id="calibration"' not in html.read_text()
