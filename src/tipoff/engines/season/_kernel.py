@@ -80,7 +80,7 @@ __all__ = ["simulate_runs"]
 # constants) must change this file too, or a stale cached engine would run. Hence this digest,
 # checked on import: whoever changes those modules updates it here (the error says to what).
 _READS = ("_pcg.py", "_state.py", "_tables.py", "_tallies.py")
-_READS_DIGEST = "5a199fc8aba98f66"
+_READS_DIGEST = "c415cb0062b4708c"
 
 
 def _digest() -> str:
@@ -98,7 +98,7 @@ except OSError:  # pragma: no cover - sources not readable (zipped install): not
 if _ACTUAL_DIGEST != _READS_DIGEST:  # pragma: no cover - a guard for whoever edits those modules
     raise ImportError(
         f"tipoff.engines.season._kernel: {', '.join(_READS)} changed; review the engine and set "
-        f'_READS_DIGEST = "5a199fc8aba98f66" in _kernel.py (this also refreshes the compiled cache)'
+        f'_READS_DIGEST = "c415cb0062b4708c" in _kernel.py (this also refreshes the compiled cache)'
     )
 
 # columns of a delivery's uniforms (then a relay, a harvest and a community block, one per slot)
@@ -280,7 +280,7 @@ def draw_run(tb: Any, w: Any, dl: Any, entropy: Any, run: int) -> int:
         if g >= n_gen and not np.isnan(tb.explicit_amount[g - n_gen]):
             x = tb.explicit_amount[g - n_gen]
         dl.amount[g] = np.int64(max(1.0, np.rint(x)))
-    rng.fill_doubles(st, dl.uniforms.reshape(dl.uniforms.size), n * tb.n_cols)
+    rng.fill_floats(st, dl.uniforms.reshape(dl.uniforms.size), n * tb.n_cols)
     # 7. recruits each day, 8. which courier names which under interrogation
     if tb.lam_replace > 0:
         rng.fill_poisson(st, tb.lam_replace, tb.exp_neg_lam_replace, w.replacements, tb.T, dl.raw)
