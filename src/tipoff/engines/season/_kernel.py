@@ -98,7 +98,7 @@ except OSError:  # pragma: no cover - sources not readable (zipped install): not
 if _ACTUAL_DIGEST != _READS_DIGEST:  # pragma: no cover - a guard for whoever edits those modules
     raise ImportError(
         f"tipoff.engines.season._kernel: {', '.join(_READS)} changed; review the engine and set "
-        f'_READS_DIGEST = "c415cb0062b4708c" in _kernel.py (this also refreshes the compiled cache)'
+        f"_READS_DIGEST to {_ACTUAL_DIGEST!r} in _kernel.py (this also refreshes the compiled cache)"
     )
 
 # columns of a delivery's uniforms (then a relay, a harvest and a community block, one per slot)
