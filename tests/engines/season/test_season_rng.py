@@ -67,12 +67,6 @@ def rng_kernels() -> Any:
         assert (out[n:] == -1.0).all()
         return out[:n]
 
-    def floats(st: np.ndarray, n: int) -> np.ndarray:
-        out = np.full(n + 2, -1.0)
-        k.fill_floats(st, out, n)
-        assert (out[n:] == -1.0).all()
-        return out[:n]
-
     def poisson_filled(st: np.ndarray, lam: float, n: int) -> np.ndarray:
         out = np.zeros(n, dtype=np.int64)
         k.fill_poisson(st, lam, np.exp(-lam), out, n, np.zeros(max(n, 1), np.uint64))
@@ -95,24 +89,10 @@ def rng_kernels() -> Any:
         "geometrics": geometrics,
         "integers": integers,
         "filled": filled,
-        "floats": floats,
         "poisson_filled": poisson_filled,
         "normals_filled": normals_filled,
         "stream": stream,
     }
-
-
-def test_float_blocks_are_numpys_float32_draws(rng_kernels: Any) -> None:
-    """``fill_floats`` (two 24-bit uniforms per output, PCG64's buffered half kept) gives numpy's
-    ``random(n, dtype=float32)``, interleaved with the other draws as numpy interleaves them."""
-    st, gen = rng_kernels["stream"](5, 77)
-    for n in [*range(0, 21), 37, 1001, 4563]:
-        got = rng_kernels["floats"](st, n)
-        np.testing.assert_array_equal(got, gen.random(n, dtype=np.float32), err_msg=f"{n}")
-        np.testing.assert_array_equal(rng_kernels["uniforms"](st, 1), gen.random(1))
-        np.testing.assert_array_equal(
-            rng_kernels["integers"](st, 90, 3), gen.integers(0, 90, 3, dtype=np.int32)
-        )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 7, 2**32 - 1, 2**32, 2**40 + 5, 2**63 - 1])
@@ -225,7 +205,7 @@ def test_a_runs_draws_are_numpys_calls_in_the_documented_order(factory: Any) -> 
         given = np.r_[np.full(n_gen, np.nan), model.explicit_amount]
         amount = np.maximum(1, np.rint(np.where(np.isnan(given), amount, given)))
         np.testing.assert_array_equal(dl.amount[:n], amount.astype(np.int64))
-        np.testing.assert_array_equal(dl.uniforms[:n], gen.random((n, tb.n_cols), dtype=np.float32))
+        np.testing.assert_array_equal(dl.uniforms[:n], gen.random((n, tb.n_cols)))
         if tb.lam_replace > 0:
             np.testing.assert_array_equal(
                 work.replacements, gen.poisson(tb.lam_replace, model.horizon_days)

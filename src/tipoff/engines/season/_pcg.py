@@ -31,7 +31,6 @@ from numba.np.random import _constants as zc
 __all__ = [
     "bounded_uint32",
     "fill_doubles",
-    "fill_floats",
     "fill_normals",
     "fill_poisson",
     "new_stream",
@@ -243,79 +242,6 @@ def fill_uint64(st: Any, out: Any, n: int) -> None:
         st[S_LO] = l4
     for i in range(m, n):
         out[i] = next_uint64(st)
-
-
-_F24 = 1.0 / 16777216.0
-
-
-@numba.njit(cache=True)
-def _float24(v: Any) -> float:
-    """numpy's ``random(dtype=float32)`` of a 32-bit output: its top 24 bits (exact as a double)."""
-    return np.float64(np.int64((v & _M32) >> U64(8))) * _F24
-
-
-@numba.njit(cache=True)
-def fill_floats(st: Any, out: Any, n: int) -> None:
-    """``out[:n]`` = numpy's ``random(n, dtype=np.float32)``, as doubles: 24-bit uniforms, two from
-    each 64-bit output (its low half first), through PCG64's buffered 32-bit half as numpy does;
-    half the cost of as many doubles (four interleaved LCG chains)."""
-    i = 0
-    if n > 0 and st[HAS32]:
-        st[HAS32] = U64(0)
-        out[0] = _float24(st[UINT32])
-        i = 1
-    pairs = (n - i) // 2
-    m = (pairs // 4) * 4
-    if m:
-        _step(st)
-        h1, l1 = st[S_HI], st[S_LO]
-        _step(st)
-        h2, l2 = st[S_HI], st[S_LO]
-        _step(st)
-        h3, l3 = st[S_HI], st[S_LO]
-        _step(st)
-        h4, l4 = st[S_HI], st[S_LO]
-        c_lo = st[I_LO] * _G4_LO
-        c_hi = _mulhi(st[I_LO], _G4_LO) + st[I_LO] * _G4_HI + st[I_HI] * _G4_LO  # type: ignore[call-arg]
-        for b in range(0, m, 4):
-            k = i + 2 * b
-            v = _output(h1, l1)
-            out[k] = _float24(v)
-            out[k + 1] = _float24(v >> U64(32))
-            v = _output(h2, l2)
-            out[k + 2] = _float24(v)
-            out[k + 3] = _float24(v >> U64(32))
-            v = _output(h3, l3)
-            out[k + 4] = _float24(v)
-            out[k + 5] = _float24(v >> U64(32))
-            v = _output(h4, l4)
-            out[k + 6] = _float24(v)
-            out[k + 7] = _float24(v >> U64(32))
-            if b + 4 < m:
-                lo = l1 * _A4_LO
-                hi = _mulhi(l1, _A4_LO) + l1 * _A4_HI + h1 * _A4_LO
-                l1 = lo + c_lo
-                h1 = hi + c_hi + (U64(1) if l1 < lo else U64(0))
-                lo = l2 * _A4_LO
-                hi = _mulhi(l2, _A4_LO) + l2 * _A4_HI + h2 * _A4_LO
-                l2 = lo + c_lo
-                h2 = hi + c_hi + (U64(1) if l2 < lo else U64(0))
-                lo = l3 * _A4_LO
-                hi = _mulhi(l3, _A4_LO) + l3 * _A4_HI + h3 * _A4_LO
-                l3 = lo + c_lo
-                h3 = hi + c_hi + (U64(1) if l3 < lo else U64(0))
-                lo = l4 * _A4_LO
-                hi = _mulhi(l4, _A4_LO) + l4 * _A4_HI + h4 * _A4_LO
-                l4 = lo + c_lo
-                h4 = hi + c_hi + (U64(1) if l4 < lo else U64(0))
-        st[S_HI] = h4
-        st[S_LO] = l4
-    for b in range(m, pairs):
-        v = next_uint64(st)
-        out[i + 2 * b] = _float24(v)
-        out[i + 2 * b + 1] = _float24(v >> U64(32))
-    if (n - i) % 2:
-        out[n - 1] = _float24(next_uint32(st))
 
 
 @numba.njit(cache=True)
