@@ -80,7 +80,7 @@ __all__ = ["simulate_runs"]
 # constants) must change this file too, or a stale cached engine would run. Hence this digest,
 # checked on import: whoever changes those modules updates it here (the error says to what).
 _READS = ("_pcg.py", "_state.py", "_tables.py", "_tallies.py")
-_READS_DIGEST = "99f599b4515df12d"
+_READS_DIGEST = "5a199fc8aba98f66"
 
 
 def _digest() -> str:
@@ -98,7 +98,7 @@ except OSError:  # pragma: no cover - sources not readable (zipped install): not
 if _ACTUAL_DIGEST != _READS_DIGEST:  # pragma: no cover - a guard for whoever edits those modules
     raise ImportError(
         f"tipoff.engines.season._kernel: {', '.join(_READS)} changed; review the engine and set "
-        f'_READS_DIGEST = "99f599b4515df12d" in _kernel.py (this also refreshes the compiled cache)'
+        f"_READS_DIGEST to {_ACTUAL_DIGEST!r} in _kernel.py (this also refreshes the compiled cache)"
     )
 
 # columns of a delivery's uniforms (then a relay, a harvest and a community block, one per slot)
@@ -129,7 +129,7 @@ njit = numba.njit(cache=True, nogil=True)
 # so it runs without numba's reference counting: with it, each read of a state tuple's array
 # costs an atomic increment and decrement, which made the engine six times slower. numba's own
 # spelling of that option is private (``_nrt``); the tests would show it changing meaning.
-_RUN_LOOP: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False}
+_RUN_LOOP: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False, "error_model": "numpy"}
 # The mechanisms are inlined into the run loop (numba IR): one compilation in all, not one per
 # mechanism and per argument type, and no per-call passing of the state's many arrays.
 mechanism = numba.njit(inline="always", nogil=True)
@@ -647,10 +647,15 @@ def _learn_general(
 @mechanism
 def catch(known: int, mode: int, tb: Any) -> float:
     """a(K): a stake-out's chance with the items ``known``, as ``tipoff.model.stakeout_catch``."""
+    return _catch(known, mode, tb.catch_as, tb.catch_a, tb.mp_factor)
+
+
+@njit
+def _catch(known: int, mode: int, catch_as: float, catch_a: float, mp_factor: float) -> float:
     a = 0.0
     if known & ADDRESS:
-        a = tb.catch_as if known & SCHEDULE else tb.catch_a
-    return a * (tb.mp_factor if mode == MODE_MEETING_POINT else 1.0)
+        a = catch_as if known & SCHEDULE else catch_a
+    return a * (mp_factor if mode == MODE_MEETING_POINT else 1.0)
 
 
 @mechanism

@@ -11,7 +11,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tipoff.engines.season._pcg import new_stream
 from tipoff.engines.season._tables import Tables
 
 __all__ = [
@@ -161,6 +160,8 @@ class Record(NamedTuple):
 
 
 def new_work(tb: Tables, n_parties: int, n_couriers: int) -> Work:
+    from tipoff.engines.season._pcg import new_stream  # (imports numba: only when simulating)
+
     P, C, T, i64 = n_parties, n_couriers, tb.T, np.int64
     width = max(1, tb.member_party.size, tb.n_communities)
     n_draw = max(1, tb.coercible.size, tb.n_senders)
