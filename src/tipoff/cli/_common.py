@@ -17,8 +17,8 @@ __all__ = ["DEFAULT_SCENARIO", "err", "load_model", "load_scenario_arg", "out", 
 #: The scenario a command runs when none is named.
 DEFAULT_SCENARIO = "north-hamgyong-spring"
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 def load_scenario_arg(arg: str | None) -> Scenario:
