@@ -282,3 +282,19 @@ def test_running_out_of_memory_anyway_is_one_line(
     code, _, err = invoke(SMALL, capsys)
     assert code == EXIT_INPUT
     assert "ran out of memory" in _one_line(err)
+
+
+def test_positions_are_never_read_as_emoji_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tipoff.scenario import preset_text
+
+    base = preset_text("classroom")
+    text = base + "\n" * (99 - base.count("\n")) + "stray: 1\n"  # on line 100
+    target = tmp_path / "s.yaml"
+    target.write_text(text, encoding="utf-8")
+    code, _, err = invoke(["scenario", "validate", str(target)], capsys)
+    assert code == EXIT_INPUT
+    line = next(i for i, t in enumerate(text.split("\n"), 1) if t.startswith("stray"))
+    assert line == 100
+    assert f"{target}:100:1: stray:" in err, err  # ':100:' was printed as an emoji

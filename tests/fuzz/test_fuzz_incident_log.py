@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutations import BYTE_EDITS, MUTATIONS, SIZE_EDITS, STRUCTURE_EDITS, TOKEN_EDITS, mutate
 
-EXAMPLES = int(os.environ.get("TIPOFF_FUZZ_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("TIPOFF_FUZZ_EXAMPLES", "25"))
 BUDGET = settings(
     max_examples=EXAMPLES,
     derandomize=True,

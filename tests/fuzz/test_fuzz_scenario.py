@@ -1,6 +1,6 @@
 """Fuzz the scenario reader through the CLI: mutated presets are accepted or refused, never a crash.
 
-A fixed budget (derandomized, ``TIPOFF_FUZZ_EXAMPLES`` examples per test, 120 by default) keeps
+A fixed budget (derandomized, ``TIPOFF_FUZZ_EXAMPLES`` examples per test, 25 by default) keeps
 CI's run short and repeatable; raise it locally to search harder.
 """
 
@@ -17,7 +17,7 @@ from mutations import BYTE_EDITS, MUTATIONS, SIZE_EDITS, STRUCTURE_EDITS, TOKEN_
 
 from tipoff.scenario import list_presets, preset_text
 
-EXAMPLES = int(os.environ.get("TIPOFF_FUZZ_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("TIPOFF_FUZZ_EXAMPLES", "25"))
 BUDGET = settings(
     max_examples=EXAMPLES,
     derandomize=True,

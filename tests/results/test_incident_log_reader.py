@@ -239,7 +239,8 @@ def test_problem_count_is_capped() -> None:
     text = HEADER + "".join(f"d{k},x,s001,r1,c1,f,home,delivered\n" for k in range(300))
     found = problems(text)
     assert len(found) == reader.MAX_PROBLEMS + 1
-    assert found[-1] == "log.csv: 200 more problems not shown"
+    # reading stops there: a broken 100,000-row log is refused in a moment
+    assert found[-1] == "log.csv:101:1: stopped reading after 100 problems: fix these first"
 
 
 def test_digest_is_stable_and_order_sensitive() -> None:

@@ -60,7 +60,7 @@ __all__ = [
 
 MAX_LOG_BYTES = 64 * 1024 * 1024
 MAX_LOG_ROWS = 1_000_000
-#: Problems reported before the rest are summarised in one line (a broken 10,000-row file).
+#: Problems reported before reading stops (a broken 100,000-row file is refused in a moment).
 MAX_PROBLEMS = 100
 MAX_DAY = 100_000
 MAX_CELL = 4_000
@@ -292,8 +292,22 @@ def parse_incident_log(
             deliveries.append(d)
         if progress is not None and k % PROGRESS_EVERY == 0:
             progress(line, total)
+        if found.more:
+            break
     if progress is not None:
         progress(total, total)
+    if found.more:
+        # a log this broken is not read to its end: what is shown is enough to start fixing it
+        where = found.items[-1].line
+        found.more = 0
+        found.items.append(
+            Problem(
+                source=source,
+                line=where,
+                col=1,
+                message=f"stopped reading after {MAX_PROBLEMS} problems: fix these first",
+            )
+        )
     if found:
         raise found.error(LogError)
     if not deliveries:
@@ -358,7 +372,7 @@ def _csv_rows(text: str, found: Problems, rename: dict[str, str] | None = None) 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: tuple[str, ...] | None = None
     last = 0
-    while True:
+    while not found.more:
         start = last + 1
         try:
             row = next(reader)
@@ -407,6 +421,8 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _jsonl_rows(text: str, found: Problems, rename: dict[str, str] | None = None) -> Iterator[Row]:
     """Rows of a JSON-lines log: one object per line (lines as ``_textfile`` defines them)."""
     for line, raw in enumerate(split_lines(text), start=1):
+        if found.more:
+            return
         if not raw.strip():
             continue
         if len(raw) > MAX_JSON_LINE:
