@@ -19,7 +19,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 #: Seasons simulated by each command that simulates: enough to exercise every path, quickly.
 SMALL_RUNS = "20"
-SIMULATING = {"run", "report", "harden"}
+SIMULATING = {"run", "report", "harden", "sweep"}
 
 
 def _section_blocks(text: str, heading: str) -> list[str]:
@@ -70,6 +70,9 @@ def _argv(line: str) -> tuple[list[str], str | None]:
             argv[argv.index("--runs") + 1] = SMALL_RUNS
         else:
             argv += ["--runs", SMALL_RUNS]
+    if argv[0] == "calibrate" and "--particles" in argv:
+        argv[argv.index("--particles") + 1] = "16"  # the tour checks it runs, not how well
+        argv += ["--runs-per-particle", "40"]
     return argv, redirect
 
 
