@@ -15,7 +15,7 @@ from tipoff import _api
 from tipoff.errors import ScenarioError, UsageError
 from tipoff.scenario import Scenario, load_preset, preset_text
 
-VERBS = ("simulate", "exposure", "attribute", "harden")
+VERBS = ("simulate", "exposure", "attribute", "harden", "sweep", "calibrate")
 
 # the function each verb wraps, and the parameters the verb fills itself
 WRAPPED = {
@@ -23,6 +23,8 @@ WRAPPED = {
     "exposure": ("tipoff.analysis", "exposure_report"),
     "attribute": ("tipoff.analysis", "attribute"),
     "harden": ("tipoff.analysis", "harden"),
+    "sweep": ("tipoff.analysis.sweep", "sweep"),
+    "calibrate": ("tipoff.analysis.calibration", "calibrate"),
 }
 
 LOG = (

@@ -28,10 +28,12 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from tipoff._api import (
         ScenarioLike,
         attribute,
+        calibrate,
         exposure,
         harden,
         load,
         simulate,
+        sweep,
         with_params,
     )
     from tipoff._version import __version__
@@ -48,25 +50,27 @@ __all__ = [
     "UsageError",
     "__version__",
     "attribute",
+    "calibrate",
     "exposure",
     "harden",
     "list_presets",
     "load",
     "param_paths",
     "simulate",
+    "sweep",
     "with_params",
 ]
 
 # Each public name and the module it comes from, imported on first use (PEP 562).
-# Calibration and sweeps join as verbs of tipoff._api (see the note at its top):
-# add "calibrate": "tipoff._api" and "sweep": "tipoff._api" here and to __all__.
 _API: dict[str, str] = {
     "ScenarioLike": "tipoff._api",
     "attribute": "tipoff._api",
+    "calibrate": "tipoff._api",
     "exposure": "tipoff._api",
     "harden": "tipoff._api",
     "load": "tipoff._api",
     "simulate": "tipoff._api",
+    "sweep": "tipoff._api",
     "with_params": "tipoff._api",
     "__version__": "tipoff._version",
     "InputError": "tipoff.errors",

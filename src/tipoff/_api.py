@@ -14,6 +14,8 @@ and records it in the result's provenance).
 | `exposure`    | each delivery's exposure and the steps behind it  | `analysis.exposure_report`  |
 | `attribute`   | whom an incident log suggests telling less        | `analysis.attribute`        |
 | `harden`      | changes to the procedure within a budget          | `analysis.harden`           |
+| `sweep`       | totals across a design of parameter values        | `analysis.sweep.sweep`      |
+| `calibrate`   | the unknowns' posterior, from reported counts     | `analysis.calibration`      |
 
 The layers underneath (``tipoff.scenario``, ``tipoff.model``, ``tipoff.engines``,
 ``tipoff.analysis``) stay available for everything the verbs leave out.
@@ -43,9 +45,21 @@ from tipoff.scenario import Scenario
 if TYPE_CHECKING:
     from tipoff.analysis import AttributionResult, ExposureReport, HardeningResult
     from tipoff.analysis.hardening import Countermeasure
-    from tipoff.results import IncidentLog, SeasonSummary
+    from tipoff.analysis.sweep import SweepResult
+    from tipoff.results import IncidentLog, Posterior, SeasonSummary
+    from tipoff.scenario import Observations
 
-__all__ = ["ScenarioLike", "attribute", "exposure", "harden", "load", "simulate", "with_params"]
+__all__ = [
+    "ScenarioLike",
+    "attribute",
+    "calibrate",
+    "exposure",
+    "harden",
+    "load",
+    "simulate",
+    "sweep",
+    "with_params",
+]
 
 #: What every verb accepts as its first argument: a scenario, or a file path or preset name.
 ScenarioLike = Scenario | str | os.PathLike[str]
@@ -417,4 +431,120 @@ def harden(
         base_fee=base_fee,
         n_confirm=n_confirm,
         beam_width=beam_width,
+    )
+
+
+def sweep(
+    scenario: ScenarioLike,
+    vary: Sequence[str],
+    /,
+    *,
+    design: str = "grid",
+    n_points: int | None = None,
+    sobol: int | None = None,
+    n_runs: int = 200,
+    n_workers: int = 1,
+    cluster: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    seed: int | None = None,
+) -> SweepResult:
+    """Vary parameters of the scenario and simulate seasons at every point of a design.
+
+    Parses ``vary`` (``PATH=SPEC`` texts, as ``tipoff sweep --vary``: a list ``0.02,0.1``, a
+    range ``0.02:0.4:5`` or a distribution ``uniform(0.02,0.4)``) with
+    :func:`tipoff.analysis.sweep.parse_axes`, then calls :func:`tipoff.analysis.sweep.sweep`.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or os.PathLike
+        As for :func:`load`.
+    vary : sequence of str
+        What to vary, one ``PATH=SPEC`` each.
+    design, n_points, sobol, n_runs, n_workers, cluster, progress
+        As for :func:`tipoff.analysis.sweep.sweep`; results do not depend on where they run.
+    seed : int or None
+        The same seed gives the same table; None draws one (recorded).
+
+    Returns
+    -------
+    SweepResult
+        One row per point: the varied values and every season total's mean and interval (and,
+        with ``sobol``, the Sobol indices).
+
+    Examples
+    --------
+    >>> import tipoff
+    >>> r = tipoff.sweep("classroom", ["operation.recruitment.initial=0.05,0.3"], n_runs=20, seed=1)
+    >>> r.values.shape
+    (2, 1)
+    """
+    from tipoff.analysis.sweep import parse_axes
+    from tipoff.analysis.sweep import sweep as sweep_points
+
+    return sweep_points(
+        load(scenario),
+        parse_axes(list(vary)),
+        design=design,
+        n_points=n_points,
+        sobol=sobol,
+        n_runs=n_runs,
+        seed=seed,
+        n_workers=n_workers,
+        cluster=cluster,
+        progress=progress,
+    )
+
+
+def calibrate(
+    scenario: ScenarioLike,
+    observations: Observations | str | os.PathLike[str],
+    /,
+    *,
+    n_particles: int = 1024,
+    runs_per_particle: int | None = None,
+    n_workers: int = 1,
+    cluster: str | None = None,
+    progress: Callable[[float, int], None] | None = None,
+    seed: int | None = None,
+) -> Posterior:
+    """The posterior of the operation's unknown parameters, from what has been reported.
+
+    Reads the observations (an :class:`~tipoff.scenario.Observations`, a file, or a built-in
+    name such as ``"north-hamgyong-spring"``) against the scenario, then calls
+    :func:`tipoff.analysis.calibration.calibrate`.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or os.PathLike
+        As for :func:`load`.
+    observations : Observations, str or os.PathLike
+        What was reported, and the unknowns with their priors.
+    n_particles, runs_per_particle, n_workers, cluster, progress
+        As for :func:`tipoff.analysis.calibration.calibrate`.
+    seed : int or None
+        The same seed gives the same posterior, wherever it runs; None draws one (recorded).
+
+    Returns
+    -------
+    Posterior
+        Weighted draws of the unknowns, diagnostics, the predictive check and provenance.
+    """
+    from tipoff.analysis.calibration import calibrate as run_calibration
+    from tipoff.scenario import Observations, resolve_observations
+
+    spec = load(scenario)
+    obs = (
+        observations
+        if isinstance(observations, Observations)
+        else resolve_observations(os.fspath(observations), scenario=spec)
+    )
+    return run_calibration(
+        spec,
+        obs,
+        n_particles=n_particles,
+        runs_per_particle=runs_per_particle,
+        seed=seed,
+        n_workers=n_workers,
+        cluster=cluster,
+        progress=progress,
     )
