@@ -266,7 +266,12 @@ def test_gibbs_agrees_with_exact_when_informants_turn(model, seed: int) -> None:
         tol = max(0.15, 0.06 * e.attributable_interceptions)
         assert abs(g.attributable_interceptions - e.attributable_interceptions) <= tol, e.id
         if e.p_compromised > 0.2 and e.from_day is not None:
-            assert g.from_day is not None and abs(g.from_day - e.from_day) <= 3.0, e.id
+            # the sampled median's Monte Carlo error grows with the spread of the day's posterior
+            # (a flat posterior over 120 days moves its median by days between chains): allow a
+            # tenth of the exact 90% interval, and never less than 3 days
+            assert e.from_day_lo is not None and e.from_day_hi is not None
+            tol_day = max(3.0, 0.1 * (e.from_day_hi - e.from_day_lo))
+            assert g.from_day is not None and abs(g.from_day - e.from_day) <= tol_day, e.id
     assert abs(gibbs.effectiveness.mean - exact.effectiveness.mean) <= 0.03
     total = sum(p.attributable_interceptions for p in gibbs.parties)
     assert total + gibbs.background_interceptions == pytest.approx(
