@@ -64,7 +64,7 @@ def read_bytes(
     limit
         The most bytes accepted; a larger file is refused before it is read.
     what
-        What the file should be, for messages ("scenario file", "incident log").
+        What the file should be, with its article, for messages ("a scenario file").
     error
         The :class:`~tipoff.errors.InputError` subclass to raise.
 
@@ -85,7 +85,7 @@ def read_bytes(
         return error(Problem(source=name, message=message))
 
     if name == "-" and not os.path.exists(name):
-        raise fail(f"'-' (standard input) is not read: name the {what}")
+        raise fail("'-' (standard input) is not read: name a file")
     try:
         st = os.stat(name)
     except OSError as exc:
@@ -93,9 +93,9 @@ def read_bytes(
     except ValueError:  # e.g. a NUL character in the name
         raise fail("is not a usable file name") from None
     if stat.S_ISDIR(st.st_mode):
-        raise fail(f"is a directory, not a {what}")
+        raise fail(f"is a directory, not {what}")
     if not stat.S_ISREG(st.st_mode):
-        raise fail(f"is not a regular file (a device, pipe or socket), not a {what}")
+        raise fail(f"is not a regular file (a device, pipe or socket), not {what}")
     if st.st_size > limit:
         raise fail(_too_big(st.st_size, limit, what))
     try:
@@ -114,7 +114,7 @@ def _cannot_read(exc: OSError) -> str:
 
 
 def _too_big(size: int, limit: int, what: str) -> str:
-    return f"is {size} bytes, larger than the limit of {limit} bytes for a {what}"
+    return f"is {size} bytes, larger than the limit of {limit} bytes for {what}"
 
 
 def decode(data: bytes, /, *, source: str, error: type[InputError] = InputError) -> str:

@@ -58,7 +58,8 @@ __all__ = [
     "read_incident_log",
 ]
 
-MAX_LOG_BYTES = 64 * 1024 * 1024
+#: Largest log: a million rows of JSON lines fit (about 140 bytes a row).
+MAX_LOG_BYTES = 192 * 1024 * 1024
 MAX_LOG_ROWS = 1_000_000
 #: Problems reported before reading stops (a broken 100,000-row file is refused in a moment).
 MAX_PROBLEMS = 100
@@ -94,6 +95,8 @@ _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$")
 _DELIVERY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 _REPLACEMENT = re.compile(r"^(?P<base>.+)\.new(?P<n>[1-9][0-9]{0,5})$")
 _DAY = re.compile(r"^[0-9]{1,9}$")
+#: The end of a JSON key (or a '":' inside a string): as many as keys in a flat object.
+_KEY_END = re.compile(r'"\s*:')
 #: "nobody learned the address" in an ``exposed_to`` cell (an empty cell means "as the protocol says").
 NOBODY = "-"
 
@@ -222,7 +225,7 @@ def read_incident_log(
         With every problem found, each at ``file:row:column``.
     """
     name = os.fspath(source)
-    text = read_text(name, limit=MAX_LOG_BYTES, what="incident log", error=LogError)
+    text = read_text(name, limit=MAX_LOG_BYTES, what="an incident log", error=LogError)
     return parse_incident_log(
         text,
         model=model,
@@ -420,6 +423,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _jsonl_rows(text: str, found: Problems, rename: dict[str, str] | None = None) -> Iterator[Row]:
     """Rows of a JSON-lines log: one object per line (lines as ``_textfile`` defines them)."""
+    checked: set[tuple[str, ...]] = set()
     for line, raw in enumerate(split_lines(text), start=1):
         if found.more:
             return
@@ -429,7 +433,10 @@ def _jsonl_rows(text: str, found: Problems, rename: dict[str, str] | None = None
             found.add(line, 1, f"is longer than {MAX_JSON_LINE} characters")
             continue
         try:
-            obj = json.loads(raw, object_pairs_hook=_pairs, parse_constant=_reject_constant)
+            obj = json.loads(raw, parse_constant=_reject_constant)
+            if not isinstance(obj, dict) or len(_KEY_END.findall(raw)) != len(obj):
+                # nested objects, a '":' inside a value, or a key given twice: look closer
+                obj = json.loads(raw, object_pairs_hook=_pairs, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             found.add(line, exc.colno, f"not valid JSON: {exc.msg}")
             continue
@@ -445,8 +452,10 @@ def _jsonl_rows(text: str, found: Problems, rename: dict[str, str] | None = None
         if rename:
             obj = {rename.get(k, k): v for k, v in obj.items()}
         names = tuple(obj)
-        if not _check_columns(names, line, found):
-            continue
+        if names not in checked:  # each order of keys is checked once
+            if not _check_columns(names, line, found):
+                continue
+            checked.add(names)
         yield line, names, list(obj.values())
 
 
@@ -478,11 +487,16 @@ class _FastRows:
             layout = (names.index("delivery"), names.index("day"), pick)
             self.layouts[names] = layout
         di, dayi, pick = layout
+        key: tuple[object, ...] | None
         try:
             key = (names, pick(values))
             template = self.templates.get(key)
-        except TypeError:  # a list in a JSON cell: not hashable
-            key, template = None, None
+        except TypeError:  # a list in a JSON cell ("relays": ["r1"]): key it as a tuple
+            try:
+                key = (names, *(("list", *v) if isinstance(v, list) else v for v in pick(values)))
+                template = self.templates.get(key)
+            except TypeError:  # lists in lists: no shortcut
+                key, template = None, None
         if template is not None:
             delivery, day = values[di], values[dayi]
             if (

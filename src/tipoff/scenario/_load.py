@@ -122,7 +122,7 @@ def load_scenario(source: str | os.PathLike[str], /) -> Scenario:
         When any value looks like a phone number, e-mail or street address.
     """
     name = os.fspath(source)
-    text = read_text(name, limit=MAX_FILE_BYTES, what="scenario file", error=ScenarioError)
+    text = read_text(name, limit=MAX_FILE_BYTES, what="a scenario file", error=ScenarioError)
     return parse_scenario(text, source=name)
 
 
