@@ -149,6 +149,7 @@ def test_a_likely_traced_relay_is_to_be_warned(
     log.write_text(traced_log(model), encoding="utf-8")
     code, out, err = invoke(["attribute", str(log), "-s", str(scenario)], capsys)
     assert code == 0, err
+    out = " ".join(out.split())  # sentences are wrapped to the terminal's width
     assert "warn it: its channel is known to the service" in out
     assert "a1 is more likely traced than an informant: in danger itself. Warn it" in out
     assert "probability of being an informant" not in out

@@ -62,17 +62,15 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
     if thin:  # first, before any number
         say(f"Thin evidence. {thin}")
         out.print()
-    out.print(
-        f"Attribution from {d['logged']} logged deliveries in {safe_markup(source)}: "
+    say(
+        f"Attribution from {d['logged']} logged deliveries in {safe(source)}: "
         f"{d['intercepted']} intercepted, {d['delivered']} delivered, {d['unknown']} unknown "
-        f"(scenario {safe_markup(r.provenance.scenario)}, method {r.method}).",
-        soft_wrap=True,
+        f"(scenario {safe(r.provenance.scenario)}, method {r.method})."
     )
     if not r.parties:
-        out.print(
+        say(
             "No party the procedure tells something could have exposed these deliveries: "
-            "the log says nothing about who leaks.",
-            soft_wrap=True,
+            "the log says nothing about who leaks."
         )
         return
     table = new_table(
@@ -109,12 +107,11 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
         out.print(f"prior: {priors.pop()} for each party listed.", markup=False)
     if len(r.parties) > top:
         rest = r.parties[top:]
-        out.print(
+        say(
             f"... and {len(rest)} more, each at or below {_pct(rest[0].p_compromised)} "
-            "(--top to show them, --json for all).",
-            soft_wrap=True,
+            "(--top to show them, --json for all)."
         )
-    out.print(
+    say(
         "P(leaks): probability that what the party is told reaches the service by the end of "
         "the log, for either cause, with the range it spans over the unknown rates (90% int.) "
         "and the scenario's prior. It splits into inform.: being an informant"
@@ -125,37 +122,31 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
             else ""
         )
         + ". lost: deliveries intercepted / deliveries the party could have exposed (known "
-        "outcome); due: interceptions expected to be due to it.",
-        markup=False,
-        soft_wrap=True,
+        "outcome); due: interceptions expected to be due to it."
     )
     out.print()
     for group in r.indistinguishable:
-        out.print(
+        say(
             f"{_names(list(group))} could have exposed exactly the same deliveries: the log "
-            "cannot tell them apart.",
-            markup=False,
-            soft_wrap=True,
+            "cannot tell them apart."
         )
-    out.print(attribution_flagged(r, threshold), markup=False, soft_wrap=True)
+    say(attribution_flagged(r, threshold))
     for p in r.flagged(threshold)[:top]:
-        out.print("- " + attribution_party(p), markup=False, soft_wrap=True)
-    out.print(attribution_learned(r), markup=False, soft_wrap=True)
+        say("- " + attribution_party(p))
+    say(attribution_learned(r))
     out.print()
-    out.print(ADVICE, markup=False, soft_wrap=True)
+    say(ADVICE)
     likely_traced = [p.id for p in r.flagged(threshold) if p.cause == "traced"]
     if likely_traced:
         one = len(likely_traced) == 1
-        out.print(
+        say(
             f"{_names(likely_traced)} {'is' if one else 'are'} more likely traced than "
             f"{'an informant' if one else 'informants'}: in danger "
             f"{'itself' if one else 'themselves'}. Warn {'it that its' if one else 'them that their'} "
             "channel is known to the service, and route deliveries around "
-            f"{'it' if one else 'them'}.",
-            markup=False,
-            soft_wrap=True,
+            f"{'it' if one else 'them'}."
         )
-    out.print(NEVER, markup=False, soft_wrap=True)
+    say(NEVER)
 
 
 def attribute_cmd(
