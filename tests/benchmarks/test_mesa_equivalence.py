@@ -29,63 +29,14 @@ pytestmark = pytest.mark.slow
 #: for about 1.7 deliveries a day), meeting-point hand-overs, two-relay routes, a hub named by id,
 #: a coercible sender who is also named by id (told twice about its own deliveries), an informant
 #: community member who is never on a route, explicit deliveries and sweeps after one day.
-MESA_CHECK_YAML = """
-name: mesa-check
-description: Small network exercising every mechanism, for the Mesa equivalence test.
-horizon_days: 60
-parties:
-  - {id: ra, role: relay, community: east}
-  - {id: rb, role: relay, community: east}
-  - {id: re, role: relay, community: east}
-  - {id: rc, role: relay, community: west}
-  - {id: rd, role: relay, community: west}
-  - {id: hub, role: relay, community: west}
-  - {id: k1, role: courier, home: Hoeryong}
-  - {id: k2, role: courier, home: Musan}
-  - {id: k3, role: courier, home: Onsong}
-  - {id: k4, role: courier, home: Hoeryong}
-  - {id: k5, role: courier, home: Musan}
-  - {id: sx, role: sender, side: china, community: east}
-  - {id: sx.f1, role: recipient, home: Hamhung}
-generate:
-  senders: {count: 30, relays: [ra, rb, rc], relays_per_sender: 1}
-  recipients: {per_sender: 2, homes: [Hamhung, Pyongyang, Kaechon]}
-links:
-  sender_relays: {sx: [ra]}
-  sender_recipients: {sx: [sx.f1]}
-  relay_relays: {ra: [rd], rc: [rd]}
-  relay_couriers: {ra: [k1, k4], rb: [k1, k2], rc: [k3, k5], rd: [k2, k3], re: [k1], hub: [k3]}
-workload:
-  per_sender_per_year: 20
-  amount: {median: 800, spread: 0.7}
-  deliveries:
-    - {day: 3, sender: sx}
-    - {day: 10, sender: s004, relays: [ra, rd], mode: home}
-    - {day: 10, sender: s003, courier: k3, amount: 5000}
-    - {day: 30, sender: s001, recipient: s001.f2, mode: home}
-protocol:
-  - {from: sender, to: first_relay, items: [recipient_identity, recipient_address, sender_identity], lead_days: 8}
-  - {from: first_relay, to: relay, items: [recipient_address, amount], lead_days: 4}
-  - {from: courier, to: last_relay, items: [schedule, courier_identity], lead_days: 3}
-  - {from: last_relay, to: courier, items: [recipient_address, schedule, meeting_point], lead_days: 1}
-  - {from: sender, to: hub, items: [schedule], lead_days: 5}
-  - {from: first_relay, to: sx, items: [schedule], lead_days: 4}
-  - {from: courier, to: recipient, items: [schedule, meeting_point], lead_days: 1}
-handover: meeting_point
-operation:
-  recruitment: {initial: 0.2, daily_hazard: 0.01}
-  harvest: {community: 0.5}
-  relay: {success: 0.7, delay_days: 2}
-  response:
-    catch: {address_and_schedule: 0.7, address_only: 0.5, courier_identity: 0.2}
-    meeting_point_factor: 0.5
-    capacity_per_day: 1
-  background: 0.01
-  family_arrest: 0.6
-  interrogation: {recipients: 0.6, couriers: 0.6, watch_days: 20, sweep_delay_days: 0}
-  tracing: 0.5
-  replacement_couriers_per_month: 10
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engines" / "season"))
+BUSY_YAML = importlib.import_module("season_helpers").BUSY_YAML
+MESA_CHECK_YAML = BUSY_YAML.replace(
+    "name: busy\n",
+    "name: mesa-check\n"
+    "description: Small network exercising every mechanism, for the Mesa equivalence test.\n",
+    1,
+)
 
 TIPOFF_RUNS = 20_000
 
