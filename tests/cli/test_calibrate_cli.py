@@ -148,3 +148,27 @@ def test_report_gains_a_calibration_section(
     assert 'id="calibration"' in page and "informant share on day 0" in page
     assert invoke(report, capsys)[0] == 0
     assert 'id="calibration"' not in html.read_text()
+
+
+def test_a_degenerate_run_is_written_and_says_it_has_not_converged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Too few particles and seasons: islands die and one particle takes every weight. The
+    posterior file is still written (undefined spreads as null), nothing is claimed as pinned
+    down, and numpy's warnings do not reach the user."""
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "--particles", "16", "--runs-per-particle", "2", "--seed", "1"]
+    code, out, err = invoke([*argv, "-o", str(post)], capsys)
+    assert code == 0, err
+    assert "NOT CONVERGED" in out and "has not converged" in out
+    assert "The reports pin down" not in out and "Warning" not in err
+    doc = json.loads(post.read_text())
+    assert None in doc["diagnostics"]["mc_error"]
+    assert read_posterior(post).n_draws == 16
+    code, out, err = invoke([*argv, "--json"], capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["converged"] is False
+    assert None in [x for row in summary["correlation"] for x in row]
+    code, out, err = invoke(["run", "--posterior", str(post), "--runs", "8", "--seed", "1"], capsys)
+    assert code == 0 and "did not converge" in err

@@ -45,6 +45,10 @@ def _progress(enabled: bool) -> Iterator[Callable[[float, int], None] | None]:
         yield lambda phi, seasons: bar.update(task, completed=phi, seasons=seasons)
 
 
+def _corr(x: float | None) -> str:
+    return "-" if x is None else f"{x:+.2f}"
+
+
 def _num(x: float) -> str:
     if x == 0:
         return "0"
@@ -81,9 +85,7 @@ def _print_human(s: CalibrationSummary, posterior: Posterior, seconds: float) ->
         for j in range(len(s.unknowns)):
             corr.add_column(str(j + 1), justify="right")
         for i, r in enumerate(s.unknowns):
-            corr.add_row(
-                f"{i + 1} {r.label}", *(f"{s.correlation[i][j]:+.2f}" for j in range(i + 1))
-            )
+            corr.add_row(f"{i + 1} {r.label}", *(_corr(s.correlation[i][j]) for j in range(i + 1)))
         out.print(corr)
     check = Table(title="Predictive check: probability of each report", title_justify="left")
     check.add_column("report", overflow="fold")

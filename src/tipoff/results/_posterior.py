@@ -103,10 +103,15 @@ class Posterior:
         return np.asarray(self.weights @ self.draws, dtype=float)
 
     def correlation(self) -> FloatArray:
-        """Weighted correlation matrix of the unknowns."""
-        c = np.atleast_2d(np.cov(self.draws, rowvar=False, aweights=self.weights))
-        sd = np.sqrt(np.clip(np.diag(c), 1e-300, None))
-        return np.asarray(c / np.outer(sd, sd), dtype=float)
+        """Weighted correlation matrix of the unknowns (NaN for an unknown that does not vary)."""
+        w = self.weights / self.weights.sum()
+        d = self.draws - w @ self.draws
+        c = (d * w[:, None]).T @ d
+        sd = np.sqrt(np.diag(c))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # NaN where an unknown does not vary (one particle holds all the weight)
+            r = c / np.outer(sd, sd)
+        return np.asarray(np.where(np.outer(sd, sd) > 0, r, np.nan), dtype=float)
 
 
 def posterior_document(posterior: Posterior, /) -> dict[str, Any]:

@@ -373,6 +373,12 @@ def _predictive(
     return rows
 
 
+def _finite(x: float) -> float | None:
+    """A number for the posterior file's JSON, or None where it is not finite (too few particles
+    on an island for a spread, an evidence of zero)."""
+    return float(x) if math.isfinite(x) else None
+
+
 def _diagnostics(
     result: SMCResult,
     unknowns: tuple[str, ...],
@@ -409,11 +415,11 @@ def _diagnostics(
     return {
         "converged": not reasons,
         "not_converged_because": reasons,
-        "ess": [float(x) for x in result.ess],
-        "mc_error": [float(x) for x in result.mc_error],
-        "island_means": result.island_means.tolist(),
-        "loglik_noise_sd": noise if math.isfinite(noise) else None,
-        "log_evidence": result.log_evidence,
+        "ess": [_finite(x) for x in result.ess],
+        "mc_error": [_finite(x) for x in result.mc_error],
+        "island_means": [[_finite(x) for x in row] for row in result.island_means],
+        "loglik_noise_sd": _finite(noise),
+        "log_evidence": _finite(result.log_evidence),
         "stages": [
             {
                 "phi": s.phi,

@@ -58,7 +58,9 @@ class CalibrationSummary:
     """Everything the CLI and the report print about a posterior."""
 
     unknowns: tuple[UnknownSummary, ...]
-    correlation: tuple[tuple[float, ...], ...]
+    correlation: tuple[
+        tuple[float | None, ...], ...
+    ]  # None: undefined (an unknown that does not vary)
     predictive: tuple[dict[str, object], ...]
     converged: bool
     not_converged_because: tuple[str, ...]
@@ -102,13 +104,14 @@ def summarize_posterior(posterior: Posterior, /) -> CalibrationSummary:
         )
     corr = posterior.correlation()
     reasons = tuple(diag.get("not_converged_because") or ())
+    converged = bool(diag.get("converged", False))
     return CalibrationSummary(
         unknowns=tuple(rows),
-        correlation=tuple(tuple(float(x) for x in r) for r in corr),
+        correlation=tuple(tuple(float(x) if np.isfinite(x) else None for x in r) for r in corr),
         predictive=posterior.predictive,
-        converged=bool(diag.get("converged", False)),
+        converged=converged,
         not_converged_because=reasons,
-        sentence=_sentence(rows, corr, posterior.predictive),
+        sentence=_sentence(rows, corr, posterior.predictive, converged=converged),
     )
 
 
@@ -121,8 +124,17 @@ def _join(items: list[str]) -> str:
 
 
 def _sentence(
-    rows: list[UnknownSummary], corr: np.ndarray, predictive: tuple[dict[str, object], ...]
+    rows: list[UnknownSummary],
+    corr: np.ndarray,
+    predictive: tuple[dict[str, object], ...],
+    *,
+    converged: bool,
 ) -> str:
+    if not converged:
+        return (
+            "The sampler has not converged, so these numbers do not yet say what the reports pin "
+            "down: run again with more particles or more seasons per particle."
+        )
     pinned = [r for r in rows if r.narrowing < PINNED]
     some = [r for r in rows if PINNED <= r.narrowing < LITTLE]
     little = [r for r in rows if r.narrowing >= LITTLE]
