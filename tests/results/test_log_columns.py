@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tipoff.cli import main
-from tipoff.errors import UsageError
+from tipoff.errors import InputError, UsageError
 from tipoff.results import (
     LogError,
     parse_column_map,
@@ -184,3 +184,42 @@ def test_column_map_from_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
         )  # fmt: skip
     assert not info.value.code
     assert json.loads(capsys.readouterr().out)["deliveries"]["logged"] >= 5
+
+
+def test_a_bad_column_map_file_names_every_problem_at_its_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tipoff.results import read_column_map
+
+    mapping = tmp_path / "columns.txt"
+    mapping.write_text(
+        "# ours\nday=Date, colour=Red\ncourier\n\nsender=Date\nrecipient=+82 10 1234 5678\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        read_column_map(str(mapping))
+    shown = [str(p) for p in info.value.problems]
+    assert [s.split(": ", 1)[0] for s in shown] == [
+        f"{mapping}:2:11",  # unknown column
+        f"{mapping}:3:1",  # not COLUMN=HEADER
+        f"{mapping}:5:1",  # header mapped twice
+        f"{mapping}:6:1",  # looks like a phone number
+    ]
+    assert "colour" in shown[0] and "mapped twice" in shown[2]
+    assert "phone number" in shown[3] and all("1234" not in s for s in shown)  # never echoed
+    with pytest.raises(SystemExit) as exit_info:
+        main(["attribute", str(SAMPLE), "-s", "classroom", "--columns", str(mapping)])
+    assert exit_info.value.code == 3
+    err = capsys.readouterr().err
+    assert f"{mapping}:3:1:" in err and "Traceback" not in err
+    mapping.write_text("# nothing\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="holds no COLUMN=HEADER entry"):
+        read_column_map(str(mapping))
+
+
+def test_an_inline_column_map_lists_every_problem_without_echoing_personal_data() -> None:
+    with pytest.raises(UsageError) as info:
+        parse_column_map("day=Date,colour=Red,+82 10 1234 5678,courier=Date")
+    lines = str(info.value).splitlines()
+    assert len(lines) == 3 and all(line.startswith("--columns: ") for line in lines)
+    assert "1234" not in str(info.value) and "phone number" in lines[1]

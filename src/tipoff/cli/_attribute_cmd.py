@@ -221,8 +221,8 @@ def attribute_cmd(
     model = load_model(scenario)
     column_map = None
     if columns:
-        is_file = "=" not in columns and Path(columns).is_file()
-        column_map = read_column_map(columns) if is_file else parse_column_map(columns)
+        # COLUMN=HEADER entries inline, else the name of a file that holds them
+        column_map = parse_column_map(columns) if "=" in columns else read_column_map(columns)
     start = parse_season_start(season_start) if season_start else None
     from tipoff.cli._progress import reading_progress
 

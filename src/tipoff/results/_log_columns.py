@@ -24,7 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-from tipoff.errors import UsageError
+from tipoff.errors import InputError, Problem, UsageError
 
 __all__ = [
     "DATE_COLUMN",
@@ -164,37 +164,80 @@ def date_to_day(value: object, start: dt.date | None) -> tuple[int | None, str |
     return day, None
 
 
+#: The most bytes a column-map file may hold.
+COLUMN_MAP_LIMIT = 64 * 1024
+
+
 def read_column_map(path: str, /) -> dict[str, str]:
     """A column map kept in a small text file: one ``column=Header`` per line (or several per
-    line, comma-separated); blank lines and lines starting with ``#`` are skipped."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read(64 * 1024)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--columns: cannot read {path!r}: {exc.__class__.__name__}") from None
-    lines = [ln.strip() for ln in text.splitlines()]
-    return parse_column_map(",".join(ln for ln in lines if ln and not ln.startswith("#")))
+    line, comma-separated); blank lines and lines starting with ``#`` are skipped.
+
+    Read like every input file (an ``.age`` file is decrypted). Every bad entry is reported at
+    once, at its ``file:line:col`` (:class:`~tipoff.errors.InputError`, exit 3)."""
+    from tipoff._textfile import Problems, read_text, split_lines
+
+    text = read_text(path, limit=COLUMN_MAP_LIMIT, what="a column map")
+    entries = []
+    for n, line in enumerate(split_lines(text), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        col = 1
+        for part in line.split(","):
+            entries.append((n, col + len(part) - len(part.lstrip()), part))
+            col += len(part) + 1
+    out, found = _column_map(entries)
+    problems = Problems(source=str(path))
+    for line_no, col, message in found:
+        problems.add(line_no, col, message)
+    if problems:
+        raise problems.error()
+    if not out:
+        raise InputError(Problem(source=str(path), message="holds no COLUMN=HEADER entry"))
+    return out
 
 
 def parse_column_map(text: str, /) -> dict[str, str]:
     """``"day=Date,courier=Carrier"`` -> ``{"Date": "day", "Carrier": "courier"}`` (header ->
-    tipoff column). UsageError on a malformed entry or an unknown tipoff column."""
+    tipoff column). :class:`~tipoff.errors.UsageError` listing every malformed entry, unknown
+    tipoff column or header mapped twice."""
+    entries, col = [], 1
+    for part in text.split(","):
+        entries.append((0, col, part))
+        col += len(part) + 1
+    out, found = _column_map(entries)
+    if found:
+        raise UsageError("\n".join(f"--columns: {message}" for _, _, message in found))
+    return out
+
+
+def _column_map(
+    entries: list[tuple[int, int, str]],
+) -> tuple[dict[str, str], list[tuple[int, int, str]]]:
+    """The map from ``(line, col, 'column=Header')`` entries, and every problem as
+    ``(line, col, message)``."""
     from tipoff.results._log import LOG_COLUMNS
+    from tipoff.scenario._privacy import privacy_problem
 
     known = (*LOG_COLUMNS, "exposed_to", FAMILY_COLUMN, NOTES_COLUMN, DATE_COLUMN)
     out: dict[str, str] = {}
-    for part in text.split(","):
+    found: list[tuple[int, int, str]] = []
+    for line, col, part in entries:
         if not part.strip():
+            continue
+        personal = privacy_problem(part)
+        if personal:  # refused, and never echoed
+            found.append((line, col, f"an entry {personal}"))
             continue
         ours, sep, theirs = part.partition("=")
         ours, theirs = ours.strip(), theirs.strip()
         if not sep or not ours or not theirs:
-            raise UsageError(f"--columns: {part.strip()!r} is not COLUMN=HEADER")
-        if ours not in known:
-            raise UsageError(f"--columns: unknown column {ours!r} (known: {', '.join(known)})")
-        if theirs in out:
-            raise UsageError(f"--columns: header {theirs!r} mapped twice")
-        out[theirs] = ours
-    if len(set(out.values())) < len(out):
-        raise UsageError("--columns: a column is mapped twice")
-    return out
+            found.append((line, col, f"{part.strip()[:60]!r} is not COLUMN=HEADER"))
+        elif ours not in known:
+            found.append((line, col, f"unknown column {ours[:60]!r} (known: {', '.join(known)})"))
+        elif theirs in out:
+            found.append((line, col, f"header {theirs[:60]!r} is mapped twice"))
+        elif ours in out.values():
+            found.append((line, col, f"column {ours!r} is mapped twice"))
+        else:
+            out[theirs] = ours
+    return out, found
