@@ -22,7 +22,6 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -135,6 +134,10 @@ def write_posterior(path: str | os.PathLike[str], posterior: Posterior, /) -> No
     write_text_atomic(path, text + "\n")
 
 
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def read_posterior(path: str | os.PathLike[str], /) -> Posterior:
     """Read a posterior file, checking its format; every problem is reported at once.
 
@@ -148,24 +151,18 @@ def read_posterior(path: str | os.PathLike[str], /) -> Posterior:
     def fail(message: str, line: int = 0, col: int = 0) -> InputError:
         return InputError(Problem(source=name, line=line, col=col, message=message))
 
-    p = Path(name)
+    from tipoff._textfile import read_text
+
+    text = read_text(name, limit=_MAX_BYTES, what="a posterior file")  # .age files too
     try:
-        size = p.stat().st_size
-        if p.is_dir():
-            raise fail("is a directory, not a posterior file")
-        if size > _MAX_BYTES:
-            raise fail(f"is {size} bytes, larger than the limit of {_MAX_BYTES} bytes")
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise fail("no such file") from None
-    except UnicodeDecodeError:
-        raise fail("is not UTF-8 text") from None
-    except OSError as exc:
-        raise fail(f"cannot read the file: {exc.strerror or type(exc).__name__}") from None
-    try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise fail(f"not JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except ValueError as exc:  # NaN/Infinity, or a number too long to read
+        why = str(exc) if "JSON allows" in str(exc) else "a number has too many digits"
+        raise fail(f"not valid: {why}") from None
+    except RecursionError:
+        raise fail("not valid: values nested too deeply") from None
     return _from_document(doc, name)
 
 

@@ -84,6 +84,15 @@ def test_posterior_file_round_trip_and_errors(classroom, tmp_path) -> None:
     (tmp_path / "x.json").write_text("{not json")
     with pytest.raises(InputError, match=r"x.json:1:2: not JSON"):
         read_posterior(tmp_path / "x.json")
+    # hostile JSON: one line each, never an internal error
+    for text, says in (
+        ("[" * 100_000, "nested too deeply"),
+        ('{"draws": ' + "9" * 5000 + "}", "too many digits"),
+        ('{"draws": NaN}', "NaN is not a number JSON allows"),
+    ):
+        (tmp_path / "h.json").write_text(text)
+        with pytest.raises(InputError, match=says):
+            read_posterior(tmp_path / "h.json")
 
 
 def test_current_values(classroom) -> None:
