@@ -172,3 +172,19 @@ def test_a_degenerate_run_is_written_and_says_it_has_not_converged(
     assert None in [x for row in summary["correlation"] for x in row]
     code, out, err = invoke(["run", "--posterior", str(post), "--runs", "8", "--seed", "1"], capsys)
     assert code == 0 and "did not converge" in err
+
+
+def test_check_reads_both_files_and_stops(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    code, out, err = invoke(["calibrate", "classroom", str(obs), "--check"], capsys)
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert said.startswith(f"OK {obs}: 1 unknown (operation.recruitment.initial), 1 observation")
+    assert "Prior and posterior" not in out
+    obs.write_text(OBS.replace("count: arrests", "count: arests").replace("0.8", "8"))
+    code, _, err = invoke(["calibrate", "classroom", str(obs), "--check"], capsys)
+    assert code == 3
+    assert [line.split(":")[:2] for line in err.splitlines()] == [[str(obs), "6"], [str(obs), "11"]]

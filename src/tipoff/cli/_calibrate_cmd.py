@@ -196,6 +196,14 @@ def calibrate_cmd(
             help="Print the JSON Schema of observations files (or write it to -o) and stop.",
         ),
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Check the scenario and the observations file, say what they hold, and stop "
+            "(exit 0, or 3 with every problem).",
+        ),
+    ] = False,
 ) -> None:
     """Infer the operation's unknown parameters from reported counts (a posterior over them).
 
@@ -233,6 +241,15 @@ def calibrate_cmd(
             )
         observations = name
     obs = resolve_observations(observations, scenario=sc)
+    if check:
+        n_u, n_o = len(obs.unknowns), len(obs.observations)
+        out.print(
+            f"OK {observations}: {n_u} unknown{'s' * (n_u != 1)} ({', '.join(obs.unknowns)}), "
+            f"{n_o} observation{'s' * (n_o != 1)} ({', '.join(o.id for o in obs.observations)}), "
+            f"against {sc.name}",
+            markup=False,
+        )
+        return
     from tipoff.analysis.calibration import calibrate, summarize_posterior
 
     start = time.perf_counter()
