@@ -27,13 +27,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tipoff._atomic import write_bytes_atomic
-from tipoff.errors import UsageError
+from tipoff.errors import SettingsError
+
+if TYPE_CHECKING:
+    from tipoff._textfile import Problems
 
 __all__ = ["CONFIG_ENV", "Config", "config_path", "load_config", "save_config"]
 
@@ -65,8 +71,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
     Raises
     ------
-    UsageError
-        When the file is not valid TOML or a key has the wrong type (one line, with its position).
+    SettingsError
+        When the file cannot be read, is not valid TOML, or has unknown keys or keys of the wrong
+        type: every problem at once, each at ``file:line:col`` (exit 3).
     """
     target = Path(path) if path is not None else config_path()
     try:
@@ -74,63 +81,120 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except FileNotFoundError:
         return Config()
     except OSError as exc:
-        raise UsageError(f"{target}: cannot read the settings: {exc.strerror}") from None
+        from tipoff._oserrors import describe
+        from tipoff.errors import Problem
+
+        message = f"cannot read the settings: {describe(exc, writing=False)}"
+        raise SettingsError(Problem(source=str(target), message=message)) from None
     return _load_cached(str(target), st.st_mtime_ns, st.st_size)
+
+
+#: The most bytes a settings file may hold.
+SETTINGS_LIMIT = 64 * 1024
+_KEYS = {
+    "encryption": ("recipients", "recipients_file", "identity", "encrypt_by_default"),
+    "privacy": ("places",),
+}
+_TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
 
 
 @lru_cache(maxsize=8)
 def _load_cached(name: str, _mtime: int, _size: int) -> Config:
+    from tipoff._textfile import Problems, decode, read_bytes
+
+    data = read_bytes(name, limit=SETTINGS_LIMIT, what="a settings file", error=SettingsError)
+    text = decode(data, source=name, error=SettingsError)
+    found = Problems(source=name, ordered=True)
     try:
-        with open(name, "rb") as f:
-            doc = tomllib.load(f)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{name}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise UsageError(f"{name}: cannot read the settings: {exc.strerror}") from None
-    enc = _table(doc, "encryption", name)
-    priv = _table(doc, "privacy", name)
-    unknown = (set(doc) - {"encryption", "privacy"}) | {
-        f"encryption.{k}"
-        for k in set(enc) - {"recipients", "recipients_file", "identity", "encrypt_by_default"}
-    }
-    unknown |= {f"privacy.{k}" for k in set(priv) - {"places"}}
-    if unknown:
-        raise UsageError(f"{name}: unknown setting(s): {', '.join(sorted(unknown))}")
-    return Config(
-        recipients=_strings(enc, "recipients", name),
-        recipients_file=_string(enc, "recipients_file", name),
-        identity=_string(enc, "identity", name),
-        encrypt_by_default=_bool(enc, "encrypt_by_default", name),
-        places=_strings(priv, "places", name),
+        message = str(exc)
+        at = _TOML_AT.search(message)
+        if at is None:
+            line, col = 0, 0
+        elif at[1]:
+            line, col = int(at[1]), int(at[2])
+        else:  # at the end of the document
+            from tipoff._textfile import LineIndex
+
+            line, col = LineIndex(text).position(len(text))
+        found.add(line, col, f"not valid TOML: {_TOML_AT.sub('', message)}")
+        raise found.error(SettingsError) from None
+    except RecursionError:
+        found.add(0, 0, "not valid TOML: values nested too deeply")
+        raise found.error(SettingsError) from None
+    tables = {key: _table(doc, key, text, found) for key in _KEYS}
+    for key in set(doc) - set(_KEYS):
+        found.add(*_line_of(text, key), "unknown setting", path=key)
+    for key, table in tables.items():
+        for sub in set(table) - set(_KEYS[key]):
+            found.add(*_line_of(text, sub), "unknown setting", path=f"{key}.{sub}")
+    enc, priv = tables["encryption"], tables["privacy"]
+    strings, string = (_is_strings, "a list of strings"), (_is_str, "a string")
+    config = Config(
+        recipients=_typed(enc, "encryption.recipients", (), *strings, text, found),
+        recipients_file=_typed(enc, "encryption.recipients_file", None, *string, text, found),
+        identity=_typed(enc, "encryption.identity", None, *string, text, found),
+        encrypt_by_default=_typed(
+            enc, "encryption.encrypt_by_default", True, _is_bool, "true or false", text, found
+        ),
+        places=_typed(priv, "privacy.places", (), *strings, text, found),
     )
+    if found:
+        raise found.error(SettingsError)
+    return config
 
 
-def _table(doc: dict[str, object], key: str, name: str) -> dict[str, object]:
+def _line_of(text: str, key: str) -> tuple[int, int]:
+    """``(line, col)`` where ``key`` is first set or opened as a table (0, 0 when not found)."""
+    pattern = re.compile(rf"^[ \t]*(\[?[ \t]*){re.escape(key)}[ \t]*[=\].]", re.MULTILINE)
+    m = pattern.search(text)
+    if m is None:
+        return 0, 0
+    from tipoff._textfile import LineIndex
+
+    return LineIndex(text).position(m.start() + len(m.group(0)) - len(m.group(0).lstrip()))
+
+
+def _table(doc: dict[str, object], key: str, text: str, found: Problems) -> dict[str, object]:
     value = doc.get(key, {})
     if not isinstance(value, dict):
-        raise UsageError(f"{name}: [{key}] must be a table")
+        found.add(*_line_of(text, key), "must be a table", path=key)
+        return {}
     return value
 
 
-def _strings(table: dict[str, object], key: str, name: str) -> tuple[str, ...]:
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise UsageError(f"{name}: {key} must be a list of strings")
-    return tuple(value)
+def _is_strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _string(table: dict[str, object], key: str, name: str) -> str | None:
-    value = table.get(key)
-    if value is not None and not isinstance(value, str):
-        raise UsageError(f"{name}: {key} must be a string")
-    return value
+def _is_str(value: object) -> bool:
+    return isinstance(value, str)
 
 
-def _bool(table: dict[str, object], key: str, name: str) -> bool:
-    value = table.get(key, True)
-    if not isinstance(value, bool):
-        raise UsageError(f"{name}: {key} must be true or false")
-    return value
+def _is_bool(value: object) -> bool:
+    return isinstance(value, bool)
+
+
+def _typed(
+    table: dict[str, object],
+    path: str,
+    default: object,
+    ok: Callable[[object], bool],
+    kind: str,
+    text: str,
+    found: Problems,
+) -> Any:
+    """The value at ``path`` (``table.key``) when present and of the right kind; else the
+    default, with a problem noted."""
+    key = path.rpartition(".")[2]
+    if key not in table:
+        return default
+    value = table[key]
+    if not ok(value):
+        found.add(*_line_of(text, key), f"must be {kind}", path=path)
+        return default
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _toml_str(value: str) -> str:

@@ -32,6 +32,7 @@ __all__ = [
     "PrivacyError",
     "Problem",
     "ScenarioError",
+    "SettingsError",
     "TipoffError",
     "UsageError",
 ]
@@ -91,6 +92,10 @@ class ScenarioError(InputError):
 
 class PrivacyError(ScenarioError):
     """A value that looks like a real phone number, address or e-mail: tipoff holds pseudonyms only."""
+
+
+class SettingsError(InputError):
+    """The user's settings file (``tipoff config``) that cannot be used."""
 
 
 class UsageError(TipoffError):

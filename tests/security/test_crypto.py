@@ -23,7 +23,7 @@ from tipoff._crypto import (
     use_prompt,
 )
 from tipoff.cli import app, main
-from tipoff.errors import InputError, UsageError
+from tipoff.errors import InputError, SettingsError, UsageError
 from tipoff.results import read_incident_log
 from tipoff.results._io import write_text_atomic
 from tipoff.scenario import load_scenario
@@ -155,10 +155,10 @@ def test_settings_make_logs_encrypted_by_default(tmp_path: Path, own_settings: P
 def test_bad_settings_file_is_one_line(own_settings: Path) -> None:
     own_settings.parent.mkdir()
     own_settings.write_text("[encryption]\nrecipients = 3\n")
-    with pytest.raises(UsageError, match="list of strings"):
+    with pytest.raises(SettingsError, match="list of strings"):
         load_config()
     own_settings.write_text("[encryption\n")
-    with pytest.raises(UsageError, match="not valid TOML"):
+    with pytest.raises(SettingsError, match="not valid TOML"):
         load_config()
 
 
@@ -265,3 +265,41 @@ def test_report_encrypted_to_a_recipient(
     assert is_age(data) and b"classroom" not in data and "age" in err
     with use_identities([key]):
         assert decrypt_if_encrypted(data, source="r").startswith(b"<!DOCTYPE html>")
+
+
+def test_a_bad_settings_file_lists_every_problem_at_its_line(
+    own_settings: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tipoff.cli import main
+    from tipoff.errors import SettingsError
+
+    own_settings.parent.mkdir(exist_ok=True)
+    own_settings.write_text(
+        '[encryption]\nrecipients = "age1x"\nidentity = 5\nfoo = 1\n[colour]\n', encoding="utf-8"
+    )
+    with pytest.raises(SettingsError) as info:
+        load_config()
+    assert [(p.line, p.path) for p in info.value.problems] == [
+        (2, "encryption.recipients"),
+        (3, "encryption.identity"),
+        (4, "encryption.foo"),
+        (5, "colour"),
+    ]
+    for bad, says in (
+        (b"\xff\xfe", ":1:1: is not UTF-8 text"),
+        (b"a = " + b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        (b"recipients = [1, 2", ":1:19: not valid TOML"),
+    ):
+        own_settings.write_bytes(bad)
+        with pytest.raises(SystemExit) as exit_info:
+            main(["run", "--runs", "2", "--seed", "1"])
+        assert exit_info.value.code == 3
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err and "internal error" not in err
+    own_settings.write_text('[privacy]\nplaces = ["+82 10 1234 5678"]\n', encoding="utf-8")
+    for argv in (["config"], ["run", "--runs", "2", "--seed", "1"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 3
+        captured = capsys.readouterr()
+        assert "personal data" in captured.err and "1234" not in captured.out + captured.err

@@ -113,8 +113,10 @@ def config_cmd(
 
     from tipoff._config import config_path, load_config, save_config
     from tipoff._crypto import Encryption
+    from tipoff.scenario._privacy import known_places
 
     config = load_config()
+    known_places()  # a hand-edited place that looks like personal data is refused, not shown
     changed = replace(config)
     if recipient:
         Encryption(recipients=tuple(recipient))  # refuses a malformed key

@@ -601,6 +601,18 @@ def known_places() -> frozenset[str]:
     extra = load_config().places
     if not extra:
         return _gazetteer()
+    if any(privacy_problem(p) for p in extra):  # hand-edited settings: refused, never echoed
+        from tipoff._config import config_path
+        from tipoff.errors import Problem, SettingsError
+
+        raise SettingsError(
+            Problem(
+                source=str(config_path()),
+                path="privacy.places",
+                message="a place looks like personal data, not a town name (not shown): edit "
+                "the file to remove it",
+            )
+        )
     return _gazetteer() | {_place_key(p) for p in extra}
 
 
