@@ -107,9 +107,15 @@ def _recipient_objects(keys: Sequence[str]) -> list[Any]:
             else:
                 raise ValueError(key)
         except (ValueError, pyrage.RecipientError):
-            shown = key[:12] + "..." if len(key) > 12 else key
+            # only the start of something shaped like a key is shown; anything else (a phone
+            # number pasted by mistake) is never echoed
+            shown = (
+                repr(key[:12] + "..." if len(key) > 12 else key)
+                if key.startswith(("age1", "ssh-"))
+                else "a value (not shown)"
+            )
             raise UsageError(
-                f"not an age recipient: {shown!r} (expected a public key age1..., or ssh-ed25519)"
+                f"not an age recipient: {shown} (expected a public key age1..., or ssh-ed25519)"
             ) from None
     return objs
 

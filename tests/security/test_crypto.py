@@ -303,3 +303,18 @@ def test_a_bad_settings_file_lists_every_problem_at_its_line(
         assert exit_info.value.code == 3
         captured = capsys.readouterr()
         assert "personal data" in captured.err and "1234" not in captured.out + captured.err
+
+
+def test_a_recipient_that_is_not_a_key_is_never_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tipoff.cli import main
+
+    listed = tmp_path / "team.txt"
+    listed.write_text("+82 10 1234 5678\n", encoding="utf-8")
+    for extra in (["--encrypt-to", "+82 10 1234 5678"], ["--recipients-file", str(listed)]):
+        with pytest.raises(SystemExit) as info:
+            main(["run", "--runs", "2", "--log-out", str(tmp_path / "l.csv.age"), *extra])
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert "not an age recipient" in err and "1234" not in err
