@@ -315,3 +315,22 @@ def test_positions_are_printed_as_written_never_as_emoji(tmp_path: Path, capsys)
     stderr = capsys.readouterr().err
     assert f"{path}:100:3" in stderr, stderr
     assert "\N{HUNDRED POINTS SYMBOL}" not in stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sweep", "--vary", "+82 10 1234 5678=1,2", "--runs", "2"],
+        ["sweep", "--vary", "operation.background=+82 10 1234 5678", "--runs", "2"],
+        ["attribute", "x.csv", "--season-start", "+82 10 1234 5678"],
+        ["run", "--log-out", "x.csv.age", "--encrypt-to", "+82 10 1234 5678"],
+    ],
+)
+def test_usage_errors_never_echo_personal_data(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "1234" not in err

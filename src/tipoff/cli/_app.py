@@ -13,7 +13,7 @@ from tipoff._oserrors import output_error
 from tipoff._version import __version__
 from tipoff.cli._commands import register
 from tipoff.cli._common import err
-from tipoff.cli._safe import safe, safe_lines
+from tipoff.cli._safe import safe, safe_lines, without_personal_data
 from tipoff.errors import (
     EXIT_BUG,
     EXIT_INPUT,
@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     except TipoffError as exc:
         if debug:
             raise
-        err.print(f"error: {safe_lines(exc)}", markup=False, soft_wrap=True)
+        message = without_personal_data(safe_lines(exc))
+        err.print(f"error: {message}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         # the reader of standard output went away (| head): stop quietly

@@ -14,7 +14,7 @@ import re
 
 from rich.markup import escape
 
-__all__ = ["safe", "safe_lines", "safe_markup"]
+__all__ = ["safe", "safe_lines", "safe_markup", "without_personal_data"]
 
 # C0 and C1 controls, DEL, the Arabic letter mark, zero-width and directional marks, line and
 # paragraph separators, directional embeddings, overrides and isolates, invisible operators,
@@ -65,3 +65,35 @@ def safe_markup(text: object, /) -> str:
     '\\\\[bold]x'
     """
     return escape(safe(text))
+
+
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+
+
+def without_personal_data(text: str, /) -> str:
+    """An error message with every part that looks like personal data taken out.
+
+    Usage errors quote what the user typed; a phone number typed into the wrong option must not
+    be echoed back. Quoted values that look like personal data become ``(not shown)``; any other
+    ``: ``-separated part that still does is replaced as a whole.
+
+    Examples
+    --------
+    >>> without_personal_data("--season-start must be a date, got '+82 10 1234 5678'")
+    "--season-start must be a date, got '(not shown: looks like personal data)'"
+    >>> without_personal_data("--runs must be positive")
+    '--runs must be positive'
+    """
+    from tipoff.scenario._privacy import privacy_problem
+
+    if privacy_problem(text) is None:
+        return text
+    hidden = "(not shown: looks like personal data)"
+
+    def quoted(m: re.Match[str]) -> str:
+        return f"'{hidden}'" if privacy_problem(m.group()[1:-1]) else m.group()
+
+    text = _QUOTED.sub(quoted, text)
+    if privacy_problem(text) is None:
+        return text
+    return ": ".join(hidden if privacy_problem(part) else part for part in text.split(": "))
