@@ -1,11 +1,12 @@
-"""Fuzz the other files users give tipoff: observations, posterior files and column maps.
+"""Fuzz the other files users give tipoff: observations, posterior files, column maps, settings.
 
 Each is mutated from a valid file and run through the command that reads it. Observations files
 (YAML, checked with ``calibrate --check``) keep the scenario reader's contract
 (:func:`harness.check_contract`): exit 0 or 3, no traceback, every problem at ``line:col`` or
 about the whole file, within the CPU budget. Posterior files (JSON that tipoff writes) name the
-field at fault instead of a line, and a column map can make the *log* it maps fail, so for those
-two every problem line must start with the name of one of the files given. The same
+field at fault instead of a line, a column map can make the *log* it maps fail, and a settings file
+(TOML, read by ``tipoff config``) names its keys, so for those every problem line must start with
+the name of one of the files given. The same
 derandomized budget as the other fuzz tests (``TIPOFF_FUZZ_EXAMPLES``, 25 by default).
 """
 
@@ -20,6 +21,7 @@ from harness import LIMIT_S, check_contract, run_cli
 from hypothesis import HealthCheck, given, settings
 from mutations import MUTATIONS, mutate
 
+from tipoff._config import CONFIG_ENV, _load_cached
 from tipoff.scenario import observations_preset_text
 
 EXAMPLES = int(os.environ.get("TIPOFF_FUZZ_EXAMPLES", "25"))
@@ -71,6 +73,11 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bytes, C
                 str(f),
             ],
         ),
+        "settings": (
+            b"[encryption]\nrecipients = []\nencrypt_by_default = true\n"
+            b'[privacy]\nplaces = ["Sinpo", "Unggi"]\n',
+            lambda f: ["config"],
+        ),
     }
 
 
@@ -87,7 +94,7 @@ def _observations(folder: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("kind", ["observations", "posterior", "columns"])
+@pytest.mark.parametrize("kind", ["observations", "posterior", "columns", "settings"])
 @BUDGET
 @given(edits=MUTATIONS)
 def test_mutated_inputs(
@@ -97,7 +104,13 @@ def test_mutated_inputs(
     data, argv = inputs[kind]
     target = tmp_path_factory.getbasetemp() / f"mutated-{kind}.txt"
     target.write_bytes(mutate(data, edits))
-    result = run_cli(argv(target))
+    if kind == "settings":
+        os.environ[CONFIG_ENV] = str(target)
+        _load_cached.cache_clear()  # a file rewritten within one clock tick looks unchanged
+    try:
+        result = run_cli(argv(target))
+    finally:
+        os.environ.pop(CONFIG_ENV, None)
     if kind == "observations":
         check_contract(result, str(target))
         return
