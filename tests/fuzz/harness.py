@@ -14,11 +14,24 @@ import re
 import time
 from dataclasses import dataclass
 
+from hypothesis import HealthCheck, settings
+
 from tipoff.cli import main
 
 #: Seconds of CPU any one input may take, accepted or refused (CPU time, not wall time, so that
 #: a loaded CI machine does not make the check flaky; TIPOFF_FUZZ_LIMIT_S overrides it).
 LIMIT_S = float(os.environ.get("TIPOFF_FUZZ_LIMIT_S", "2.0"))
+#: Examples per fuzz test: a fixed, derandomized budget keeps CI short and repeatable (raise
+#: ``TIPOFF_FUZZ_EXAMPLES`` locally to search harder).
+EXAMPLES = int(os.environ.get("TIPOFF_FUZZ_EXAMPLES", "25"))
+BUDGET = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
 #: Problems about the whole file carry no line.
 WHOLE_FILE = re.compile(
     r"(is \d+ bytes, larger than the limit|\d+ more problems not shown|holds no deliveries|"

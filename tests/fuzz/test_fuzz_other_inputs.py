@@ -17,21 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness import LIMIT_S, check_contract, run_cli
-from hypothesis import HealthCheck, given, settings
+from harness import BUDGET, LIMIT_S, check_contract, run_cli
+from hypothesis import given
 from mutations import MUTATIONS, mutate
 
 from tipoff._config import CONFIG_ENV, _load_cached
 from tipoff.scenario import observations_preset_text
 
-EXAMPLES = int(os.environ.get("TIPOFF_FUZZ_EXAMPLES", "25"))
-BUDGET = settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "docs" / "sample-spreadsheet-log.csv"
 COLUMNS = (

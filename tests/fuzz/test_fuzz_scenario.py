@@ -6,25 +6,16 @@ CI's run short and repeatable; raise it locally to search harder.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from harness import check_contract, run_cli
-from hypothesis import HealthCheck, given, settings
+from harness import BUDGET, check_contract, run_cli
+from hypothesis import given
 from hypothesis import strategies as st
 from mutations import BYTE_EDITS, MUTATIONS, SIZE_EDITS, STRUCTURE_EDITS, TOKEN_EDITS, mutate
 
 from tipoff.scenario import list_presets, preset_text
 
-EXAMPLES = int(os.environ.get("TIPOFF_FUZZ_EXAMPLES", "25"))
-BUDGET = settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
 SEEDS = {name: preset_text(name).encode() for name in list_presets()}
 
 
