@@ -132,6 +132,7 @@ def test_a_spreadsheet_log_with_a_column_map_and_dates(
     assert "report: attributing" in err
     page, _ = split_bundle(target.read_text(encoding="utf-8"))
     assert "Evidence, not accusation." in page and SAMPLE.name in page
+    assert "--log LOG --columns COLUMNS --season-start DATE" in page  # to reproduce it
     top = parties[0]
     assert top["id"] in page and f"{100 * top['p_compromised']:.0f}%" in page
     for note in ("paid in two parts", "family confirmed by message", "Notes"):

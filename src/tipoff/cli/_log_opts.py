@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tipoff.model import CompiledModel
     from tipoff.results import IncidentLog
 
-__all__ = ["LogColumns", "SeasonStart", "log_options_given", "read_log"]
+__all__ = ["LogColumns", "SeasonStart", "log_option_words", "log_options_given", "read_log"]
 
 LogColumns = Annotated[
     str | None,
@@ -44,6 +44,17 @@ def log_options_given(columns: str | None, season_start: str | None) -> list[str
         for name, value in (("--columns", columns), ("--season-start", season_start))
         if value is not None
     ]
+
+
+def log_option_words(columns: str | None, season_start: str | None) -> tuple[str, ...]:
+    """The log options given, with placeholders for their values (``--columns COLUMNS``,
+    ``--season-start DATE``): for a command line that names the log ``LOG``."""
+    words: list[str] = []
+    if columns is not None:
+        words.append("--columns COLUMNS")
+    if season_start is not None:
+        words.append("--season-start DATE")
+    return tuple(words)
 
 
 def read_log(

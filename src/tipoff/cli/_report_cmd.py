@@ -16,7 +16,13 @@ from tipoff.cli._crypto_opts import (
     RecipientsFile,
     encryption_from,
 )
-from tipoff.cli._log_opts import LogColumns, SeasonStart, log_options_given, read_log
+from tipoff.cli._log_opts import (
+    LogColumns,
+    SeasonStart,
+    log_option_words,
+    log_options_given,
+    read_log,
+)
 from tipoff.cli._safe import safe
 from tipoff.errors import UsageError
 
@@ -153,6 +159,7 @@ def report_cmd(
         max_days=max_days,
         threshold=threshold,
         progress=stage,
+        log_options=log_option_words(columns, season_start),
     )
     stage("writing the HTML file")
     size = write_report(data, output, passphrase=secret, encryption=encryption)
