@@ -287,6 +287,9 @@ def main() -> None:
     )
     ap.add_argument("--seasons", type=int, default=120, help="seasons per scenario")
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
+    ap.add_argument(
+        "--only", choices=("seed", "common"), help="one scenario: the seed preset or tracing common"
+    )
     args = ap.parse_args()
     scenarios = {
         "seed preset": model_of(preset_text(SEED_PRESET)),
@@ -294,6 +297,8 @@ def main() -> None:
             seed_variant(1.6, family_arrest="0.9", tracing="0.8")
         ),
     }
+    if args.only:
+        scenarios = dict([list(scenarios.items())[0 if args.only == "seed" else 1]])
     res: dict[str, Any] = {}
     for name, m in scenarios.items():
         rows = [r for k in range(args.seasons) for r in season(m, k)["rows"]]
