@@ -38,7 +38,8 @@ def brute_force(
     pair: tuple[int, int] | None = None,
 ) -> tuple[float, np.ndarray, np.ndarray, float]:
     """log Z, P(tau_i <= end | y), the posterior of tau_i on days 0..end, and for ``pair``
-    ``(traced, informant)`` P(traced by the end and not an informant | y), by enumeration."""
+    ``(traced, informant)`` P(traced by the end and not an informant | y), by enumeration; the
+    traced channel of ``pair`` adds nothing on a day its informant candidate is one."""
     n, end = law.rho0.size, law.end_day
     never = end + 1
 
@@ -56,7 +57,12 @@ def brute_force(
             continue
         ll = 0.0
         for day, cands, ws, nd, ni in pats:
-            lq = sum(np.log1p(-theta * r) for c, r in zip(cands, ws, strict=True) if taus[c] <= day)
+            # a traced channel leaks nothing while its relay is an informant (pair: exclusive)
+            lq = sum(
+                np.log1p(-theta * r)
+                for c, r in zip(cands, ws, strict=True)
+                if taus[c] <= day and not (pair and c == pair[0] and taus[pair[1]] <= day)
+            )
             ll += nd * (lq + np.log1p(-eps)) + ni * np.log(1 - np.exp(lq) * (1 - eps))
         Z += w * np.exp(ll)
         for i in range(n):

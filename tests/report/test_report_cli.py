@@ -103,3 +103,46 @@ def test_usage_errors_exit_2(
 ) -> None:
     code, _, err = invoke(["report", "classroom", *args], capsys)
     assert code == 2 and message in err
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "sample-spreadsheet-log.csv"
+SAMPLE_COLUMNS = (
+    "delivery=No.,date=Date,sender=Sender,relays=Broker(s),courier=Carrier,recipient=Family,"
+    "mode=Hand-over,outcome=Result,family_arrested=Family arrested?,notes=Notes"
+)
+
+
+def test_a_spreadsheet_log_with_a_column_map_and_dates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """report --log reads a log as attribute does (--columns, --season-start): the same parties
+    and probabilities in the attribution section, the notes nowhere in the page."""
+    import json
+
+    options = ["--columns", SAMPLE_COLUMNS, "--season-start", "2025-03-01"]
+    code, out, err = invoke(
+        ["attribute", str(SAMPLE), "-s", "classroom", "--seed", "1", "--json", *options], capsys
+    )
+    assert code == 0, err
+    parties = json.loads(out)["parties"]
+    target = tmp_path / "r.html"
+    argv = ["report", "classroom", "--log", str(SAMPLE), "--runs", "2", "--seed", "1"]
+    code, _, err = invoke([*argv, *options, "-o", str(target)], capsys)
+    assert code == 0, err
+    assert "report: attributing" in err
+    page, _ = split_bundle(target.read_text(encoding="utf-8"))
+    assert "Evidence, not accusation." in page and SAMPLE.name in page
+    assert "--log LOG --columns COLUMNS --season-start DATE" in page  # to reproduce it
+    top = parties[0]
+    assert top["id"] in page and f"{100 * top['p_compromised']:.0f}%" in page
+    for note in ("paid in two parts", "family confirmed by message", "Notes"):
+        assert note not in page
+    # without the options the same file is refused at its first cell, as by attribute
+    code, out, err = invoke([*argv, "-o", str(tmp_path / "x.html")], capsys)
+    assert code == 3 and out == "" and f"{SAMPLE}:1:" in err
+    assert not (tmp_path / "x.html").exists()
+    # the options say how to read a log: without one they are a usage error
+    code, _, err = invoke(["report", "classroom", "--season-start", "2025-03-01"], capsys)
+    assert code == 2 and "--season-start" in err and "--log" in err
+    code, _, err = invoke(["report", "classroom", *argv[2:4], "--columns", "colour=Red"], capsys)
+    assert code == 2 and "colour" in err

@@ -18,6 +18,7 @@ from tipoff.cli._common import (
     print_table,
     say,
 )
+from tipoff.cli._log_opts import LogColumns, SeasonStart, read_log
 from tipoff.cli._safe import safe, safe_markup
 
 if TYPE_CHECKING:
@@ -183,22 +184,8 @@ def attribute_cmd(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
-    columns: Annotated[
-        str | None,
-        typer.Option(
-            "--columns",
-            help="Read a spreadsheet export as is: tipoff's columns and the headers that hold "
-            "them, e.g. 'day=Date,courier=Carrier,outcome=Result', or a file with one "
-            "column=Header per line.",
-        ),
-    ] = None,
-    season_start: Annotated[
-        str | None,
-        typer.Option(
-            "--season-start",
-            help="The date of day 0 (YYYY-MM-DD), for a log with a date column instead of days.",
-        ),
-    ] = None,
+    columns: LogColumns = None,
+    season_start: SeasonStart = None,
 ) -> None:
     """Weigh an incident log: the probability that what each intermediary is told leaks.
 
@@ -209,27 +196,11 @@ def attribute_cmd(
     """
     from tipoff.analysis import AttributionWarning, attribute
     from tipoff.errors import UsageError
-    from tipoff.results import (
-        parse_column_map,
-        parse_season_start,
-        read_column_map,
-        read_incident_log,
-    )
 
     if method not in ("auto", "exact", "gibbs"):
         raise UsageError(f"--method must be auto, exact or gibbs, got {method!r}")
     model = load_model(scenario)
-    column_map = None
-    if columns:
-        # COLUMN=HEADER entries inline, else the name of a file that holds them
-        column_map = parse_column_map(columns) if "=" in columns else read_column_map(columns)
-    start = parse_season_start(season_start) if season_start else None
-    from tipoff.cli._progress import reading_progress
-
-    with reading_progress(log, "reading the incident log") as progress:
-        incident_log = read_incident_log(
-            log, model=model, columns=column_map, season_start=start, progress=progress
-        )
+    incident_log = read_log(log, model, columns, season_start)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AttributionWarning)
         result = attribute(incident_log, model, method=method, seed=seed)

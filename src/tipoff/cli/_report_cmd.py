@@ -16,6 +16,13 @@ from tipoff.cli._crypto_opts import (
     RecipientsFile,
     encryption_from,
 )
+from tipoff.cli._log_opts import (
+    LogColumns,
+    SeasonStart,
+    log_option_words,
+    log_options_given,
+    read_log,
+)
 from tipoff.cli._safe import safe
 from tipoff.errors import UsageError
 
@@ -34,6 +41,8 @@ def report_cmd(
             "--log", help="An incident log (.csv or .jsonl): adds attribution to the report."
         ),
     ] = None,
+    columns: LogColumns = None,
+    season_start: SeasonStart = None,
     runs: Annotated[
         int,
         typer.Option(
@@ -81,7 +90,8 @@ def report_cmd(
 ) -> None:
     """Write one offline HTML report: scenario, season, exposure, hardening, attribution.
 
-    Attribution needs --log. It opens offline in any browser. With --passphrase it opens only
+    Attribution needs --log (read as `tipoff attribute` reads it: --columns, --season-start).
+    It opens offline in any browser. With --passphrase it opens only
     after the reader types the passphrase; with --encrypt-to the whole file is age-encrypted
     (decrypt it with age or rage before opening). Otherwise it is not encrypted: share with care.
     """
@@ -95,6 +105,11 @@ def report_cmd(
         raise UsageError(f"--max-days must be at least 0, got {max_days}")
     if not 0.0 <= threshold <= 1.0:
         raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
+    if log is None and log_options_given(columns, season_start):
+        raise UsageError(
+            f"{' and '.join(log_options_given(columns, season_start))}: say how to read a log, "
+            "so they need --log"
+        )
     if str(output) == "-":
         raise UsageError(
             "-o -: the report is one HTML file, not written to standard output; name a file"
@@ -117,7 +132,6 @@ def report_cmd(
 
     from tipoff.model import compile_scenario
     from tipoff.report import build_report, write_report
-    from tipoff.results import read_incident_log
     from tipoff.results._io import encrypted_path
 
     start = time.perf_counter()
@@ -128,7 +142,7 @@ def report_cmd(
     spec = load_scenario_arg(scenario)
     model = compile_scenario(spec)
     check_memory(model, n_runs=runs, source=scenario or None)
-    incident_log = None if log is None else read_incident_log(log, model=model)
+    incident_log = None if log is None else read_log(log, model, columns, season_start)
     post = None
     if posterior is not None:
         from tipoff.cli._posterior_opt import load_posterior
@@ -145,6 +159,7 @@ def report_cmd(
         max_days=max_days,
         threshold=threshold,
         progress=stage,
+        log_options=log_option_words(columns, season_start),
     )
     stage("writing the HTML file")
     size = write_report(data, output, passphrase=secret, encryption=encryption)

@@ -354,6 +354,7 @@ def _methods(
     attribution: AttributionResult | None,
     hardening: HardeningResult,
     threshold: float,
+    log_options: tuple[str, ...] = (),
 ) -> Methods:
     command = f"tipoff report SCENARIO --runs {n_runs} --seed {seed}"
     if hardening.max_fee is not None:
@@ -361,7 +362,8 @@ def _methods(
     if hardening.max_days is not None:
         command += f" --max-days {hardening.max_days:g}"
     if log is not None:
-        command += " --log LOG" + (f" --threshold {threshold:g}" if threshold != 0.5 else "")
+        command += " --log LOG" + "".join(f" {o}" for o in log_options)
+        command += f" --threshold {threshold:g}" if threshold != 0.5 else ""
     settings = [
         ("seasons simulated", f"{n_runs} (and as many per hardening option)"),
         ("exposure", "exact, closed form (the model's one-delivery semantics)"),
@@ -460,6 +462,7 @@ def build_report(
     threshold: float = 0.5,
     progress: Callable[[str], None] | None = None,
     posterior: Posterior | None = None,
+    log_options: tuple[str, ...] = (),
 ) -> ReportData:
     """Gather everything a report shows: seasons, exposure, hardening and, with a log, attribution.
 
@@ -486,6 +489,9 @@ def build_report(
     posterior : Posterior or None
         From ``tipoff calibrate``: each season takes the unknowns from a posterior draw, and the
         report gains a calibration section (prior and posterior, the predictive check).
+    log_options : tuple of str
+        How the log was read, for the command line the report gives (e.g. ``("--columns",
+        "COLUMNS")``): placeholders rather than the values, like ``LOG`` for the log.
 
     Returns
     -------
@@ -544,6 +550,6 @@ def build_report(
             if attribution is None or log is None
             else _attribution(attribution, log, threshold)
         ),
-        methods=_methods(m, used_seed, n_runs, log, attribution, hardening, threshold),
+        methods=_methods(m, used_seed, n_runs, log, attribution, hardening, threshold, log_options),
         calibration=None if posterior is None else calibration_section(posterior),
     )

@@ -30,6 +30,20 @@ def _subset_sums(out: np.ndarray, coef: np.ndarray, base: float) -> None:
 
 
 @nb.njit(cache=True, nogil=True)
+def _exclude(out: np.ndarray, coef: np.ndarray, excl_k: np.ndarray) -> None:
+    """Take out of ``out[g]`` the coefficient of each traced channel ``j`` whose relay's
+    informant candidate (bit ``excl_k[j]``) is set too: an informant leaks as one."""
+    for j in range(excl_k.shape[0]):
+        q = excl_k[j]
+        if q < 0 or coef[j] == 0.0:
+            continue
+        mask = (1 << j) | (1 << q)
+        for g in range(out.shape[0]):
+            if g & mask == mask:
+                out[g] -= coef[j]
+
+
+@nb.njit(cache=True, nogil=True)
 def _pattern_coef(
     coef: np.ndarray,
     p: int,
@@ -63,6 +77,7 @@ def _emission(
     pad_entry: np.ndarray,
     pad_loc: np.ndarray,
     pad_ok: np.ndarray,
+    excl_k: np.ndarray,
     n_del: np.ndarray,
     n_int: np.ndarray,
     lw: np.ndarray,
@@ -85,6 +100,7 @@ def _emission(
                     coef[pad_loc[p, j]] += nd * a[c, pad_entry[p, j]]
             base += nd * le
     _subset_sums(out, coef, base)
+    _exclude(out, coef, excl_k)
     for q in range(flat_start[f], flat_start[f + 1]):
         p = pat_sorted[q]
         ni = n_int[p]
@@ -92,6 +108,7 @@ def _emission(
             continue
         _pattern_coef(coef, p, c, a, pad_entry, pad_loc, pad_ok)
         _subset_sums(lq, coef, 0.0)
+        _exclude(lq, coef, excl_k)
         x = le + lw[p]
         for g in range(G):
             out[g] += math.log(-math.expm1(lq[g] + x)) * ni
@@ -139,6 +156,7 @@ def chain_pass(
     pad_entry: np.ndarray,  # (P_b, s)
     pad_loc: np.ndarray,  # (P_b, s)
     pad_ok: np.ndarray,  # (P_b, s)
+    excl: np.ndarray,  # (K, s) a traced channel's relay's informant (its position), or -1
     n_del: np.ndarray,  # (P_b,)
     n_int: np.ndarray,  # (P_b,)
     lw: np.ndarray,  # (P_b,)
@@ -179,7 +197,7 @@ def chain_pass(
                 _advance(alpha, p_turn[k, t], s)
                 _emission(
                     E, lqs, coef, k, t, T, c, a, le, flat_start, pat_sorted, pad_entry,
-                    pad_loc, pad_ok, n_del, n_int, lw,
+                    pad_loc, pad_ok, excl[k], n_del, n_int, lw,
                 )  # fmt: skip
                 mx = -np.inf
                 for g in range(G):
@@ -236,11 +254,13 @@ def chain_pass(
                     a_eps = -(le + lw[p])
                     _pattern_coef(coef, p, c, a, pad_entry, pad_loc, pad_ok)
                     _subset_sums(lqs, coef, 0.0)
+                    _exclude(lqs, coef, excl[k])
                     for g in range(G):
                         wr = w[g] * ni / (-lqs[g] + a_eps)
                         bg[c] += wr * a_eps
                         for j in range(s):
-                            if (g >> j) & 1:
+                            x = excl[k, j]
+                            if (g >> j) & 1 and (x < 0 or not (g >> x) & 1):
                                 attr[c, k, j] += wr * -coef[j]
                 if t == 0:
                     break

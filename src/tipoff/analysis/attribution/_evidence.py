@@ -114,6 +114,7 @@ class Evidence:
     n_deliveries: int
     n_unknown: int
     last_day: int
+    delivery_pattern: IntArray  # (deliveries,) each delivery's pattern, -1 for an unknown outcome
 
     @property
     def watched(self) -> bool:
@@ -420,6 +421,7 @@ def build_evidence(
     n_int: list[int] = []
     told_count: dict[int, int] = {NP + p: 0 for p in events}  # sources: p, or NP + p (traced)
     n_unknown = 0
+    delivery_pattern = np.full(len(log.deliveries), -1, dtype=np.int64)
     for i_d, d in enumerate(log.deliveries):
         base, generation = courier_slot(d.courier)
         courier_id = d.courier if d.courier in index else base
@@ -455,6 +457,7 @@ def build_evidence(
             patterns.append(day_key)
             n_del.append(0)
             n_int.append(0)
+        delivery_pattern[i_d] = k
         if d.outcome == "intercepted":
             n_int[k] += 1
         else:
@@ -538,6 +541,7 @@ def build_evidence(
         n_deliveries=len(log.deliveries),
         n_unknown=n_unknown,
         last_day=last_day,
+        delivery_pattern=delivery_pattern,
     )
 
 

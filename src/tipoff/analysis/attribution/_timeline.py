@@ -244,12 +244,22 @@ class StepBlock:
         # the exclusive outputs: a traced channel counts only while its relay is no informant
         # (``partner``: for a traced channel, its relay's informant candidate; else -1)
         self.Zout = np.broadcast_to(self.Z, (K, G, s)).copy()
+        # ... and the exclusive emissions, as the simulator has it: a relay that is an informant
+        # passes on what it is told as one, its traced channel adding nothing (``excl[k, j]``:
+        # the position of member j's relay's informant candidate, for a traced channel; else -1)
+        self.excl = np.full((K, s), -1, dtype=np.int64)
         if partner is not None:
             pm = partner[self.members]  # (K, s)
             for k, j in zip(*np.nonzero(pm >= 0), strict=True):
                 q = int(pm[k, j])
                 if comp_of[q] == k:
                     self.Zout[k, :, j] = self.Z[:, j] * (1.0 - self.Z[:, pos_of[q]])
+                    self.excl[k, j] = pos_of[q]
+            X = self.excl[p_comp[:, None], pad_loc] if n_p else np.zeros((0, s), np.int64)
+            mask = (X >= 0) & (self.pad_ok > 0)  # (P_b, s)
+            if mask.any():
+                Zx = self.Z[:, np.maximum(X, 0)].transpose(1, 0, 2)  # (P_b, G, s)
+                self.Zpad *= np.where(mask[:, None, :], 1.0 - Zx, 1.0)
         # transition matrices of each (component, step), for small configurations spaces
         self.M: FloatArray | None = None
         self.M_end: FloatArray | None = None
@@ -330,6 +340,7 @@ class StepBlock:
             self.pad_entry,
             self.pad_loc,
             self.pad_ok,
+            self.excl,
             np.ascontiguousarray(self.n_del, dtype=np.float64),
             np.ascontiguousarray(self.n_int, dtype=np.float64),
             self.lw_p,
