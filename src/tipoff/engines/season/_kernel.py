@@ -2,7 +2,7 @@
 
 A chunk of runs is simulated one run after another (:func:`simulate_runs`); a run is its draws
 (:func:`draw_run`, the one place that fixes the order of the run's random numbers), its deliveries
-put in day order, and a day loop (:func:`simulate_day`) that applies, each day, in this order:
+put in day order, and a day loop (in :func:`simulate_runs`) that applies, each day, in this order:
 
 1. :func:`sweep` -- couriers revealed by an earlier interrogation are arrested, and interrogated;
 2. :func:`replace` -- recruits fill the courier slots vacant longest;
@@ -11,7 +11,8 @@ put in day order, and a day loop (:func:`simulate_day`) that applies, each day, 
 4. :func:`stake_out` -- the day's stake-outs, best first, up to capacity;
 5. :func:`intercept` -- every hand-over's fate (stake-out, watched home, identity, background);
 6. :func:`settle` -- outcomes, arrests (one per courier), families, tracing, the hand-over
-   history, money, tallies; then :func:`interrogate` the day's arrested couriers.
+   history, money, tallies; then :func:`arrest` the day's arrested couriers: they leave their
+   slots and are interrogated (:func:`interrogate`).
 
 Hand-overs of a day are simultaneous: routes and knowledge use the state of the morning, and the
 day's arrests take effect after every fate is drawn. Each delivery has a fixed block of uniforms,
@@ -80,7 +81,7 @@ __all__ = ["simulate_runs"]
 # constants) must change this file too, or a stale cached engine would run. Hence this digest,
 # checked on import: whoever changes those modules updates it here (the error says to what).
 _READS = ("_pcg.py", "_state.py", "_tables.py", "_tallies.py")
-_READS_DIGEST = "5a199fc8aba98f66"
+_READS_DIGEST = "2624eb652aed0aee"
 
 
 def _digest() -> str:
@@ -129,10 +130,35 @@ njit = numba.njit(cache=True, nogil=True)
 # so it runs without numba's reference counting: with it, each read of a state tuple's array
 # costs an atomic increment and decrement, which made the engine six times slower. numba's own
 # spelling of that option is private (``_nrt``); the tests would show it changing meaning.
-_RUN_LOOP: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False, "error_model": "numpy"}
+_RUN_LOOP: dict[str, Any] = {
+    "cache": True,
+    "nogil": True,
+    "_nrt": False,
+    "error_model": "numpy",
+    "no_cfunc_wrapper": True,  # (a C-callable entry point: not used, and costs compile time)
+}
 # The mechanisms are inlined into the run loop (numba IR): one compilation in all, not one per
-# mechanism and per argument type, and no per-call passing of the state's many arrays.
+# mechanism and per argument type, and no per-call passing of the state's many arrays. The day
+# loop is written in the run loop itself, not in an inlined function of its own: numba copies an
+# inlined function's IR once per block with its whole variable scope, so inlining a day function
+# (itself made of every inlined mechanism) cost about 7 s of the cold compile (measured, see
+# docs/performance.md); plain calls instead (non-inlined) pass hundreds of flattened array fields
+# per call and made the engine 3-4 times slower.
 mechanism = numba.njit(inline="always", nogil=True)
+# Mechanisms that run on rare events (a sweep, an interrogation, a tally of an arrest) or only for
+# the recorded run are compiled on their own and called: LLVM's time grows faster than the size
+# of the function it optimises, so keeping them out of the run loop cut the cold compile by about
+# a fifth (21 to 17 s of CPU), and the smaller loop even runs a little faster; their calls pass
+# the state tuples' fields one by one, a cost paid only when such an event happens. (The same for
+# a mechanism called on every delivery or day made the engine 10% to 4 times slower.)
+_RARE: dict[str, Any] = {
+    "nogil": True,
+    "_nrt": False,
+    "error_model": "numpy",
+    "no_cpython_wrapper": True,
+    "no_cfunc_wrapper": True,
+}
+rare = numba.njit(**_RARE)
 
 
 # ------------------------------------------------------------------------------ the run loop --
@@ -151,7 +177,8 @@ def simulate_runs(
     rec: Any,
     record_run: int,
 ) -> int:
-    """Simulate the chunk's runs ``first..R-1`` (batch indices ``first_run + r``).
+    """Simulate the chunk's runs ``first..R-1`` (batch indices ``first_run + r``), each day
+    mechanism by mechanism, in the model's order of events.
 
     Returns the first run not done: R when all are, fewer when a run does not fit the deliveries'
     buffers (its size is left in ``w.counter[NEED]``; the caller grows them and calls again).
@@ -162,61 +189,60 @@ def simulate_runs(
         if n > dl.day.shape[0] or (r == record_run and n > rec.ints.shape[0]):
             w.counter[NEED] = n
             return r
+        recorded = r == record_run
         sort_by_day(tb, w, dl, n)
         start_run(tb, w)
-        for t in range(tb.T):
-            simulate_day(tb, tl, w, dl, out, rec, r, r == record_run, t)
-        finish_run(tb, w, dl, out, rec, r, r == record_run, n)
+        for t in range(tb.T):  # the day loop
+            if w.counter[NEXT_SWEEP] <= t:
+                sweep(tb, tl, w, dl, out, r, t)
+            replace(w, t)
+            lo, hi = w.day_start[t], w.day_start[t + 1]
+            if lo == hi:
+                continue
+            ref = max(0, t - tb.delay)  # tips reach the service after the relay delay
+            if tb.off_route:
+                count_informants(tb, w, ref)
+            n_wanted = 0
+            for i in range(lo, hi):
+                dl.staked[i] = 0
+                chain = route(tb, w, dl, i)
+                if chain < 0:
+                    continue
+                learn(tb, w, dl, i, chain, ref)
+                a = catch(dl.direct[i] | dl.harvest[i] | dl.traced[i], dl.mode[dl.perm[i]], tb)
+                dl.a[i] = a
+                if a > 0:
+                    dl.wanted[n_wanted] = i
+                    n_wanted += 1
+                if recorded:
+                    keep_tipped(tb, w, dl, rec, i)
+            stake_out(tb, dl, n_wanted)
+            for i in range(lo, hi):
+                intercept(tb, w, dl, i, t)
+            n_arrested = 0
+            for i in range(lo, hi):
+                n_arrested = settle(tb, tl, w, dl, out, r, i, t, n_arrested)
+                if recorded:
+                    keep_delivery(tb, w, dl, rec, i, t)
+            w.daily[_DELIVERIES, t] += hi - lo
+            if n_arrested:
+                arrest(tb, w, dl, t, n_arrested)
+        finish_run(tb, w, dl, out, rec, r, recorded, n)
     return R
 
 
 @mechanism
-def simulate_day(
-    tb: Any, tl: Any, w: Any, dl: Any, out: Any, rec: Any, r: int, recorded: bool, t: int
-) -> None:
-    """One day of one run, mechanism by mechanism, in the model's order of events."""
-    if w.counter[NEXT_SWEEP] <= t:
-        sweep(tb, tl, w, dl, out, r, t)
-    replace(w, t)
-    lo, hi = w.day_start[t], w.day_start[t + 1]
-    if lo == hi:
-        return
-    ref = max(0, t - tb.delay)  # tips reach the service after the relay delay
-    if tb.off_route:
-        count_informants(tb, w, ref)
-    n_wanted = 0
-    for i in range(lo, hi):
-        dl.staked[i] = 0
-        chain = route(tb, w, dl, i)
-        if chain < 0:
-            continue
-        learn(tb, w, dl, i, chain, ref)
-        a = catch(dl.direct[i] | dl.harvest[i] | dl.traced[i], dl.mode[dl.perm[i]], tb)
-        dl.a[i] = a
-        if a > 0:
-            dl.wanted[n_wanted] = i
-            n_wanted += 1
-        if recorded:
-            keep_tipped(tb, w, dl, rec, i)
-    stake_out(tb, dl, n_wanted)
-    for i in range(lo, hi):
-        intercept(tb, w, dl, i, t)
-    n_arrested = 0
-    for i in range(lo, hi):
-        n_arrested = settle(tb, tl, w, dl, out, r, i, t, n_arrested)
-        if recorded:
-            keep_delivery(tb, w, dl, rec, i, t)
-    w.daily[_DELIVERIES, t] += hi - lo
-    if n_arrested:
-        for k in range(n_arrested):
-            c = w.arrested[k]
-            w.free[c] = 0
-            w.vacated[c] = t
-            w.sweep[c] = NEVER
-        earliest = interrogate(tb, w, dl, t, n_arrested)
-        if earliest < w.counter[NEXT_SWEEP]:
-            w.counter[NEXT_SWEEP] = earliest
-        w.daily[_COURIERS, t] += n_arrested
+def arrest(tb: Any, w: Any, dl: Any, t: int, n_arrested: int) -> None:
+    """The day's arrested couriers leave their slots, and are interrogated."""
+    for k in range(n_arrested):
+        c = w.arrested[k]
+        w.free[c] = 0
+        w.vacated[c] = t
+        w.sweep[c] = NEVER
+    earliest = interrogate(tb, w, dl, t, n_arrested)
+    if earliest < w.counter[NEXT_SWEEP]:
+        w.counter[NEXT_SWEEP] = earliest
+    w.daily[_COURIERS, t] += n_arrested
 
 
 # ---------------------------------------------------------------------------- a run's numbers --
@@ -388,7 +414,7 @@ def finish_run(
 # ------------------------------------------------------------------------------ the mechanisms --
 
 
-@mechanism
+@rare
 def sweep(tb: Any, tl: Any, w: Any, dl: Any, out: Any, r: int, t: int) -> None:
     """Couriers revealed by an interrogation and still free are arrested today (at home), and
     interrogated in turn."""
@@ -789,7 +815,7 @@ def settle(
     return n_arrested
 
 
-@mechanism
+@rare
 def interrogate(tb: Any, w: Any, dl: Any, t: int, n_arrested: int) -> int:
     """Arrested couriers reveal recipients of their hand-overs (homes watched) and other couriers
     (swept later). Returns the earliest sweep day it set (NEVER if none)."""
@@ -823,7 +849,7 @@ def interrogate(tb: Any, w: Any, dl: Any, t: int, n_arrested: int) -> int:
     return earliest
 
 
-@mechanism
+@rare
 def tally(counts: Any, tl: Any, kind: int, t: int, where: int, home: int, weight: int) -> None:
     """Add ``weight`` to every tally of ``kind`` whose window holds day ``t`` and whose places
     hold the event's town (``where``, or ``home`` for a tally by home; -1: no town)."""
@@ -838,7 +864,7 @@ def tally(counts: Any, tl: Any, kind: int, t: int, where: int, home: int, weight
 # ---------------------------------------------------------------------------- the recorded run --
 
 
-@mechanism
+@rare
 def keep_tipped(tb: Any, w: Any, dl: Any, rec: Any, i: int) -> None:
     """Who was told about the recorded run's delivery ``i``, and whose tip got through."""
     for j in range(tb.n_slots):
@@ -848,7 +874,7 @@ def keep_tipped(tb: Any, w: Any, dl: Any, rec: Any, i: int) -> None:
         )
 
 
-@mechanism
+@rare
 def keep_delivery(tb: Any, w: Any, dl: Any, rec: Any, i: int, t: int) -> None:
     """The recorded run's delivery ``i`` as the defender saw it, and its truth."""
     g = dl.perm[i]

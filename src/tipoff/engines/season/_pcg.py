@@ -273,23 +273,26 @@ def fill_poisson(st: Any, lam: float, exp_neg_lam: float, out: Any, n: int, buf:
         for i in range(n):
             out[i] = random_poisson(st, lam, exp_neg_lam)
         return
+    # one uniform a step, without a branch on its value (mispredicted about once a draw): the
+    # running product starts again after each draw (out[i] is rewritten until draw i ends)
+    i = 0
+    x = 0
+    prod = 1.0
     pos = 0
     avail = 0
-    for i in range(n):
-        x = 0
-        prod = 1.0
-        while True:
-            if pos == avail:
-                fill_uint64(st, buf, n - i)
-                pos = 0
-                avail = n - i
+    while i < n:
+        if pos == avail:
+            fill_uint64(st, buf, n - i)
+            pos = 0
+            avail = n - i
+        while pos < avail and i < n:
             prod *= _to_double(buf[pos])
             pos += 1
-            if prod > exp_neg_lam:
-                x += 1
-            else:
-                break
-        out[i] = x
+            more = prod > exp_neg_lam
+            out[i] = x
+            i += 0 if more else 1
+            x = x + 1 if more else 0
+            prod = prod if more else 1.0
 
 
 @numba.njit(cache=True)

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
 __all__ = ["COMPILE_SECONDS", "cache_is_warm", "ensure_compiled"]
 
-#: Rough cost of the one compilation: 28-39 s on a shared 2-core machine under load
+#: Rough cost of the one compilation: 17-23 s on this 2-core machine lightly loaded, more under load
 #: (benchmarks/cold_start.py); said as "about".
-COMPILE_SECONDS = 30
+COMPILE_SECONDS = 20
 
 _ready = False
 
