@@ -14,7 +14,10 @@ density-tempered SMC). Each stage
 
 1. picks the next :math:`\phi` by bisection so that the incremental weights
    :math:`\hat L_i^{\phi_t - \phi_{t-1}}` keep an effective sample size of ``ess_fraction`` of the
-   particles (Jasra et al. 2011);
+   particles with a non-zero estimate (Jasra et al. 2011). The default of a quarter is low on
+   purpose: every stage after the first simulates every particle again, and with cheap, noisy
+   estimates (few seasons each) part of the weights' spread is noise that moves cannot remove,
+   so one importance step from the prior is the cheapest route when the data are weak;
 2. resamples (systematic) within each island;
 3. moves every particle with pseudo-marginal Metropolis-Hastings: a Gaussian random walk in the
    transformed space (logit or log of each coordinate), with covariance ``(2.38^2 / d)`` times the
@@ -64,7 +67,7 @@ class SMCOptions:
 
     n_particles: int = 256
     n_islands: int = 4
-    ess_fraction: float = 0.5
+    ess_fraction: float = 0.25
     moves_per_stage: float = 1.0
     final_moves: float = 0.0
     max_steps: int = 12
