@@ -50,6 +50,8 @@ __all__ = [
 ]
 
 METHOD = "smc-pseudo-marginal"
+#: The likelihood estimate (:mod:`._likelihood`): the mean over every set of K seasons.
+ESTIMATOR = "u-statistic"
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 #: Likelihood estimates of the predictive check, per observation and jointly, from this many draws.
@@ -281,6 +283,7 @@ def calibrate(
                 "n_particles": opt.n_particles,
                 "n_islands": opt.n_islands,
                 "runs_per_particle": n_runs,
+                "estimator": ESTIMATOR,
                 "ess_fraction": opt.ess_fraction,
                 "moves_per_stage": opt.moves_per_stage,
                 "final_moves": opt.final_moves,

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,22 +160,27 @@ class ObservationModel:
         the probability that report ``j`` holds given set ``b`` of particle ``i``'s seasons, the
         coverage's Bernoulli averaged out.
         """
+        return np.concatenate([f for _, f in self._factor_blocks(values, r)])
+
+    def _factor_blocks(self, values: IntArray, r: FloatArray) -> Iterator[tuple[slice, FloatArray]]:
+        """:meth:`factors` in blocks of particles (bounded memory)."""
         values = np.asarray(values, dtype=np.int64)
         n, R, J = values.shape
         design = self.design(R)
-        out = np.empty((n, len(design), J))
         step = max(1, _BLOCK_CELLS // max(1, design.size * J))
         for a in range(0, n, step):
-            csum = np.cumsum(values[a : a + step][:, design, :], axis=2)  # (n', B, K, J)
+            block = slice(a, min(n, a + step))
+            csum = np.cumsum(values[block][:, design, :], axis=2)  # (n', B, K, J)
+            out = np.empty((csum.shape[0], len(design), J))
             for j in range(J):
                 whole = math.floor(self.slices[j] + 1e-9)
                 frac = self.slices[j] - whole
-                p = self._grid(j, csum[:, :, whole - 1, j], r[a : a + step, j])
+                p = self._grid(j, csum[:, :, whole - 1, j], r[block, j])
                 if frac > 1e-9:
-                    more = self._grid(j, csum[:, :, whole, j], r[a : a + step, j])
+                    more = self._grid(j, csum[:, :, whole, j], r[block, j])
                     p = (1.0 - frac) * p + frac * more
-                out[a : a + step, :, j] = p
-        return out
+                out[:, :, j] = p
+            yield block, out
 
     def _grid(self, j: int, m: IntArray, r: FloatArray) -> FloatArray:
         """``P_j(m[i, b])`` with reporting ``r[i]``: once per distinct count (and value of r)."""
@@ -207,7 +213,10 @@ class ObservationModel:
         r = np.stack([self.reporting_values(t) for t in np.atleast_2d(reporting_thetas)])
         if len(r) != len(counts):
             r = np.broadcast_to(r, (len(counts), r.shape[1]))
-        return np.asarray(np.prod(self.factors(values, r), axis=2).mean(axis=1), dtype=float)
+        out = np.empty(len(counts))
+        for block, f in self._factor_blocks(values, r):
+            out[block] = np.prod(f, axis=2).mean(axis=1)
+        return out
 
     def likelihood(self, counts: IntArray, reporting_theta: FloatArray) -> float:
         """An unbiased estimate of P(every report | theta) from ``(R, k)`` simulated tallies."""
