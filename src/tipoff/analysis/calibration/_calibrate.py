@@ -285,6 +285,7 @@ def calibrate(
                 "runs_per_particle": n_runs,
                 "estimator": ESTIMATOR,
                 "ess_fraction": opt.ess_fraction,
+                "direct_fraction": opt.direct_fraction,
                 "moves_per_stage": opt.moves_per_stage,
                 "final_moves": opt.final_moves,
             },

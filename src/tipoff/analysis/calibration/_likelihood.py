@@ -28,8 +28,8 @@ where :math:`P_j(M) = P(\mathrm{Binomial}(M, r_j) \in [a_j, b_j])` and
 :math:`\phi_j = m_j - \lfloor m_j \rfloor`. The seasons of a set are independent draws of the slice,
 so each term is unbiased whatever the set, and so is their mean; the reporting (the binomial) and
 the coverage's Bernoulli are averaged out exactly rather than drawn (Rao-Blackwellised). The design
-is every set of :math:`K` seasons (a U-statistic, the least noisy unbiased estimate from these
-seasons) when there are at most :data:`MAX_SETS` of them, otherwise ``n_splits`` fixed random
+is every set of :math:`K` seasons (a U-statistic; with one coverage for every observation, the
+least noisy unbiased estimate these seasons allow) when there are at most :data:`MAX_SETS` of them, otherwise ``n_splits`` fixed random
 partitions of the seasons into groups of :math:`K`; it depends only on :math:`R` and :math:`K`,
 never on the simulated counts, and the same design serves every particle.
 """
