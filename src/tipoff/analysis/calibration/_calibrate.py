@@ -135,12 +135,13 @@ def default_runs_per_particle(obs_model: ObservationModel, /) -> int:
     """Seasons per likelihood estimate: 5 draws of the reported population, at least 8.
 
     Few seasons per particle and many particles is the cheaper way to a given effective sample
-    size: for importance weights made of unbiased estimates, the effective sample size per
-    simulated season is about ``1 / (A (R + c))`` for ``R`` seasons per particle, where ``A``
-    is the prior's inefficiency for the posterior and ``c`` the per-season squared coefficient
-    of variation of the estimate. On the seed pair (``A`` about 1.5, ``c`` about 40) this is
-    lowest at 4-10 seasons (about 52-55 seasons per unit of effective sample size, against
-    about 195 at 100 seasons); see ``docs/performance.md``.
+    size: for importance weights made of unbiased estimates, the seasons spent per unit of
+    effective sample size are about ``A R + C1 + C2 / R`` for ``R`` seasons per particle (``A``
+    the prior's inefficiency for the posterior, ``C1`` a floor set by how much one season's
+    counts vary, ``C2 / R`` the noise of averaging over few sets of seasons). On the seed pair
+    (``A`` about 1.6, ``C1`` about 32, ``C2`` about 68) this is lowest at 4-8 seasons (about 53)
+    and 55 at 10, against about 195 at 100 (``benchmarks/calibration_seasons.py``); 10 keeps
+    more estimates above zero, which moves need when the reports are strong.
     """
     return max(8, 5 * obs_model.group_size)
 
