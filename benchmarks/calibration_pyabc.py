@@ -201,10 +201,12 @@ def main() -> None:
     ap.add_argument("--schedule", default="0,0", help="pyabc's epsilon per generation")
     ap.add_argument("--subsets", type=int, default=20)
     a = ap.parse_args()
-    settings = [(n, 6) for n in (1024, 2048, 4096, 8192)] + [(4096, None), (2048, 100)]
+    # the default (10 seasons per particle), the cheapest per unit of ESS (6), the previous default
+    settings = [(n, None) for n in (1024, 2048, 3072, 4096, 8192)]
+    settings += [(n, 6) for n in (2048, 4096, 8192)] + [(2048, 100)]
     if a.quick:
         a.ref_particles, a.population, a.repeats = 8192, 300, 1
-        settings = [(1024, 6), (4096, None)]
+        settings = [(1024, None), (4096, None)]
     scenario = load_preset(SEED)
     obs = resolve_observations(SEED, scenario=scenario)
     ref, wref = reference(scenario, obs, a.reference, a.ref_particles, a.ref_runs)
