@@ -85,6 +85,7 @@ def run_sbc(
     n_draws: int = 31,
     seed: int = 0,
     n_workers: int = 1,
+    direct_fraction: float | None = None,
 ) -> SBCResult:
     """Ranks of the true unknowns among posterior draws, over ``n_datasets`` simulated data sets."""
     scenario = load_preset(SCENARIO)
@@ -111,7 +112,9 @@ def run_sbc(
             runs_per_particle=runs_per_particle,
             seed=seed * 100_000 + i,
             n_workers=n_workers,
-            options=SMCOptions(n_particles=n_particles),
+            options=SMCOptions(n_particles=n_particles)
+            if direct_fraction is None
+            else SMCOptions(n_particles=n_particles, direct_fraction=direct_fraction),
         )
         seasons += int(post.diagnostics["seasons_smc"])
         draws = post.draws[post.sample(rng, n_draws)]  # L draws taken by weight
@@ -141,6 +144,11 @@ def main() -> None:
     ap.add_argument("--runs-per-particle", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument(
+        "--direct-fraction",
+        type=float,
+        help="SMCOptions.direct_fraction (default: the sampler's; above 1: always temper)",
+    )
     a = ap.parse_args()
     res = run_sbc(
         a.datasets,
@@ -148,6 +156,7 @@ def main() -> None:
         runs_per_particle=a.runs_per_particle,
         seed=a.seed,
         n_workers=a.workers,
+        direct_fraction=a.direct_fraction,
     )
     n = len(res.ranks)
     print(

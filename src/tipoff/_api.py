@@ -500,7 +500,7 @@ def calibrate(
     observations: Observations | str | os.PathLike[str],
     /,
     *,
-    n_particles: int = 1024,
+    n_particles: int = 4096,
     runs_per_particle: int | None = None,
     n_workers: int = 1,
     cluster: str | None = None,

@@ -161,15 +161,15 @@ def calibrate_cmd(
         typer.Option(
             "--particles", min=16, max=100_000, help="Particles (a multiple of 4: four islands)."
         ),
-    ] = 1024,
+    ] = 4096,
     runs_per_particle: Annotated[
         int | None,
         typer.Option(
             "--runs-per-particle",
             min=1,
             max=1_000_000,
-            help="Seasons simulated per likelihood estimate (default: 50 draws of the reported "
-            "population, at least 100).",
+            help="Seasons simulated per likelihood estimate (default: 5 draws of the reported "
+            "population, at least 8).",
         ),
     ] = None,
     seed: Annotated[

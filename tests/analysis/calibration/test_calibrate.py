@@ -99,3 +99,40 @@ def test_current_values(classroom) -> None:
     assert current_values(classroom, ["operation.recruitment.initial"]) == {
         "operation.recruitment.initial": 0.2
     }
+
+
+def _fake_result(moved: bool):
+    from tipoff.analysis.calibration import SMCResult, Stage
+
+    rng = np.random.default_rng(0)
+    n = 400
+    stages = [Stage(phi=0.4, ess=100.0, steps=3, acceptance=0.3)] if moved else []
+    stages.append(Stage(phi=1.0, ess=300.0, steps=0, acceptance=float("nan")))
+    return SMCResult(
+        thetas=rng.random((n, 1)),
+        weights=np.full(n, 1 / n),
+        loglik=np.zeros(n),
+        island=np.repeat(np.arange(4), n // 4),
+        stages=tuple(stages),
+        n_evaluations=n,
+        log_evidence=0.0,
+        island_means=np.full((4, 1), 0.5),
+        mc_error=np.array([0.001]),
+        ess=np.array([n * 1.0]),
+        weight_ess=float(n),
+    )
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_noisy_estimates_fail_convergence_only_when_particles_moved(moved: bool) -> None:
+    from tipoff.analysis.calibration import SMCOptions
+    from tipoff.analysis.calibration._calibrate import _diagnostics
+
+    opt = SMCOptions(n_particles=400)
+    noisy = _diagnostics(_fake_result(moved), ("x",), (float("inf"), 5.0), 10, 12, opt)
+    quiet = _diagnostics(_fake_result(moved), ("x",), (0.3, 0.3), 10, 12, opt)
+    assert quiet["converged"]
+    assert noisy["converged"] is not moved
+    assert noisy["likelihood_cv"] == 5.0 and noisy["loglik_noise_sd"] is None
+    if moved:
+        assert "coefficient of variation" in noisy["not_converged_because"][0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -75,27 +77,85 @@ def test_probabilities_binomial_thinning_and_exact_relations() -> None:
     assert p[:, 2].tolist() == [1.0, 0.0]  # 100..5000
 
 
-def test_coverage_estimate_is_unbiased_for_the_sum_of_slices() -> None:
-    # slices have a known count law: N ~ Poisson(1.3); 2.5 slices on average (coverage 0.4):
-    # the region is 2 or 3 slices (half and half), reported with r = 0.5, relation ">= 3"
+#: A slice's count law for the exact checks: P(N = 0, 1, 2, 3).
+LAW = np.array([0.4, 0.3, 0.2, 0.1])
+
+
+def _exact_expectation(om, n_runs: int, r: np.ndarray) -> float:
+    """E[estimate] over every outcome of ``n_runs`` seasons (each N ~ LAW), by enumeration."""
+    total = 0.0
+    for outcome in itertools.product(range(len(LAW)), repeat=n_runs):
+        counts = np.zeros((n_runs, 4), dtype=np.int64)
+        counts[:, 0] = outcome
+        counts[:, 2] = 2  # "== 2" holds
+        counts[:, 3] = 200  # "100..5000" holds
+        total += float(np.prod(LAW[list(outcome)])) * om.likelihood(counts, r[:1])
+    return total
+
+
+def _slices_law(k: int) -> np.ndarray:
+    """The law of the sum of ``k`` independent slices."""
+    law = np.array([1.0])
+    for _ in range(k):
+        law = np.convolve(law, LAW)
+    return law
+
+
+@pytest.mark.parametrize(("coverage", "n_runs"), [(1.0, 3), (0.5, 4), (0.4, 5)])
+def test_estimate_is_exactly_unbiased_for_the_sum_of_slices(coverage, n_runs) -> None:
+    # 2.5 slices on average (coverage 0.4): the region is 2 or 3 slices, half and half; the
+    # estimate's expectation over every outcome of the seasons equals the likelihood exactly
+    om = _model(">= 3", coverage)
+    r = 0.6
+    m = 1 / coverage
+    whole, frac = int(np.floor(m + 1e-9)), m - np.floor(m + 1e-9)
+
+    def p_sum(k: int) -> float:
+        law = _slices_law(k)
+        return float(sum(q * stats.binom.sf(2, total, r) for total, q in enumerate(law)))
+
+    exact = (1 - frac) * p_sum(whole) + (frac * p_sum(whole + 1) if frac > 1e-9 else 0.0)
+    assert _exact_expectation(om, n_runs, np.array([r])) == pytest.approx(exact, rel=1e-12)
+
+
+def test_estimate_over_partitions_is_exactly_unbiased(monkeypatch) -> None:
+    # force the large-R design (fixed random partitions) on a case small enough to enumerate
+    from tipoff.analysis.calibration import _likelihood
+
+    monkeypatch.setattr(_likelihood, "MAX_SETS", 2)
+    om = _model(">= 3", 0.5)
+    assert om.design(5).shape == (64 * 2, 2)
+    law = _slices_law(2)
+    exact = float(sum(q * stats.binom.sf(2, t, 0.6) for t, q in enumerate(law)))
+    assert _exact_expectation(om, 5, np.array([0.6])) == pytest.approx(exact, rel=1e-12)
+
+
+def test_design_every_set_or_fixed_partitions() -> None:
+    om = _model(">= 3", 0.5)
+    d = om.design(6)
+    assert d.shape == (15, 2)  # every pair of six seasons
+    assert {tuple(x) for x in d.tolist()} == set(itertools.combinations(range(6), 2))
+    big = om.design(200)  # 19,900 pairs: 64 fixed partitions into 100 pairs instead
+    assert big.shape == (64 * 100, 2)
+    assert (big[:, 0] < big[:, 1]).all()
+    assert np.array_equal(big, om.design(200))  # never depends on anything but R and K
+
+
+def test_likelihoods_vectorised_match_one_at_a_time() -> None:
     om = _model(">= 3", 0.4)
-    assert om.group_size == 3
-    r = 0.5
-    exact = 0.5 * stats.poisson.sf(2, 2 * 1.3 * r) + 0.5 * stats.poisson.sf(2, 3 * 1.3 * r)
-    rng = np.random.default_rng(1)
-    estimates = []
-    for _ in range(400):
-        counts = np.zeros((60, 4), dtype=np.int64)
-        counts[:, 0] = rng.poisson(1.3, 60)
-        totals = om.region_totals(om.observed_values(counts), rng)
-        estimates.append(om.probabilities(totals, np.array([r, 1, 1]))[:, 0].mean())
-    est = np.array(estimates)
-    se = est.std(ddof=1) / np.sqrt(len(est))
-    assert abs(est.mean() - exact) < 4 * se + 1e-9
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(1.3, size=(5, 9, 4)).astype(np.int64)
+    counts[:, :, 2] = 2
+    counts[:, :, 3] = 300
+    r = np.array([[0.3], [0.5], [0.9], [1.0], [0.5]])
+    many = om.likelihoods(counts, r)
+    one = [om.likelihood(counts[i], r[i]) for i in range(5)]
+    assert many.tolist() == pytest.approx(one, rel=1e-12)
+    assert len(set(many.tolist())) == 5
 
 
 def test_reporting_values_and_too_few_seasons() -> None:
     om = _model(">= 3", 0.25)
     assert om.reporting_values(np.array([0.3])).tolist() == [0.3, 1.0, 1.0]
     with pytest.raises(UsageError, match="at least 4 seasons"):
-        om.region_totals(np.zeros((3, 3), dtype=np.int64), np.random.default_rng(0))
+        om.design(3)

@@ -118,3 +118,24 @@ def test_an_island_that_loses_every_particle_is_refilled_and_said() -> None:
     assert (result.thetas[result.weights > 0, 0] > 0.85).all()
     assert np.isclose(result.weights.sum(), 1.0)
     assert any("island" in note for note in result.notes)
+
+
+def test_weak_data_take_one_importance_step_from_the_prior() -> None:
+    # L(theta) = theta^5 under a uniform prior: importance weights from the prior keep an ESS of
+    # (2k + 1) / (k + 1)^2 = 11/36 of the particles, above direct_fraction (0.1) but under
+    # ess_fraction (0.5); the posterior is Beta(6, 1) either way
+    def loglik(thetas: np.ndarray, keys) -> np.ndarray:
+        return 5 * np.log(thetas[:, 0])
+
+    prior = [Uniform(low=0.0, high=1.0)]
+    direct = run_smc(loglik, prior, options=SMCOptions(n_particles=4096), seed=1)
+    assert [s.steps for s in direct.stages] == [0]
+    assert direct.weight_ess == pytest.approx(4096 * 11 / 36, rel=0.1)
+    tempered = run_smc(
+        loglik, prior, options=SMCOptions(n_particles=4096, direct_fraction=0.5), seed=1
+    )
+    assert len(tempered.stages) > 1
+    for res in (direct, tempered):
+        mean = float(res.weights @ res.thetas[:, 0])
+        sd = float(np.sqrt(res.weights @ (res.thetas[:, 0] - mean) ** 2))
+        assert abs(mean - 6 / 7) <= 4 * sd / np.sqrt(res.weight_ess)

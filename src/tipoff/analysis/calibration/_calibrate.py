@@ -50,6 +50,8 @@ __all__ = [
 ]
 
 METHOD = "smc-pseudo-marginal"
+#: The likelihood estimate (:mod:`._likelihood`): the mean over every set of K seasons.
+ESTIMATOR = "u-statistic"
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 #: Likelihood estimates of the predictive check, per observation and jointly, from this many draws.
@@ -57,7 +59,9 @@ PREDICTIVE_DRAWS = 64
 #: Seasons simulated at the preset's hand-set values for the predictive check.
 PREDICTIVE_HAND_SET_RUNS = 4000
 #: Repeated likelihood estimates at the posterior median, to measure their noise.
-NOISE_REPEATS = 8
+NOISE_REPEATS = 32
+#: Largest coefficient of variation of the likelihood estimates when particles were moved.
+MAX_MOVE_CV = 3.0
 
 
 def simulate_counts(
@@ -127,20 +131,19 @@ def _sim_seed(key: tuple[int, ...]) -> int:
     return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
-def _lik_rng(key: tuple[int, ...]) -> np.random.Generator:
-    return np.random.Generator(
-        np.random.PCG64(np.random.SeedSequence(key[0], spawn_key=(2, *key[1:])))
-    )
-
-
 def default_runs_per_particle(obs_model: ObservationModel, /) -> int:
-    """Seasons per likelihood estimate: 50 draws of the reported population, at least 100.
+    """Seasons per likelihood estimate: 5 draws of the reported population, at least 8.
 
-    On the seed pair this keeps the log-likelihood estimates' standard deviation near 0.7 at the
-    hand-set values, where the cost per unit of effective sample size is lowest (0.4 at 200
-    seasons, 1.3 at 50; importance weights lose a factor of about exp(variance)).
+    Few seasons per particle and many particles is the cheaper way to a given effective sample
+    size: for importance weights made of unbiased estimates, the seasons spent per unit of
+    effective sample size are about ``A R + C1 + C2 / R`` for ``R`` seasons per particle (``A``
+    the prior's inefficiency for the posterior, ``C1`` a floor set by how much one season's
+    counts vary, ``C2 / R`` the noise of averaging over few sets of seasons). On the seed pair
+    (``A`` about 1.6, ``C1`` about 32, ``C2`` about 68) this is lowest at 4-8 seasons (about 53)
+    and 55 at 10, against about 195 at 100 (``benchmarks/calibration_seasons.py``); 10 keeps
+    more estimates above zero, which moves need when the reports are strong.
     """
-    return max(100, 50 * obs_model.group_size)
+    return max(8, 5 * obs_model.group_size)
 
 
 def current_values(scenario: Scenario, paths: Sequence[str], /) -> dict[str, float]:
@@ -190,11 +193,9 @@ class _Evaluator:
 
     def __call__(self, thetas: FloatArray, keys: Sequence[tuple[int, ...]]) -> FloatArray:
         counts = self.counts(thetas, keys, self.n_runs)
-        out = np.empty(len(thetas))
-        for i, key in enumerate(keys):
-            lik = self.obs_model.likelihood(counts[i], thetas[i, self.n_params :], _lik_rng(key))
-            out[i] = math.log(lik) if lik > 0 else -math.inf
-        return out
+        lik = self.obs_model.likelihoods(counts, thetas[:, self.n_params :])
+        with np.errstate(divide="ignore"):
+            return np.asarray(np.log(lik), dtype=float)
 
 
 def calibrate(
@@ -202,7 +203,7 @@ def calibrate(
     observations: Observations,
     /,
     *,
-    n_particles: int = 1024,
+    n_particles: int = 4096,
     runs_per_particle: int | None = None,
     seed: int | None = None,
     n_workers: int = 1,
@@ -283,7 +284,9 @@ def calibrate(
                 "n_particles": opt.n_particles,
                 "n_islands": opt.n_islands,
                 "runs_per_particle": n_runs,
+                "estimator": ESTIMATOR,
                 "ess_fraction": opt.ess_fraction,
+                "direct_fraction": opt.direct_fraction,
                 "moves_per_stage": opt.moves_per_stage,
                 "final_moves": opt.final_moves,
             },
@@ -310,25 +313,25 @@ def _pick(result: SMCResult, n: int, seed: int) -> npt.NDArray[np.int64]:
     return np.searchsorted(cum, (rng.random() + np.arange(n)) / n).astype(np.int64)
 
 
-def _likelihood_noise(ev: _Evaluator, result: SMCResult, seed: int) -> float:
-    """Standard deviation of log-likelihood estimates repeated at the posterior median."""
+def _likelihood_noise(ev: _Evaluator, result: SMCResult, seed: int) -> tuple[float, float]:
+    """Noise of the likelihood estimates repeated at the posterior median: the standard deviation
+    of their logarithm (inf when one is zero) and their coefficient of variation."""
     theta = np.repeat(_median_theta(result)[None, :], NOISE_REPEATS, axis=0)
     ll = ev(theta, [(seed, 10**6, i) for i in range(NOISE_REPEATS)])
+    lik = np.exp(ll)
+    cv = float(lik.std(ddof=1) / lik.mean()) if lik.mean() > 0 else math.inf
     if not np.isfinite(ll).all():
-        return math.inf
-    return float(np.std(ll, ddof=1))
+        return math.inf, cv
+    return float(np.std(ll, ddof=1)), cv
 
 
-def _per_observation(ev: _Evaluator, counts: IntArray, thetas: FloatArray, keys: Any) -> FloatArray:
+def _per_observation(ev: _Evaluator, counts: IntArray, thetas: FloatArray) -> FloatArray:
     """``(n, J + 1)``: estimated probability of each report, and of all together, per row."""
     om = ev.obs_model
-    out = np.empty((len(thetas), len(om.ids) + 1))
-    for i, key in enumerate(keys):
-        totals = om.region_totals(om.observed_values(counts[i]), _lik_rng(key))
-        p = om.probabilities(totals, om.reporting_values(thetas[i, ev.n_params :]))
-        out[i, :-1] = p.mean(axis=0)
-        out[i, -1] = np.prod(p, axis=1).mean()
-    return out
+    values = np.stack([om.observed_values(c) for c in counts])
+    r = np.stack([om.reporting_values(t) for t in thetas[:, ev.n_params :]])
+    p = om.factors(values, r)  # (n, B, J)
+    return np.column_stack([p.mean(axis=1), np.prod(p, axis=2).mean(axis=1)])
 
 
 def _predictive(
@@ -341,7 +344,7 @@ def _predictive(
     """The probability of each report (and all together) under the posterior and the hand-set values."""
     thetas = result.thetas[_pick(result, PREDICTIVE_DRAWS, seed)]
     keys = [(seed, 2 * 10**6, i) for i in range(len(thetas))]
-    post = _per_observation(ev, ev.counts(thetas, keys, ev.n_runs), thetas, keys).mean(axis=0)
+    post = _per_observation(ev, ev.counts(thetas, keys, ev.n_runs), thetas).mean(axis=0)
     hand = current_values(scenario, ev.paths)
     reporting = [
         float(prior.ppf(0.5))
@@ -351,7 +354,7 @@ def _predictive(
     theta0 = np.array([[*hand.values(), *reporting]])
     key0 = [(seed, 3 * 10**6, 0)]
     counts0 = ev.counts(theta0, key0, PREDICTIVE_HAND_SET_RUNS)
-    handset = _per_observation(ev, counts0, theta0, key0)[0]
+    handset = _per_observation(ev, counts0, theta0)[0]
     rows = []
     for j, o in enumerate(observations.observations):
         rows.append(
@@ -382,7 +385,7 @@ def _finite(x: float) -> float | None:
 def _diagnostics(
     result: SMCResult,
     unknowns: tuple[str, ...],
-    noise: float,
+    noise: tuple[float, float],
     smc_seasons: int,
     seasons: int,
     opt: SMCOptions,
@@ -407,10 +410,14 @@ def _diagnostics(
             f"the final weights have an effective sample size of {result.weight_ess:.0f} of "
             f"{opt.n_particles} particles: use more particles"
         )
-    if not noise <= 2.0:
+    log_sd, cv = noise
+    if moved and not cv <= MAX_MOVE_CV:
+        # importance weights only lose effective sample size to noisy estimates (checked
+        # above); moves of noisy particles get stuck, which the acceptance may not show
         reasons.append(
-            f"the log-likelihood estimates vary by {noise:.2g} (standard deviation) at the "
-            "posterior median, more than 2: simulate more seasons per particle"
+            f"the likelihood estimates vary by {cv:.2g} times their mean (coefficient of "
+            f"variation) at the posterior median, more than {MAX_MOVE_CV:g}, and the particles "
+            "were moved: simulate more seasons per particle"
         )
     return {
         "converged": not reasons,
@@ -418,7 +425,8 @@ def _diagnostics(
         "ess": [_finite(x) for x in result.ess],
         "mc_error": [_finite(x) for x in result.mc_error],
         "island_means": [[_finite(x) for x in row] for row in result.island_means],
-        "loglik_noise_sd": _finite(noise),
+        "loglik_noise_sd": _finite(log_sd),
+        "likelihood_cv": _finite(cv),
         "log_evidence": _finite(result.log_evidence),
         "stages": [
             {

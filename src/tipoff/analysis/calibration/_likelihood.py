@@ -16,15 +16,29 @@ other, so given the true counts
 .. math:: P(\text{reports} \mid M) = \prod_j P\big(\mathrm{Binomial}(M_j, r_j) \in [a_j, b_j]\big).
 
 The likelihood :math:`L(\theta) = E_\theta[P(\text{reports} \mid M)]` is estimated without bias from
-:math:`R` simulated seasons: they are split into :math:`G = \lfloor R / \lceil \max_j m_j \rceil
-\rfloor` groups, each group one draw of the region; the estimate averages the product over groups,
-and over 64 random splits of the same seasons (each split is unbiased, so their mean is too,
-and far less noisy: close to the average over every way of grouping the seasons).
+:math:`R` simulated seasons :math:`X_1, \dots, X_R` (independent, each one slice): with
+:math:`K = \lceil \max_j m_j \rceil` slices per draw of the region, the estimate is the average of
+:math:`f(X_{i_1}, \dots, X_{i_K})` over the sets :math:`i_1 < \dots < i_K` of a design :math:`D`,
+
+.. math:: \hat L = \frac{1}{|D|} \sum_{(i_1, \dots, i_K) \in D} \prod_j \Big[
+   (1 - \phi_j)\, P_j\big(\textstyle\sum_{c \le \lfloor m_j \rfloor} N_j^{(i_c)}\big)
+   + \phi_j\, P_j\big(\textstyle\sum_{c \le \lfloor m_j \rfloor + 1} N_j^{(i_c)}\big) \Big],
+
+where :math:`P_j(M) = P(\mathrm{Binomial}(M, r_j) \in [a_j, b_j])` and
+:math:`\phi_j = m_j - \lfloor m_j \rfloor`. The seasons of a set are independent draws of the slice,
+so each term is unbiased whatever the set, and so is their mean; the reporting (the binomial) and
+the coverage's Bernoulli are averaged out exactly rather than drawn (Rao-Blackwellised). The design
+is every set of :math:`K` seasons (a U-statistic; with one coverage for every observation, the
+least noisy unbiased estimate these seasons allow) when there are at most :data:`MAX_SETS` of them, otherwise ``n_splits`` fixed random
+partitions of the seasons into groups of :math:`K`; it depends only on :math:`R` and :math:`K`,
+never on the simulated counts, and the same design serves every particle.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,10 +48,15 @@ from scipy import stats
 from tipoff.errors import UsageError
 from tipoff.scenario import Observations
 
-__all__ = ["TALLY_CODES", "ObservationModel", "TallyRequest", "observation_model"]
+__all__ = ["MAX_SETS", "TALLY_CODES", "ObservationModel", "TallyRequest", "observation_model"]
 
 #: Codes of the engine's tally kinds (``tipoff.engines.season.TALLY_KINDS``).
 TALLY_CODES = {"courier_arrests": 0, "family_arrests": 1, "interceptions": 2, "money_lost": 3}
+
+#: Largest design enumerated in full (every set of K seasons); above it, random partitions.
+MAX_SETS = 5000
+#: Particles per block when evaluating estimates (bounds the memory of the sets' sums).
+_BLOCK_CELLS = 1 << 21
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -113,29 +132,66 @@ class ObservationModel:
             p = p - stats.binom.sf(hi, m, r)
         return np.asarray(np.clip(p, 0.0, 1.0), dtype=float)
 
-    def region_totals(self, values: IntArray, rng: np.random.Generator) -> IntArray:
-        """``(splits * G, J)``: draws of the reported population's true counts from slices."""
+    def design(self, n_runs: int) -> IntArray:
+        """``(B, K)``: the sets of seasons the estimate averages over (see the module's text)."""
         size = self.group_size
-        R, J = values.shape
-        if size == 1:
-            return values
-        groups = R // size
-        if groups < 1:
+        if n_runs < size:
             raise UsageError(
                 f"a coverage of {1 / max(self.slices):.3g} needs at least {size} seasons per "
                 f"particle (one region is {size} slices); simulate more seasons per particle"
             )
-        slices = np.asarray(self.slices)
-        whole = np.floor(slices + 1e-12)
-        frac = slices - whole
-        out = []
-        for _ in range(self.n_splits):
-            order = rng.permutation(R)[: groups * size].reshape(groups, size)
-            vv = values[order]  # (G, size, J)
-            k = whole[None, :] + (rng.random((groups, J)) < frac[None, :])  # (G, J)
-            take = np.arange(size)[None, :, None] < k[:, None, :]
-            out.append((vv * take).sum(axis=1))
-        return np.concatenate(out)
+        if math.comb(n_runs, size) <= MAX_SETS:
+            return np.array(list(itertools.combinations(range(n_runs), size)), dtype=np.int64)
+        # a fixed design: it never depends on the seasons, so each set stays unbiased
+        rng = np.random.default_rng(np.random.SeedSequence(n_runs, spawn_key=(size,)))
+        groups = n_runs // size
+        return np.concatenate(
+            [
+                np.sort(rng.permutation(n_runs)[: groups * size].reshape(groups, size), axis=1)
+                for _ in range(self.n_splits)
+            ]
+        )
+
+    def factors(self, values: IntArray, r: FloatArray) -> FloatArray:
+        """``(n, B, J)``: each observation's probability in each set of the design.
+
+        ``values`` is ``(n, R, J)`` (:meth:`observed_values` of ``n`` particles' seasons) and
+        ``r`` is ``(n, J)``, each particle's reporting probabilities. Factor ``[i, b, j]`` is
+        the probability that report ``j`` holds given set ``b`` of particle ``i``'s seasons, the
+        coverage's Bernoulli averaged out.
+        """
+        return np.concatenate([f for _, f in self._factor_blocks(values, r)])
+
+    def _factor_blocks(self, values: IntArray, r: FloatArray) -> Iterator[tuple[slice, FloatArray]]:
+        """:meth:`factors` in blocks of particles (bounded memory)."""
+        values = np.asarray(values, dtype=np.int64)
+        n, R, J = values.shape
+        design = self.design(R)
+        step = max(1, _BLOCK_CELLS // max(1, design.size * J))
+        for a in range(0, n, step):
+            block = slice(a, min(n, a + step))
+            csum = np.cumsum(values[block][:, design, :], axis=2)  # (n', B, K, J)
+            out = np.empty((csum.shape[0], len(design), J))
+            for j in range(J):
+                whole = math.floor(self.slices[j] + 1e-9)
+                frac = self.slices[j] - whole
+                p = self._grid(j, csum[:, :, whole - 1, j], r[block, j])
+                if frac > 1e-9:
+                    more = self._grid(j, csum[:, :, whole, j], r[block, j])
+                    p = (1.0 - frac) * p + frac * more
+                out[:, :, j] = p
+            yield block, out
+
+    def _grid(self, j: int, m: IntArray, r: FloatArray) -> FloatArray:
+        """``P_j(m[i, b])`` with reporting ``r[i]``: once per distinct count (and value of r)."""
+        if np.all(r == r[0]):
+            uniq, inverse = np.unique(m, return_inverse=True)
+            return self._probability(j, uniq, float(r[0]))[inverse].reshape(m.shape)
+        out = np.empty(m.shape)
+        for i in range(len(r)):
+            uniq, inverse = np.unique(m[i], return_inverse=True)
+            out[i] = self._probability(j, uniq, float(r[i]))[inverse]
+        return out
 
     def reporting_values(self, reporting_theta: FloatArray) -> FloatArray:
         """Each observation's reporting probability, given the reporting unknowns' values."""
@@ -146,13 +202,26 @@ class ObservationModel:
             ]
         )
 
-    def likelihood(
-        self, counts: IntArray, reporting_theta: FloatArray, rng: np.random.Generator
-    ) -> float:
+    def likelihoods(self, counts: IntArray, reporting_thetas: FloatArray) -> FloatArray:
+        """Unbiased estimates of P(every report | theta), one per particle.
+
+        ``counts`` is ``(n, R, k)`` (each particle's simulated tallies), ``reporting_thetas``
+        ``(n, u)`` (the reporting unknowns' values, ``u`` may be 0).
+        """
+        counts = np.asarray(counts, dtype=np.int64)
+        values = np.stack([self.observed_values(c) for c in counts])
+        r = np.stack([self.reporting_values(t) for t in np.atleast_2d(reporting_thetas)])
+        if len(r) != len(counts):
+            r = np.broadcast_to(r, (len(counts), r.shape[1]))
+        out = np.empty(len(counts))
+        for block, f in self._factor_blocks(values, r):
+            out[block] = np.prod(f, axis=2).mean(axis=1)
+        return out
+
+    def likelihood(self, counts: IntArray, reporting_theta: FloatArray) -> float:
         """An unbiased estimate of P(every report | theta) from ``(R, k)`` simulated tallies."""
-        totals = self.region_totals(self.observed_values(counts), rng)
-        p = self.probabilities(totals, self.reporting_values(reporting_theta))
-        return float(np.prod(p, axis=1).mean())
+        theta = np.asarray(reporting_theta, dtype=float).reshape(1, -1)
+        return float(self.likelihoods(np.asarray(counts)[None], theta)[0])
 
 
 def observation_model(observations: Observations, /, *, horizon_days: int) -> ObservationModel:

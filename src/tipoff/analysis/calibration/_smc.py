@@ -14,7 +14,12 @@ density-tempered SMC). Each stage
 
 1. picks the next :math:`\phi` by bisection so that the incremental weights
    :math:`\hat L_i^{\phi_t - \phi_{t-1}}` keep an effective sample size of ``ess_fraction`` of the
-   particles (Jasra et al. 2011);
+   particles with a non-zero estimate (Jasra et al. 2011), except that the first stage goes
+   straight to 1 when that keeps an effective sample size of ``direct_fraction`` of all the
+   particles (0.1: what the convergence check asks of the final weights). Every later stage
+   simulates every particle again, and with cheap, noisy estimates (few seasons each) part of the
+   weights' spread is noise that moves cannot remove, so one importance step from the prior is
+   the cheapest route when the data are weak;
 2. resamples (systematic) within each island;
 3. moves every particle with pseudo-marginal Metropolis-Hastings: a Gaussian random walk in the
    transformed space (logit or log of each coordinate), with covariance ``(2.38^2 / d)`` times the
@@ -65,6 +70,7 @@ class SMCOptions:
     n_particles: int = 256
     n_islands: int = 4
     ess_fraction: float = 0.5
+    direct_fraction: float = 0.1
     moves_per_stage: float = 1.0
     final_moves: float = 0.0
     max_steps: int = 12
@@ -199,7 +205,14 @@ def run_smc(
     stages: list[Stage] = []
     notes: list[str] = []
     for _ in range(opt.max_stages):
-        delta, ess = _next_delta(ll, island, n_isl, phi, opt.ess_fraction)
+        direct = phi == 0.0 and (
+            sum(_ess(ll[island == k]) for k in range(n_isl)) >= opt.direct_fraction * n
+        )
+        if direct:  # importance sampling from the prior is enough
+            delta = 1.0
+            ess = float(np.mean([_ess(ll[island == k]) for k in range(n_isl)]))
+        else:
+            delta, ess = _next_delta(ll, island, n_isl, phi, opt.ess_fraction)
         logw = delta * ll
         for k in range(n_isl):
             lw = logw[island == k]
