@@ -123,6 +123,15 @@ def test_user_strings_are_not_markup(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "community:[red]yanji" in flat
 
 
+def test_routes_break_lines_without_escapes(capsys: pytest.CaptureFixture[str]) -> None:
+    # a route is shown one party a line; those line breaks are the table's own and must not be
+    # escaped as if they came from a file (a user saw "s001 >\\x0ayanji-r1")
+    code, out, err = invoke(["exposure", "north-hamgyong-spring"], capsys)
+    assert code == 0, err
+    assert "\\x0a" not in out
+    assert "s001 >" in out
+
+
 @pytest.mark.parametrize(
     "argv",
     [

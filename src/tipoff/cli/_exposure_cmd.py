@@ -133,7 +133,8 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
         relays, courier = _route(model, int(rows.chain[r]))
         sender = model.party_ids[model.sender_party[rows.sender[r]]]
         parts = [sender, *relays, courier, model.party_ids[rows.recipient[r]]]
-        routes[r] = " >\n".join(parts)
+        # each id escaped on its own: the line breaks between them are the table's, not the file's
+        routes[r] = " >\n".join(safe_markup(p) for p in parts)
         ids += parts + alone[r]
     modes = {MODE_NAMES[int(rows.mode[r])] for r in shown}
     table = new_table(
@@ -154,12 +155,12 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
         driver = f"{drivers[0].step + 1}" if drivers and drivers[0].per_delivery[r] > 1e-12 else "-"
         table.add_row(
             safe_markup(rows.ids[r]),
-            safe_markup(routes[r]),
+            routes[r],
             *([MODE_NAMES[int(rows.mode[r])].replace("_", " ")] if modes else []),
             str(int(rows.day[r])),
             p,
             driver,
-            safe_markup("\n".join(alone.get(r, [])) or "-"),
+            "\n".join(safe_markup(p) for p in alone.get(r, [])) or "-",
         )
     print_table(table)
 
