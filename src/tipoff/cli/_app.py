@@ -91,6 +91,7 @@ def _root(
         typer.Option(
             "--identity",
             "-i",
+            metavar="<path>",
             help="An age identity file that opens encrypted (.age) inputs; repeatable.",
         ),
     ] = None,

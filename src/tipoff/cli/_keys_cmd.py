@@ -81,11 +81,15 @@ def _configure(identity: Path, public: str) -> None:
 def config_cmd(
     recipient: Annotated[
         list[str] | None,
-        typer.Option("--recipient", help="Add a default recipient (age1...); repeatable."),
+        typer.Option(
+            "--recipient",
+            metavar="<age1...>",
+            help="Add a default recipient (age1...); repeatable.",
+        ),
     ] = None,
     remove_recipient: Annotated[
         list[str] | None,
-        typer.Option("--remove-recipient", help="Remove a default recipient."),
+        typer.Option("--remove-recipient", metavar="<age1...>", help="Remove a default recipient."),
     ] = None,
     identity: Annotated[
         Path | None,
@@ -101,7 +105,9 @@ def config_cmd(
     place: Annotated[
         list[str] | None,
         typer.Option(
-            "--place", help="Accept this town or county as a home (besides the gazetteer)."
+            "--place",
+            metavar="<town>",
+            help="Accept this town or county as a home (besides the gazetteer).",
         ),
     ] = None,
 ) -> None:
