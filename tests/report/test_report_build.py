@@ -61,6 +61,24 @@ def test_the_same_seed_gives_the_same_report(classroom_data: ReportData) -> None
     assert again == classroom_data
 
 
+def test_the_reproducing_command_names_the_posterior(classroom_data: ReportData) -> None:
+    # seasons over a posterior differ from the scenario's own: the command must say so
+    from tipoff.analysis.calibration import calibrate
+    from tipoff.scenario import parse_observations
+
+    scenario = load_preset("classroom")
+    observations = parse_observations(
+        "unknowns:\n  operation.recruitment.initial: {dist: uniform, low: 0.01, high: 0.6}\n"
+        "observations:\n  - {id: a, source: a test, count: arrests, roles: both, "
+        "places: [Hamhung], placed_by: where, reported: '>= 1', coverage: 1}\n",
+        scenario=scenario,
+    )
+    posterior = calibrate(scenario, observations, n_particles=16, runs_per_particle=4, seed=1)
+    data = build_report(scenario, n_runs=RUNS, seed=SEED, posterior=posterior)
+    assert data.methods.command.endswith(" --posterior POSTERIOR"), data.methods.command
+    assert "--posterior" not in classroom_data.methods.command
+
+
 def test_no_family_id_anywhere(hostile_data: ReportData) -> None:
     """Families appear as counts per town, never by id (not even in the exposure table)."""
     from report_helpers import hostile_scenario

@@ -355,6 +355,7 @@ def _methods(
     hardening: HardeningResult,
     threshold: float,
     log_options: tuple[str, ...] = (),
+    posterior: Posterior | None = None,
 ) -> Methods:
     command = f"tipoff report SCENARIO --runs {n_runs} --seed {seed}"
     if hardening.max_fee is not None:
@@ -364,6 +365,8 @@ def _methods(
     if log is not None:
         command += " --log LOG" + "".join(f" {o}" for o in log_options)
         command += f" --threshold {threshold:g}" if threshold != 0.5 else ""
+    if posterior is not None:
+        command += " --posterior POSTERIOR"  # the seasons take their unknowns from its draws
     settings = [
         ("seasons simulated", f"{n_runs} (and as many per hardening option)"),
         ("exposure", "exact, closed form (the model's one-delivery semantics)"),
@@ -550,6 +553,8 @@ def build_report(
             if attribution is None or log is None
             else _attribution(attribution, log, threshold)
         ),
-        methods=_methods(m, used_seed, n_runs, log, attribution, hardening, threshold, log_options),
+        methods=_methods(
+            m, used_seed, n_runs, log, attribution, hardening, threshold, log_options, posterior
+        ),
         calibration=None if posterior is None else calibration_section(posterior),
     )
