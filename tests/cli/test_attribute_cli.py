@@ -99,6 +99,16 @@ def test_bad_log_exits_3_with_positions(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 3 and "no such file" in err
 
 
+def test_a_missing_log_points_at_its_encrypted_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `run --log-out log.csv` writes log.csv.age once a key is configured; a user then types log.csv
+    (tmp_path / "log.csv.age").write_bytes(b"age-encryption.org/v1\n")
+    code, out, err = invoke(["attribute", str(tmp_path / "log.csv"), "-s", "classroom"], capsys)
+    assert code == 3 and out == ""
+    assert "no such file (there is log.csv.age, its encrypted copy: name that)" in err
+
+
 def test_bad_method_is_a_usage_error(season_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = invoke(["attribute", str(season_log), "--method", "mcmc"], capsys)
     assert code == 2 and "--method" in err
