@@ -33,3 +33,12 @@ def test_the_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert fewer.operation.recruitment.initial == base.operation.recruitment.initial / 2
     last = namespace["t"]
     assert f"{last.mean:.1f} deliveries intercepted a season" in printed[1]  # type: ignore[attr-defined]
+
+
+def test_the_first_command_owns_up_to_the_one_time_compile() -> None:
+    # a new user timed the first `tipoff run` at 30 s against the README's "a few seconds"
+    from tipoff.engines.season._warmup import COMPILE_SECONDS
+
+    intro = " ".join(README.read_text(encoding="utf-8").split("\n## ", 1)[0].split())
+    if COMPILE_SECONDS > 5:
+        assert "compiles the season engine, once" in intro
