@@ -163,3 +163,22 @@ def test_a_likely_traced_relay_is_to_be_warned(
     assert "warn it: its channel is known to the service" in out
     assert "a1 is more likely traced than an informant: in danger itself. Warn it" in out
     assert "probability of being an informant" not in out
+
+
+def test_nobody_flagged_means_nobody_to_route_around(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "safe.csv"
+    log.write_text(
+        "delivery,day,sender,relays,courier,recipient,mode,outcome\n"
+        "d1,1,s001,r1,c1,s001.f1,home,delivered\n"
+        "d2,2,s002,r2,c1,s002.f1,home,delivered\n",
+        encoding="utf-8",
+    )
+    code, out, err = invoke(["attribute", str(log), "-s", "classroom"], capsys)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "No party reaches 50%" in flat
+    assert "no party stands out, so there is nobody in particular to route around" in flat
+    assert "top of this list" not in flat and "false-alarm estimate" not in flat
+    assert "Do not confront" in flat

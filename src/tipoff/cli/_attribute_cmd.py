@@ -29,6 +29,15 @@ ADVICE = (
     "recipient's address, not the schedule, and nothing earlier than needed (see `tipoff "
     "exposure`); move their clients to other routes or to meeting-point hand-overs."
 )
+ADVICE_NOBODY = (
+    "What to do: no party stands out, so there is nobody in particular to route around. Tell "
+    "everyone on these routes less: not the recipient's address, not the schedule, and nothing "
+    "earlier than needed (see `tipoff exposure`)."
+)
+NEVER_NOBODY = (
+    "Do not confront, accuse or expose anyone. These are probabilities from a model of the "
+    "operation, not proof, and a confrontation endangers them, you and the families."
+)
 NEVER = (
     "Do not confront, accuse or expose anyone. These are probabilities from a model of the "
     "operation, not proof: flagged parties may well be innocent (see the false-alarm estimate), "
@@ -136,7 +145,8 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
         say("- " + attribution_party(p))
     say(attribution_learned(r))
     out.print()
-    say(ADVICE)
+    flagged = bool(r.flagged(threshold))
+    say(ADVICE if flagged else ADVICE_NOBODY)
     likely_traced = [p.id for p in r.flagged(threshold) if p.cause == "traced"]
     if likely_traced:
         one = len(likely_traced) == 1
@@ -147,7 +157,7 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
             "channel is known to the service, and route deliveries around "
             f"{'it' if one else 'them'}."
         )
-    say(NEVER)
+    say(NEVER if flagged else NEVER_NOBODY)
 
 
 def attribute_cmd(

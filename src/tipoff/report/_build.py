@@ -340,8 +340,8 @@ def _attribution(r: AttributionResult, log: IncidentLog, threshold: float) -> At
         ),
         learned=w.attribution_learned(r),
         caveat=w.ATTRIBUTION_CAVEAT,
-        advice=w.ATTRIBUTION_ADVICE,
-        never=w.ATTRIBUTION_NEVER,
+        advice=w.ATTRIBUTION_ADVICE if r.flagged(threshold) else w.ATTRIBUTION_ADVICE_NOBODY,
+        never=w.ATTRIBUTION_NEVER if r.flagged(threshold) else w.ATTRIBUTION_NEVER_NOBODY,
         warnings=r.warnings,
     )
 
