@@ -114,6 +114,7 @@ def _print_options(result: HardeningResult) -> None:
     table.add_column("arrests a season (vs today)", justify="right")
     for r in result.options:
         change = (r.p_intercept - base) / base if base > 0 else 0.0
+        change = change if abs(change) >= 0.005 else 0.0  # "+0%", never "-0%"
         flags = []
         if r.measures == result.recommended.measures:
             flags.append("recommended")
