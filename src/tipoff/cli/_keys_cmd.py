@@ -51,7 +51,11 @@ def keygen_cmd(
     if passphrase:
         import pyrage
 
-        secret = prompt_passphrase(f"the new identity {output.name}", confirm=True)
+        secret = prompt_passphrase(
+            f"the new identity {output.name}",
+            confirm=True,
+            instead="leave out --passphrase (and keep the file on an encrypted device)",
+        )
         Encryption(passphrase=secret)  # same checks as every passphrase
         data = bytes(pyrage.passphrase.encrypt(data, secret, armored=True))
     write_bytes_atomic(output, data)  # mkstemp: mode 0600
