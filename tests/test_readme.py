@@ -67,3 +67,14 @@ def test_the_paper_figure_is_the_higher_on_the_seed_scenario(
     assert said is not None
     assert abs(float(said[1]) - paper) < 0.006
     assert abs(float(said[2]) - seasons["pooled"]) < 0.015  # 400 seasons: a few standard errors
+
+
+def test_every_tipoff_function_the_readme_names_exists() -> None:
+    import importlib
+
+    text = README.read_text(encoding="utf-8")
+    named = set(re.findall(r"`(tipoff(?:\.\w+)+)\(", text))
+    assert {"tipoff.sweep", "tipoff.calibrate", "tipoff.exposure"} <= named
+    for dotted in sorted(named):
+        module, _, name = dotted.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name)), dotted
