@@ -95,9 +95,9 @@ def test_every_option_of_every_command_is_documented() -> None:
     def walk(command: object, path: str) -> None:
         for param in getattr(command, "params", []):
             for opt in param.opts:
-                if opt.startswith("--") and opt not in ("--help", "--version"):
-                    if not re.search(rf"{re.escape(opt)}(?![\w-])", text):
-                        missing.append(f"{path} {opt}")
+                wanted = opt.startswith("--") and opt not in ("--help", "--version")
+                if wanted and not re.search(rf"{re.escape(opt)}(?![\w-])", text):
+                    missing.append(f"{path} {opt}")
         for name, sub in (getattr(command, "commands", None) or {}).items():
             walk(sub, f"{path} {name}")
 
