@@ -182,3 +182,19 @@ def test_nobody_flagged_means_nobody_to_route_around(
     assert "no party stands out, so there is nobody in particular to route around" in flat
     assert "top of this list" not in flat and "false-alarm estimate" not in flat
     assert "Do not confront" in flat
+
+
+def test_a_log_named_after_a_person_is_not_named(
+    season_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    named = tmp_path / "kim.minsu@example.com.csv"
+    named.write_bytes(season_log.read_bytes())
+    code, out, err = invoke(["attribute", str(named)], capsys)
+    assert code == 0, err
+    assert "example.com" not in out + err and "not shown" in out
+    code, out, err = invoke(
+        ["report", "--log", str(named), "--runs", "2", "-o", str(tmp_path / "r.html")], capsys
+    )
+    assert code == 0, err
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "example.com" not in page + out + err and "not shown" in page

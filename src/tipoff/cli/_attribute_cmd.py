@@ -55,6 +55,15 @@ def _pct(x: float, sign: bool = True) -> str:
     return text + ("%" if sign else "")
 
 
+def _shown(name: str) -> str:
+    """A file name as printed: not when it looks like personal data (a log named after a person)."""
+    from tipoff.scenario._privacy import privacy_problem
+
+    if privacy_problem(name):
+        return "(a file whose name looks like personal data: not shown)"
+    return safe(name)
+
+
 def _names(ids: list[str]) -> str:
     return safe(", ".join(ids[:-1]) + (" and " if len(ids) > 1 else "") + ids[-1])
 
@@ -73,7 +82,7 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
         say(f"Thin evidence. {thin}")
         out.print()
     say(
-        f"Attribution from {d['logged']} logged deliveries in {safe(source)}: "
+        f"Attribution from {d['logged']} logged deliveries in {_shown(source)}: "
         f"{d['intercepted']} intercepted, {d['delivered']} delivered, {d['unknown']} unknown "
         f"(scenario {safe(r.provenance.scenario)}, method {r.method})."
     )

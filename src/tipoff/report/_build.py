@@ -51,6 +51,7 @@ from tipoff.report._data import (
 from tipoff.report._network import network_diagram
 from tipoff.results import IncidentLog, Posterior, SeasonSummary, summarize
 from tipoff.scenario import Scenario
+from tipoff.scenario._privacy import privacy_problem
 
 __all__ = ["MOST_EXPOSED", "TOP_PARTIES", "build_report"]
 
@@ -303,6 +304,8 @@ def _hardening(r: HardeningResult, currency: str) -> HardeningSection:
 def _attribution(r: AttributionResult, log: IncidentLog, threshold: float) -> AttributionSection:
     d = r.deliveries
     source = log.source.replace("\\", "/").rsplit("/", 1)[-1]
+    if privacy_problem(source):  # a log named after a person: the report may be shared
+        source = "(a file name that looks like personal data: not shown)"
     summary = (
         f"Attribution from {d['logged']} logged deliveries: {d['intercepted']} intercepted, "
         f"{d['delivered']} delivered, {d['unknown']} with an unknown outcome. For each "
