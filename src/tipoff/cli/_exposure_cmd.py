@@ -23,6 +23,7 @@ from tipoff.errors import UsageError
 if TYPE_CHECKING:
     from tipoff.analysis._exposure import ExposureReport
     from tipoff.model import CompiledModel
+    from tipoff.scenario import Scenario
 
 ROLE_NAMES = ("sender", "relay", "courier", "recipient")
 MODE_NAMES = ("home", "meeting_point")
@@ -118,7 +119,12 @@ def headline(report: ExposureReport, model: CompiledModel) -> str:
     )
 
 
-def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None:
+def _print_human(
+    report: ExposureReport, model: CompiledModel, top: int, scenario: Scenario
+) -> None:
+    """The tables and the advice, in the report's plain words (never raw item names)."""
+    from tipoff.report._words import exposure_advice, step_sentence
+
     o = report.output
     rows = o.deliveries
     montecarlo = o.method == "montecarlo"
@@ -168,13 +174,14 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
     for name in ("step", "who is told what", "avoided"):
         steps.add_column(name, justify="right" if name == "avoided" else "left")
     for s in report.steps:
-        steps.add_row(str(s.step + 1), safe_markup(s.label), f"{s.attributable:.2f}")
+        said = step_sentence(scenario.protocol[s.step])
+        steps.add_row(str(s.step + 1), safe_markup(said), f"{s.attributable:.2f}")
     print_table(steps)
 
     roles = ", ".join(f"{k} {v:.2f}" for k, v in report.roles.items())
     say(f"Interceptions avoided if a role is told nothing: {roles}")
     out.print()
-    say(report.advice)
+    say(exposure_advice(report, scenario.protocol, model.operation.delay_days))
 
 
 def exposure_cmd(
@@ -248,7 +255,7 @@ def exposure_cmd(
             doc["posterior"] = bands.to_dict()
         print_json(doc)
     else:
-        _print_human(report, model, top)
+        _print_human(report, model, top, spec)
         if bands is not None:
             from tipoff.cli._posterior_opt import print_bands
 
