@@ -174,3 +174,17 @@ def test_a_simulated_log_gives_the_same_evidence_parsed_or_from_its_file(tmp_pat
     assert [(p.id, p.p_compromised) for p in a.parties] == [
         (p.id, p.p_compromised) for p in b.parties
     ]
+
+
+def test_sweep_takes_a_mapping_or_one_text_as_well_as_texts() -> None:
+    # a researcher wrote tipoff.sweep("classroom", {"operation.recruitment.initial": [0.1, 0.3]})
+    # and got "--vary operation.recruitment.initial: expected PATH=SPEC"
+    path = "operation.recruitment.initial"
+    texts = tipoff.sweep("classroom", [f"{path}=0.1,0.3"], n_runs=4, seed=2)
+    mapping = tipoff.sweep("classroom", {path: [0.1, 0.3]}, n_runs=4, seed=2)
+    spec = tipoff.sweep("classroom", {path: "0.1:0.3:2"}, n_runs=4, seed=2)
+    one = tipoff.sweep("classroom", f"{path}=0.1,0.3", n_runs=4, seed=2)
+    for other in (mapping, spec, one):
+        np.testing.assert_array_equal(other.values, texts.values)
+        np.testing.assert_array_equal(other.stats, texts.stats)
+        assert other.params == texts.params

@@ -436,7 +436,7 @@ def harden(
 
 def sweep(
     scenario: ScenarioLike,
-    vary: Sequence[str],
+    vary: Sequence[str] | Mapping[str, str | Sequence[float]] | str,
     /,
     *,
     design: str = "grid",
@@ -458,8 +458,9 @@ def sweep(
     ----------
     scenario : Scenario, str or os.PathLike
         As for :func:`load`.
-    vary : sequence of str
-        What to vary, one ``PATH=SPEC`` each.
+    vary : sequence of str, str or mapping
+        What to vary, one ``PATH=SPEC`` each; or one such text; or a mapping from each path to
+        its values (``{"operation.recruitment.initial": [0.05, 0.3]}``) or to its SPEC text.
     design, n_points, sobol, n_runs, n_workers, cluster, progress
         As for :func:`tipoff.analysis.sweep.sweep`; results do not depend on where they run.
     seed : int or None
@@ -481,9 +482,18 @@ def sweep(
     from tipoff.analysis.sweep import parse_axes
     from tipoff.analysis.sweep import sweep as sweep_points
 
+    if isinstance(vary, str):
+        texts = [vary]
+    elif isinstance(vary, Mapping):
+        texts = [
+            f"{path}={spec if isinstance(spec, str) else ','.join(str(v) for v in spec)}"
+            for path, spec in vary.items()
+        ]
+    else:
+        texts = list(vary)
     return sweep_points(
         load(scenario),
-        parse_axes(list(vary)),
+        parse_axes(texts),
         design=design,
         n_points=n_points,
         sobol=sobol,

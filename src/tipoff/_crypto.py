@@ -136,15 +136,17 @@ def parse_recipients(text: str, /) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def prompt_passphrase(what: str, /, *, confirm: bool = False) -> str:
+def prompt_passphrase(what: str, /, *, confirm: bool = False, instead: str | None = None) -> str:
     """Ask for a passphrase at the terminal (hidden), twice when ``confirm``.
+
+    ``instead`` is what the user can do without a terminal (default: use an identity file).
 
     Raises
     ------
     UsageError
         Without a terminal, when the two entries differ, or when it is empty.
     """
-    ask = _prompt.get() or _terminal_prompt
+    ask = _prompt.get() or (lambda prompt: _terminal_prompt(prompt, instead=instead))
     first = ask(f"Passphrase for {what}: ")
     if not first:
         raise UsageError("an empty passphrase protects nothing")
@@ -153,12 +155,12 @@ def prompt_passphrase(what: str, /, *, confirm: bool = False) -> str:
     return first
 
 
-def _terminal_prompt(prompt: str) -> str:
+def _terminal_prompt(prompt: str, *, instead: str | None = None) -> str:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         raise UsageError(
             "a passphrase is needed but there is no terminal to type it in "
             "(tipoff never reads one from the command line or the environment); "
-            "run in a terminal, or use an identity file (--identity)"
+            f"run in a terminal, or {instead or 'use an identity file (--identity)'}"
         )
     return getpass.getpass(prompt, stream=sys.stderr)
 
@@ -206,7 +208,11 @@ def encryption_for(
     if passphrase:
         if encrypt_to or recipients_file is not None:
             raise UsageError("age encrypts either to recipients or with a passphrase, not both")
-        return Encryption(passphrase=prompt_passphrase(what, confirm=True))
+        return Encryption(
+            passphrase=prompt_passphrase(
+                what, confirm=True, instead="encrypt to a public key instead (--encrypt-to)"
+            )
+        )
     keys = list(encrypt_to)
     if recipients_file is not None:
         keys += _read_recipients_file(Path(recipients_file))

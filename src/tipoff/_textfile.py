@@ -24,6 +24,7 @@ characters (Unicode code points) from the start of the line, so a tab is one col
 from __future__ import annotations
 
 import bisect
+import errno
 import os
 import re
 import stat
@@ -89,7 +90,11 @@ def read_bytes(
     try:
         st = os.stat(name)
     except OSError as exc:
-        raise fail(_cannot_read(exc)) from None
+        message = _cannot_read(exc)
+        if exc.errno == errno.ENOENT and os.path.isfile(name + ".age"):
+            # tipoff writes NAME.age when it encrypts NAME: point at it
+            message += f" (there is {os.path.basename(name)}.age, its encrypted copy: name that)"
+        raise fail(message) from None
     except ValueError:  # e.g. a NUL character in the name
         raise fail("is not a usable file name") from None
     if stat.S_ISDIR(st.st_mode):

@@ -99,6 +99,16 @@ def test_bad_log_exits_3_with_positions(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 3 and "no such file" in err
 
 
+def test_a_missing_log_points_at_its_encrypted_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `run --log-out log.csv` writes log.csv.age once a key is configured; a user then types log.csv
+    (tmp_path / "log.csv.age").write_bytes(b"age-encryption.org/v1\n")
+    code, out, err = invoke(["attribute", str(tmp_path / "log.csv"), "-s", "classroom"], capsys)
+    assert code == 3 and out == ""
+    assert "no such file (there is log.csv.age, its encrypted copy: name that)" in err
+
+
 def test_bad_method_is_a_usage_error(season_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = invoke(["attribute", str(season_log), "--method", "mcmc"], capsys)
     assert code == 2 and "--method" in err
@@ -153,3 +163,38 @@ def test_a_likely_traced_relay_is_to_be_warned(
     assert "warn it: its channel is known to the service" in out
     assert "a1 is more likely traced than an informant: in danger itself. Warn it" in out
     assert "probability of being an informant" not in out
+
+
+def test_nobody_flagged_means_nobody_to_route_around(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "safe.csv"
+    log.write_text(
+        "delivery,day,sender,relays,courier,recipient,mode,outcome\n"
+        "d1,1,s001,r1,c1,s001.f1,home,delivered\n"
+        "d2,2,s002,r2,c1,s002.f1,home,delivered\n",
+        encoding="utf-8",
+    )
+    code, out, err = invoke(["attribute", str(log), "-s", "classroom"], capsys)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "No party reaches 50%" in flat
+    assert "no party stands out, so there is nobody in particular to route around" in flat
+    assert "top of this list" not in flat and "false-alarm estimate" not in flat
+    assert "Do not confront" in flat
+
+
+def test_a_log_named_after_a_person_is_not_named(
+    season_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    named = tmp_path / "kim.minsu@example.com.csv"
+    named.write_bytes(season_log.read_bytes())
+    code, out, err = invoke(["attribute", str(named)], capsys)
+    assert code == 0, err
+    assert "example.com" not in out + err and "not shown" in out
+    code, out, err = invoke(
+        ["report", "--log", str(named), "--runs", "2", "-o", str(tmp_path / "r.html")], capsys
+    )
+    assert code == 0, err
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "example.com" not in page + out + err and "not shown" in page

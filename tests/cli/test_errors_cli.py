@@ -334,3 +334,24 @@ def test_usage_errors_never_echo_personal_data(
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "1234" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "kim@example.com"],
+        ["scenario", "show", "+82 10 1234 5678"],
+        ["run", "kim@example.com.yaml"],
+        ["calibrate", "north-hamgyong-spring", "+82 10 1234 5678", "--check"],
+    ],
+)
+def test_input_errors_never_echo_personal_data(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a scenario or observations name typed as an e-mail or phone number: exit 3, not echoed
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 3
+    err = capsys.readouterr().err
+    assert "(not shown: looks like personal data)" in err
+    assert "example.com" not in err and "1234" not in err

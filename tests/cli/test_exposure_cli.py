@@ -48,8 +48,26 @@ def test_human_output_names_the_step_to_change(capsys: pytest.CaptureFixture[str
     assert code == 0, err
     assert "P(intercepted)" in out
     assert "Procedure steps" in out
-    assert "Tell the relay less" in out
+    assert "Tell the relays less" in out
     assert "expected interceptions" in out
+
+
+def test_human_output_speaks_the_reports_words(capsys: pytest.CaptureFixture[str]) -> None:
+    # a user read "sender tells relay recipient_identity, recipient_address" in the terminal
+    # while the report said "who the family is, the family's address"
+    from tipoff.analysis import exposure_report
+    from tipoff.report._words import exposure_advice, step_sentence
+    from tipoff.scenario import load_preset
+
+    code, out, err = invoke(["exposure", "north-hamgyong-spring"], capsys)
+    assert code == 0, err
+    scenario = load_preset("north-hamgyong-spring")
+    report = exposure_report(scenario)
+    advice = exposure_advice(report, scenario.protocol, scenario.operation.relay.delay_days)
+    flat = " ".join(out.split())
+    assert " ".join(advice.split()) in flat
+    assert step_sentence(scenario.protocol[0]).split(",")[0] in flat
+    assert "recipient_address" not in out and "recipient_identity" not in out
 
 
 def test_default_is_the_seed_preset(capsys: pytest.CaptureFixture[str]) -> None:
@@ -121,6 +139,15 @@ def test_user_strings_are_not_markup(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0, err
     flat = out.replace("\n", "").replace("│", "").replace(" ", "")
     assert "community:[red]yanji" in flat
+
+
+def test_routes_break_lines_without_escapes(capsys: pytest.CaptureFixture[str]) -> None:
+    # a route is shown one party a line; those line breaks are the table's own and must not be
+    # escaped as if they came from a file (a user saw "s001 >\\x0ayanji-r1")
+    code, out, err = invoke(["exposure", "north-hamgyong-spring"], capsys)
+    assert code == 0, err
+    assert "\\x0a" not in out
+    assert "s001 >" in out
 
 
 @pytest.mark.parametrize(

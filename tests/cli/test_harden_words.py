@@ -31,3 +31,16 @@ def test_the_command_prints_the_reports_sentences(
     ]
     for sentence in sentences:
         assert " ".join(sentence.split()) in printed
+
+
+def test_a_change_that_rounds_to_nothing_is_not_negative(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # courier-rotation lowers the seed preset's chance by less than half a percent: "(-0%)" read
+    # as a gain
+    with pytest.raises(SystemExit) as exit_info:
+        main(["harden", "north-hamgyong-spring", "--runs", "0"])
+    assert exit_info.value.code in (0, None)
+    printed = capsys.readouterr().out
+    assert "courier-rotation" in printed and "(+0%)" in printed
+    assert "(-0%)" not in printed

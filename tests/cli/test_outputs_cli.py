@@ -51,6 +51,19 @@ def test_folder_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert f"the folder {target.parent} does not exist" in _one_line(err)
 
 
+def test_one_bad_target_means_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a user got log.csv written, then "cannot write .../truth.json": half of what was asked
+    log = tmp_path / "log.csv"
+    target = tmp_path / "nowhere" / "truth.json"
+    argv = [*SMALL, "--no-encrypt", "--log-out", str(log), "--truth-out", str(target)]
+    code, out, err = invoke(argv, capsys)
+    assert code == EXIT_OUTPUT
+    assert f"the folder {target.parent} does not exist" in _one_line(err)
+    assert out == "" and not log.exists()
+
+
 @pytest.mark.parametrize(
     ("number", "words"),
     [

@@ -90,7 +90,7 @@ COMMANDS = {
 
 
 CASES = [(name, WIDTH) for name in COMMANDS] + [
-    (name, 60) for name in ("run", "exposure", "exposure-montecarlo", "attribute")
+    (name, 60) for name in ("run", "exposure", "exposure-montecarlo", "harden", "attribute")
 ]
 
 
@@ -114,6 +114,8 @@ def test_tables_fit_the_terminal_and_keep_ids_whole(
         code = 0 if exc.code is None else int(exc.code)
     text, err = capsys.readouterr()
     assert code == 0, err
+    # a cell's line breaks are the table's own, never shown escaped (a user saw "s001 >\\x0ayanji-r1")
+    assert "\\x0a" not in text, text
     for table in tables:
         rendered = _render(table, width)
         lines = rendered.splitlines()

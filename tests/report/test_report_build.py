@@ -61,6 +61,24 @@ def test_the_same_seed_gives_the_same_report(classroom_data: ReportData) -> None
     assert again == classroom_data
 
 
+def test_the_reproducing_command_names_the_posterior(classroom_data: ReportData) -> None:
+    # seasons over a posterior differ from the scenario's own: the command must say so
+    from tipoff.analysis.calibration import calibrate
+    from tipoff.scenario import parse_observations
+
+    scenario = load_preset("classroom")
+    observations = parse_observations(
+        "unknowns:\n  operation.recruitment.initial: {dist: uniform, low: 0.01, high: 0.6}\n"
+        "observations:\n  - {id: a, source: a test, count: arrests, roles: both, "
+        "places: [Hamhung], placed_by: where, reported: '>= 1', coverage: 1}\n",
+        scenario=scenario,
+    )
+    posterior = calibrate(scenario, observations, n_particles=16, runs_per_particle=4, seed=1)
+    data = build_report(scenario, n_runs=RUNS, seed=SEED, posterior=posterior)
+    assert data.methods.command.endswith(" --posterior POSTERIOR"), data.methods.command
+    assert "--posterior" not in classroom_data.methods.command
+
+
 def test_no_family_id_anywhere(hostile_data: ReportData) -> None:
     """Families appear as counts per town, never by id (not even in the exposure table)."""
     from report_helpers import hostile_scenario
@@ -199,3 +217,31 @@ def test_thin_evidence_and_causes_in_the_report() -> None:
     glance = page[: page.find("<h2>1.")]
     assert "Thin evidence." in glance and a.thin_evidence.split(":")[0] in glance
     assert "probability of being an informant" not in page
+
+
+@pytest.mark.parametrize("flagged", [False, True])
+def test_attribution_advice_follows_whether_anyone_is_flagged(flagged: bool) -> None:
+    """With nobody at the threshold, the advice names nobody to route around and points at no
+    false-alarm estimate (a user saw "route around the parties at the top of this list" under
+    "treat everyone told the address as equally at risk")."""
+    from tipoff.report import _words as w
+    from tipoff.results import parse_incident_log
+
+    scenario = load_preset("classroom")
+    model = compile_scenario(scenario)
+    rows = "d1,3,s001,r1,c1,s001.f1,home,delivered\nd2,4,s002,r2,c1,s002.f1,home,delivered\n"
+    if flagged:
+        rows += "".join(f"x{k},{5 + k},s001,r1,c1,s001.f1,home,intercepted\n" for k in range(4))
+    log = parse_incident_log(
+        "delivery,day,sender,relays,courier,recipient,mode,outcome\n" + rows,
+        model=model,
+        source="log.csv",
+    )
+    data = build_report(scenario, log=log, n_runs=RUNS, seed=SEED, model=model, threshold=0.5)
+    a = data.attribution
+    assert a is not None
+    if flagged:
+        assert (a.advice, a.never) == (w.ATTRIBUTION_ADVICE, w.ATTRIBUTION_NEVER)
+    else:
+        assert (a.advice, a.never) == (w.ATTRIBUTION_ADVICE_NOBODY, w.ATTRIBUTION_NEVER_NOBODY)
+        assert "top of this list" not in a.advice and "false-alarm" not in a.never

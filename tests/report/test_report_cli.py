@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,17 @@ def test_a_spreadsheet_log_with_a_column_map_and_dates(
     assert code == 2 and "--season-start" in err and "--log" in err
     code, _, err = invoke(["report", "classroom", *argv[2:4], "--columns", "colour=Red"], capsys)
     assert code == 2 and "colour" in err
+
+
+def test_docs_report_md_names_every_option_of_the_command() -> None:
+    # docs/report.md listed the options but not --posterior: a user could not learn of it there
+    import typer.main
+
+    from tipoff.cli import app
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "report.md").read_text(encoding="utf-8")
+    command = typer.main.get_command(app).commands["report"]  # type: ignore[attr-defined]
+    options = [o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"]
+    assert "--posterior" in options
+    missing = [o for o in options if not re.search(rf"{re.escape(o)}(?![\w-])", doc)]
+    assert missing == []

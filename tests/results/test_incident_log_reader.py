@@ -133,7 +133,8 @@ def test_every_value_problem_at_once() -> None:
     assert problems(text) == [
         "log.csv:2:2: day: must be a whole number of days (0 or more)",
         "log.csv:2:7: mode: must be one of: home, meeting_point",
-        "log.csv:2:8: outcome: must be one of: delivered, intercepted, unknown",
+        "log.csv:2:8: outcome: must be one of: delivered, intercepted, unknown (or a word for "
+        "one of them, such as received, arrested, lost)",
         "log.csv:2:4: relays: names a relay twice",
         "log.csv:3:1: delivery: delivery id 'd1' already used on line 2",
         "log.csv:3:2: day: must be a whole number of days (0 or more)",

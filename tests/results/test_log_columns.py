@@ -11,6 +11,7 @@ import pytest
 from tipoff.cli import main
 from tipoff.errors import InputError, UsageError
 from tipoff.results import (
+    OUTCOME_WORDS,
     LogError,
     parse_column_map,
     parse_incident_log,
@@ -50,9 +51,13 @@ def test_outcome_words_in_three_languages() -> None:
     )
     log = parse_incident_log(text)
     assert [d.outcome for d in log.deliveries] == [want for _, want in rows]
+    # the message names some accepted words, so a spreadsheet's user knows they need not be English
+    # tipoff's own; each word it names is accepted
     assert problems(HEAD + "\nd1,1,s001,r1,c1,s001.f1,home,vanished\n") == [
-        "log.csv:2:8: outcome: must be one of: delivered, intercepted, unknown"
+        "log.csv:2:8: outcome: must be one of: delivered, intercepted, unknown "
+        "(or a word for one of them, such as received, arrested, lost)"
     ]
+    assert {"received", "arrested", "lost"} <= set(OUTCOME_WORDS)
 
 
 def test_family_column() -> None:

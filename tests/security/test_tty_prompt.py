@@ -89,3 +89,35 @@ def test_without_a_terminal_one_line_and_no_hang(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "no terminal" in done.stderr and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "instead"),
+    [
+        (["report", "classroom", "--runs", "2", "--passphrase", "-o", "r.html"], "(--encrypt-to)"),
+        (
+            ["run", "classroom", "-n", "2", "--log-out", "l.csv", "--encrypt-passphrase"],
+            "(--encrypt-to)",
+        ),
+        (["keygen", "--passphrase", "-o", "k.txt"], "leave out --passphrase"),
+    ],
+)
+def test_writing_without_a_terminal_suggests_what_works(
+    argv: list[str],
+    instead: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # an identity file opens files; it does not help write one: the advice follows the command
+    from tipoff.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIPOFF_CONFIG", str(tmp_path / "c.toml"))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "no terminal" in err and instead in err and "--identity" not in err
+    assert not [p for p in tmp_path.iterdir() if p.name != "c.toml"]  # nothing written

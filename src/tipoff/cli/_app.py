@@ -91,6 +91,7 @@ def _root(
         typer.Option(
             "--identity",
             "-i",
+            metavar="<path>",
             help="An age identity file that opens encrypted (.age) inputs; repeatable.",
         ),
     ] = None,
@@ -103,9 +104,13 @@ def _root(
 
 
 def report_input_error(exc: InputError) -> None:
-    """One line per problem on stderr: ``file:line:col: path: message``."""
+    """One line per problem on stderr: ``file:line:col: path: message``.
+
+    A part that looks like personal data (a phone number typed as the scenario's name) is not
+    echoed.
+    """
     for problem in exc.problems:
-        err.print(safe(problem), markup=False, soft_wrap=True)
+        err.print(without_personal_data(safe(problem)), markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:

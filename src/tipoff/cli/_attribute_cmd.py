@@ -29,6 +29,15 @@ ADVICE = (
     "recipient's address, not the schedule, and nothing earlier than needed (see `tipoff "
     "exposure`); move their clients to other routes or to meeting-point hand-overs."
 )
+ADVICE_NOBODY = (
+    "What to do: no party stands out, so there is nobody in particular to route around. Tell "
+    "everyone on these routes less: not the recipient's address, not the schedule, and nothing "
+    "earlier than needed (see `tipoff exposure`)."
+)
+NEVER_NOBODY = (
+    "Do not confront, accuse or expose anyone. These are probabilities from a model of the "
+    "operation, not proof, and a confrontation endangers them, you and the families."
+)
 NEVER = (
     "Do not confront, accuse or expose anyone. These are probabilities from a model of the "
     "operation, not proof: flagged parties may well be innocent (see the false-alarm estimate), "
@@ -44,6 +53,15 @@ def _pct(x: float, sign: bool = True) -> str:
     else:
         text = f"{100 * x:.0f}"
     return text + ("%" if sign else "")
+
+
+def _shown(name: str) -> str:
+    """A file name as printed: not when it looks like personal data (a log named after a person)."""
+    from tipoff.scenario._privacy import privacy_problem
+
+    if privacy_problem(name):
+        return "(a file whose name looks like personal data: not shown)"
+    return safe(name)
 
 
 def _names(ids: list[str]) -> str:
@@ -64,7 +82,7 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
         say(f"Thin evidence. {thin}")
         out.print()
     say(
-        f"Attribution from {d['logged']} logged deliveries in {safe(source)}: "
+        f"Attribution from {d['logged']} logged deliveries in {_shown(source)}: "
         f"{d['intercepted']} intercepted, {d['delivered']} delivered, {d['unknown']} unknown "
         f"(scenario {safe(r.provenance.scenario)}, method {r.method})."
     )
@@ -136,7 +154,8 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
         say("- " + attribution_party(p))
     say(attribution_learned(r))
     out.print()
-    say(ADVICE)
+    flagged = bool(r.flagged(threshold))
+    say(ADVICE if flagged else ADVICE_NOBODY)
     likely_traced = [p.id for p in r.flagged(threshold) if p.cause == "traced"]
     if likely_traced:
         one = len(likely_traced) == 1
@@ -147,7 +166,7 @@ def _print_human(r: AttributionResult, source: str, threshold: float, top: int) 
             "channel is known to the service, and route deliveries around "
             f"{'it' if one else 'them'}."
         )
-    say(NEVER)
+    say(NEVER if flagged else NEVER_NOBODY)
 
 
 def attribute_cmd(

@@ -28,6 +28,7 @@ EncryptTo = Annotated[
     list[str] | None,
     typer.Option(
         "--encrypt-to",
+        metavar="<age1...>",
         help="Encrypt the files written to this age public key (age1...); repeatable.",
         rich_help_panel=_PANEL,
     ),

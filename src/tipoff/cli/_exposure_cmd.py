@@ -23,6 +23,7 @@ from tipoff.errors import UsageError
 if TYPE_CHECKING:
     from tipoff.analysis._exposure import ExposureReport
     from tipoff.model import CompiledModel
+    from tipoff.scenario import Scenario
 
 ROLE_NAMES = ("sender", "relay", "courier", "recipient")
 MODE_NAMES = ("home", "meeting_point")
@@ -118,7 +119,12 @@ def headline(report: ExposureReport, model: CompiledModel) -> str:
     )
 
 
-def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None:
+def _print_human(
+    report: ExposureReport, model: CompiledModel, top: int, scenario: Scenario
+) -> None:
+    """The tables and the advice, in the report's plain words (never raw item names)."""
+    from tipoff.report._words import exposure_advice, step_sentence
+
     o = report.output
     rows = o.deliveries
     montecarlo = o.method == "montecarlo"
@@ -133,7 +139,8 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
         relays, courier = _route(model, int(rows.chain[r]))
         sender = model.party_ids[model.sender_party[rows.sender[r]]]
         parts = [sender, *relays, courier, model.party_ids[rows.recipient[r]]]
-        routes[r] = " >\n".join(parts)
+        # each id escaped on its own: the line breaks between them are the table's, not the file's
+        routes[r] = " >\n".join(safe_markup(p) for p in parts)
         ids += parts + alone[r]
     modes = {MODE_NAMES[int(rows.mode[r])] for r in shown}
     table = new_table(
@@ -154,12 +161,12 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
         driver = f"{drivers[0].step + 1}" if drivers and drivers[0].per_delivery[r] > 1e-12 else "-"
         table.add_row(
             safe_markup(rows.ids[r]),
-            safe_markup(routes[r]),
+            routes[r],
             *([MODE_NAMES[int(rows.mode[r])].replace("_", " ")] if modes else []),
             str(int(rows.day[r])),
             p,
             driver,
-            safe_markup("\n".join(alone.get(r, [])) or "-"),
+            "\n".join(safe_markup(p) for p in alone.get(r, [])) or "-",
         )
     print_table(table)
 
@@ -167,13 +174,14 @@ def _print_human(report: ExposureReport, model: CompiledModel, top: int) -> None
     for name in ("step", "who is told what", "avoided"):
         steps.add_column(name, justify="right" if name == "avoided" else "left")
     for s in report.steps:
-        steps.add_row(str(s.step + 1), safe_markup(s.label), f"{s.attributable:.2f}")
+        said = step_sentence(scenario.protocol[s.step])
+        steps.add_row(str(s.step + 1), safe_markup(said), f"{s.attributable:.2f}")
     print_table(steps)
 
     roles = ", ".join(f"{k} {v:.2f}" for k, v in report.roles.items())
     say(f"Interceptions avoided if a role is told nothing: {roles}")
     out.print()
-    say(report.advice)
+    say(exposure_advice(report, scenario.protocol, model.operation.delay_days))
 
 
 def exposure_cmd(
@@ -247,7 +255,7 @@ def exposure_cmd(
             doc["posterior"] = bands.to_dict()
         print_json(doc)
     else:
-        _print_human(report, model, top)
+        _print_human(report, model, top, spec)
         if bands is not None:
             from tipoff.cli._posterior_opt import print_bands
 

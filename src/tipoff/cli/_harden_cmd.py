@@ -114,6 +114,7 @@ def _print_options(result: HardeningResult) -> None:
     table.add_column("arrests a season (vs today)", justify="right")
     for r in result.options:
         change = (r.p_intercept - base) / base if base > 0 else 0.0
+        change = change if abs(change) >= 0.005 else 0.0  # "+0%", never "-0%"
         flags = []
         if r.measures == result.recommended.measures:
             flags.append("recommended")
@@ -121,9 +122,11 @@ def _print_options(result: HardeningResult) -> None:
             flags.append("Pareto")
         if not r.within_budget:
             flags.append("over budget")
-        plan = "\n+ ".join(r.measures) + (f"\n({', '.join(flags)})" if flags else "")
+        # each name escaped on its own: the line breaks between them are the table's own
+        plan = "\n+ ".join(safe_markup(m) for m in r.measures)
+        plan += f"\n({', '.join(flags)})" if flags else ""
         table.add_row(
-            safe_markup(plan),
+            plan,
             f"{r.p_intercept:.3f} ({change:+.0%})",
             _short_cost(r.cost),
             _season_cell(r),

@@ -51,7 +51,11 @@ def keygen_cmd(
     if passphrase:
         import pyrage
 
-        secret = prompt_passphrase(f"the new identity {output.name}", confirm=True)
+        secret = prompt_passphrase(
+            f"the new identity {output.name}",
+            confirm=True,
+            instead="leave out --passphrase (and keep the file on an encrypted device)",
+        )
         Encryption(passphrase=secret)  # same checks as every passphrase
         data = bytes(pyrage.passphrase.encrypt(data, secret, armored=True))
     write_bytes_atomic(output, data)  # mkstemp: mode 0600
@@ -81,11 +85,15 @@ def _configure(identity: Path, public: str) -> None:
 def config_cmd(
     recipient: Annotated[
         list[str] | None,
-        typer.Option("--recipient", help="Add a default recipient (age1...); repeatable."),
+        typer.Option(
+            "--recipient",
+            metavar="<age1...>",
+            help="Add a default recipient (age1...); repeatable.",
+        ),
     ] = None,
     remove_recipient: Annotated[
         list[str] | None,
-        typer.Option("--remove-recipient", help="Remove a default recipient."),
+        typer.Option("--remove-recipient", metavar="<age1...>", help="Remove a default recipient."),
     ] = None,
     identity: Annotated[
         Path | None,
@@ -101,7 +109,9 @@ def config_cmd(
     place: Annotated[
         list[str] | None,
         typer.Option(
-            "--place", help="Accept this town or county as a home (besides the gazetteer)."
+            "--place",
+            metavar="<town>",
+            help="Accept this town or county as a home (besides the gazetteer).",
         ),
     ] = None,
 ) -> None:

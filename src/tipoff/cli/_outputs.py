@@ -19,7 +19,14 @@ from tipoff.errors import UsageError
 if TYPE_CHECKING:
     from tipoff._crypto import Encryption
 
-__all__ = ["STDOUT", "claim_stdout", "is_stdout", "refuse_stdout", "write_output"]
+__all__ = [
+    "STDOUT",
+    "check_targets",
+    "claim_stdout",
+    "is_stdout",
+    "refuse_stdout",
+    "write_output",
+]
 
 STDOUT = "-"
 
@@ -47,6 +54,32 @@ def refuse_stdout(option: str, path: object, why: str) -> None:
     """A usage error when ``path`` is ``-`` for an option that cannot write to standard output."""
     if is_stdout(path):
         raise UsageError(f"{option} -: {why}; name a file")
+
+
+def check_targets(*paths: str | os.PathLike[str] | None) -> None:
+    """Refuse, before any work, an output whose folder is missing or that names a folder.
+
+    Without it a command would simulate, write its first file, then fail on the second: some
+    outputs new, some not. The message and exit code (4) are those a failed write gives.
+
+    Raises
+    ------
+    OutputError
+        For the first target that cannot be written.
+    """
+    from tipoff.errors import OutputError
+
+    for path in paths:
+        if path is None or is_stdout(path):
+            continue
+        target = Path(path)
+        if target.is_dir():
+            raise OutputError(f"cannot write {os.fspath(path)}: is a folder; name a file to write")
+        folder = target.parent
+        if not folder.is_dir():
+            raise OutputError(
+                f"cannot write {os.fspath(path)}: the folder {os.fspath(folder)} does not exist"
+            )
 
 
 def write_output(

@@ -125,7 +125,11 @@ def report_cmd(
     if passphrase:
         from tipoff._crypto import prompt_passphrase
 
-        secret = prompt_passphrase("the report", confirm=True)
+        secret = prompt_passphrase(
+            "the report",
+            confirm=True,
+            instead="encrypt the report to a public key instead (--encrypt-to)",
+        )
     _, encryption = encryption_from(
         encrypt_to, recipients_file, encrypt_passphrase, no_encrypt, what="the report file"
     )

@@ -27,7 +27,7 @@ from tipoff.cli._crypto_opts import (
     RecipientsFile,
     encryption_from,
 )
-from tipoff.cli._outputs import claim_stdout, write_output
+from tipoff.cli._outputs import check_targets, claim_stdout, write_output
 from tipoff.cli._safe import safe, safe_markup
 
 if TYPE_CHECKING:
@@ -219,6 +219,7 @@ def run(
     )
     if table_out is not None and not str(table_out).endswith((".csv", ".parquet", "-")):
         raise UsageError(f"--table-out {safe(table_out)}: use a .csv or .parquet file, or -")
+    check_targets(log_out, truth_out, table_out)  # all or none: nothing written, then a failure
     model = load_model(scenario)
     enc_log, enc_other = (None, None)
     if log_out is not None or truth_out is not None or table_out is not None:

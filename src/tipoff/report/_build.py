@@ -51,6 +51,7 @@ from tipoff.report._data import (
 from tipoff.report._network import network_diagram
 from tipoff.results import IncidentLog, Posterior, SeasonSummary, summarize
 from tipoff.scenario import Scenario
+from tipoff.scenario._privacy import privacy_problem
 
 __all__ = ["MOST_EXPOSED", "TOP_PARTIES", "build_report"]
 
@@ -303,6 +304,8 @@ def _hardening(r: HardeningResult, currency: str) -> HardeningSection:
 def _attribution(r: AttributionResult, log: IncidentLog, threshold: float) -> AttributionSection:
     d = r.deliveries
     source = log.source.replace("\\", "/").rsplit("/", 1)[-1]
+    if privacy_problem(source):  # a log named after a person: the report may be shared
+        source = "(a file name that looks like personal data: not shown)"
     summary = (
         f"Attribution from {d['logged']} logged deliveries: {d['intercepted']} intercepted, "
         f"{d['delivered']} delivered, {d['unknown']} with an unknown outcome. For each "
@@ -340,8 +343,8 @@ def _attribution(r: AttributionResult, log: IncidentLog, threshold: float) -> At
         ),
         learned=w.attribution_learned(r),
         caveat=w.ATTRIBUTION_CAVEAT,
-        advice=w.ATTRIBUTION_ADVICE,
-        never=w.ATTRIBUTION_NEVER,
+        advice=w.ATTRIBUTION_ADVICE if r.flagged(threshold) else w.ATTRIBUTION_ADVICE_NOBODY,
+        never=w.ATTRIBUTION_NEVER if r.flagged(threshold) else w.ATTRIBUTION_NEVER_NOBODY,
         warnings=r.warnings,
     )
 
@@ -355,6 +358,7 @@ def _methods(
     hardening: HardeningResult,
     threshold: float,
     log_options: tuple[str, ...] = (),
+    posterior: Posterior | None = None,
 ) -> Methods:
     command = f"tipoff report SCENARIO --runs {n_runs} --seed {seed}"
     if hardening.max_fee is not None:
@@ -364,6 +368,8 @@ def _methods(
     if log is not None:
         command += " --log LOG" + "".join(f" {o}" for o in log_options)
         command += f" --threshold {threshold:g}" if threshold != 0.5 else ""
+    if posterior is not None:
+        command += " --posterior POSTERIOR"  # the seasons take their unknowns from its draws
     settings = [
         ("seasons simulated", f"{n_runs} (and as many per hardening option)"),
         ("exposure", "exact, closed form (the model's one-delivery semantics)"),
@@ -550,6 +556,8 @@ def build_report(
             if attribution is None or log is None
             else _attribution(attribution, log, threshold)
         ),
-        methods=_methods(m, used_seed, n_runs, log, attribution, hardening, threshold, log_options),
+        methods=_methods(
+            m, used_seed, n_runs, log, attribution, hardening, threshold, log_options, posterior
+        ),
         calibration=None if posterior is None else calibration_section(posterior),
     )

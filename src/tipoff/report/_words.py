@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ATTRIBUTION_ADVICE",
+    "ATTRIBUTION_ADVICE_NOBODY",
     "ATTRIBUTION_CAVEAT",
     "ATTRIBUTION_NEVER",
+    "ATTRIBUTION_NEVER_NOBODY",
     "CAUSE_ADVICE",
     "CAUSE_SHORT",
     "CAUSE_WORDS",
@@ -94,6 +96,17 @@ ATTRIBUTION_ADVICE = (
     "family's address, not the day of the hand-over, and nothing earlier than needed (see the "
     "exposure section); move their clients to other routes or to meeting-point hand-overs. This "
     "costs little if a party is innocent."
+)
+#: The advice when no party reaches the threshold: nobody to route around in particular.
+ATTRIBUTION_ADVICE_NOBODY = (
+    "What to do: no party stands out, so there is nobody in particular to route around. Tell "
+    "everyone on these routes less: not the family's address, not the day of the hand-over, and "
+    "nothing earlier than needed (see the exposure section)."
+)
+#: Said under the advice when nobody is flagged (there is no false-alarm estimate to point to).
+ATTRIBUTION_NEVER_NOBODY = (
+    "Do not confront, accuse or expose anyone. These are probabilities from a model of the "
+    "operation, not proof, and a confrontation endangers them, you and the families."
 )
 ATTRIBUTION_NEVER = (
     "Do not confront, accuse or expose anyone. These are probabilities from a model of the "

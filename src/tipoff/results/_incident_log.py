@@ -662,9 +662,10 @@ class _RowChecker:
         for c, allowed in (("mode", MODES), ("outcome", OUTCOMES)):
             v = text[c]
             if v is not None and v not in allowed:
-                self.found.add(
-                    line, cells[c][1], path=c, message=f"must be one of: {', '.join(allowed)}"
-                )
+                message = f"must be one of: {', '.join(allowed)}"
+                if c == "outcome":  # the words a spreadsheet may hold instead
+                    message += " (or a word for one of them, such as received, arrested, lost)"
+                self.found.add(line, cells[c][1], path=c, message=message)
         relays = self._list(line, "relays", cells["relays"])
         col_r = cells["relays"][1]
         if relays is not None:
