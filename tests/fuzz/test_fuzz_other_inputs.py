@@ -96,13 +96,17 @@ def test_mutated_inputs(
     data, argv = inputs[kind]
     target = tmp_path_factory.getbasetemp() / f"mutated-{kind}.txt"
     target.write_bytes(mutate(data, edits))
+    before = os.environ.get(CONFIG_ENV)
     if kind == "settings":
         os.environ[CONFIG_ENV] = str(target)
         _load_cached.cache_clear()  # a file rewritten within one clock tick looks unchanged
     try:
         result = run_cli(argv(target))
     finally:
-        os.environ.pop(CONFIG_ENV, None)
+        if before is None:
+            os.environ.pop(CONFIG_ENV, None)
+        else:
+            os.environ[CONFIG_ENV] = before
     if kind == "observations":
         check_contract(result, str(target))
         return
