@@ -322,3 +322,40 @@ def test_losses_at_watched_homes_are_counted_apart() -> None:
     assert on.party(r_b).watched_home_losses > 0.2
     assert off.party(r_b).watched_home_losses == 0.0
     assert on.party(r_b).p_informant < off.party(r_b).p_informant
+
+
+@pytest.mark.parametrize("after", ["", ".", "x"])
+def test_gibbs_intervals_are_the_partys_combined_ones(model, after: str) -> None:  # type: ignore[no-untyped-def]
+    """Gibbs gives the exact method's intervals for every party kind, in particular a relay whose
+    traced channel has no later delivery (``after=""``: the channel is never observed, keeps its
+    prior and is made exclusive of the informant): its interval is the spread of the combined
+    probability ``p_inf + prior (1 - p_inf)`` and the traced one's that of ``prior (1 - p_inf)``,
+    not the informant candidate's own spread (once 0.06-0.57 around a p of 0.57 here)."""
+    log = parse_incident_log(traced_log(model, after=after), model=model)
+    ev = build_evidence(log, model, by_day=True, traced=True)
+    traced = np.flatnonzero(ev.cause == CAUSE_TRACED)
+    assert traced.size == 1
+    assert (traced[0] in set(ev.entry_candidate.tolist())) == bool(after)
+    e = attribute(log, model, method="exact")
+    g = attribute(log, model, method="gibbs", seed=3)
+    a1 = e.party("a1")
+    assert a1.hi - a1.lo > 0.05  # the rates vary: an interval, not a point
+    for r in (e, g):
+        for x in r.parties:
+            for lo, p, hi in (
+                (x.lo, x.p_compromised, x.hi),
+                (x.informant_lo, x.p_informant, x.informant_hi),
+                (x.traced_lo, x.p_traced, x.traced_hi),
+            ):
+                assert 0 <= lo <= p <= hi <= 1, (r.provenance.method, x.id)
+    for pe in e.parties:
+        pg = g.party(pe.id)
+        tol = 0.05  # sampling error of a 5% quantile over a few thousand draws
+        assert abs(pg.lo - pe.lo) <= tol and abs(pg.hi - pe.hi) <= tol, pe.id
+        assert abs(pg.traced_lo - pe.traced_lo) <= tol, pe.id
+        assert abs(pg.traced_hi - pe.traced_hi) <= tol, pe.id
+        assert abs(pg.informant_lo - pe.informant_lo) <= tol, pe.id
+        assert abs(pg.informant_hi - pe.informant_hi) <= tol, pe.id
+    doc = g.to_dict()["parties"]
+    row = next(d for d in doc if d["id"] == "a1")
+    assert (row["lo"], row["hi"]) == (g.party("a1").lo, g.party("a1").hi)

@@ -532,9 +532,17 @@ class _Model:
         return p
 
     def leak(self, p: FloatArray) -> FloatArray:
-        """P(the party leaks by any cause) from exclusive probabilities (C, n)."""
-        other = np.where(self.partner >= 0, p[:, np.maximum(self.partner, 0)], 0.0)
-        return np.asarray(p + np.where(self.partner >= 0, other, 0.0), dtype=np.float64)
+        """P(the party leaks by any cause) from exclusive probabilities (C, n).
+
+        A partner with no observed delivery (not sampled) keeps its prior: an informant's as is,
+        a traced channel's made exclusive of this informant, ``prior (1 - p)`` per draw, as the
+        exact method and the final assembly in :func:`gibbs_fit` make it; so the party's
+        interval is the spread of its combined probability, not of this candidate's alone.
+        """
+        inside = self.partner >= 0
+        other = np.where(inside, p[:, np.maximum(self.partner, 0)], 0.0)
+        outside = np.where(self.traced, self.partner_prior, self.partner_prior * (1.0 - p))
+        return np.asarray(p + np.where(inside, other, outside), dtype=np.float64)
 
     def empty_loglik(self, eps: FloatArray) -> FloatArray:
         """Log-likelihood of the deliveries nobody could expose (background, watched homes)."""
@@ -1116,12 +1124,16 @@ def gibbs_fit(
     lo, hi = p.copy(), p.copy()
     attributable = np.zeros(N)
     lo[m.active], hi[m.active] = lo_local, hi_local
+    # that inactive traced channel, prior (1 - p_partner), decreases in its partner: its 5% and
+    # 95% quantiles are the image of the partner's 95% and 5% (as the exact method's grid gives)
+    lo[fix] = ev.prior[fix] * (1.0 - hi[ev.partner[fix]])
+    hi[fix] = ev.prior[fix] * (1.0 - lo[ev.partner[fix]])
     attributable[m.active] = res["attributable"].mean(axis=0)
     leak = leak_of(p[None, :], ev.partner)[0]
     l_lo, l_hi = leak.copy(), leak.copy()
     l_lo[m.active] = np.minimum(llo_local, leak[m.active])
     l_hi[m.active] = np.maximum(lhi_local, leak[m.active])
-    # a party with one inactive candidate: the interval of the active one
+    # a party with one inactive candidate: the combined interval computed at the active one
     pa = np.maximum(ev.partner, 0)
     half = (ev.partner >= 0) & inactive & ~inactive[pa]
     l_lo[half], l_hi[half] = l_lo[pa[half]], l_hi[pa[half]]
