@@ -200,10 +200,27 @@ def test_result_contract() -> None:
         "attributable_interceptions",
     }
     assert {"method", "parties", "diagnostics", "provenance"} <= set(doc)
-    scores = score_attribution(r, truth)
-    assert scores["auc"] > 0.8
+    assert score_attribution(r, truth)["n"] == len(r.parties)
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.method = "x"  # type: ignore[misc]
+
+
+def test_informants_rank_above_the_rest() -> None:
+    """AUC > 0.8, judged on twenty seasons rather than one: a season has eight relays and 0-4
+    informants, so one season's AUC moves in steps of 1/16 or coarser (season 1 alone gives
+    0.80 or 0.82 depending on the engine's draws). The mean over the seasons with both kinds,
+    three standard errors below, must clear the threshold."""
+    aucs = []
+    for seed in range(1, 21):
+        log, truth = simulated(communities, seed)
+        r = attribute(log, communities, method="exact")
+        scores = score_attribution(r, truth)
+        if 0 < scores["positives"] < scores["n"]:
+            aucs.append(scores["auc"])
+    assert len(aucs) >= 10
+    mean = float(np.mean(aucs))
+    se = float(np.std(aucs, ddof=1)) / np.sqrt(len(aucs))
+    assert mean - 3 * se > 0.8, (mean, se)
 
 
 def test_thin_evidence_and_indistinguishable() -> None:
