@@ -13,7 +13,11 @@ import pytest
 from attribution_examples import COMMUNITIES, model_of
 
 from tipoff.analysis.attribution import attribute
+from tipoff.analysis.attribution._attribute import DEFAULT_STRENGTH
 from tipoff.analysis.attribution._evidence import CAUSE_TRACED, build_evidence
+from tipoff.analysis.attribution._exact import exact_fit
+from tipoff.analysis.attribution._fit import RatePriors
+from tipoff.analysis.attribution._gibbs import gibbs_fit
 from tipoff.results import parse_incident_log
 
 TRACING = COMMUNITIES.replace("tracing: 0.0", "family_arrest: 0.5\n  tracing: 0.5").replace(
@@ -359,3 +363,27 @@ def test_gibbs_intervals_are_the_partys_combined_ones(model, after: str) -> None
     doc = g.to_dict()["parties"]
     row = next(d for d in doc if d["id"] == "a1")
     assert (row["lo"], row["hi"]) == (g.party("a1").lo, g.party("a1").hi)
+
+
+def test_sampled_one_at_a_time_the_interval_is_combined_too(model) -> None:  # type: ignore[no-untyped-def]
+    """The same with every candidate sampled one at a time (``block_max=0``), where the intervals
+    come from runs at fixed rate draws: the party's leak interval and the unobserved traced
+    channel's interval are the exact method's."""
+    log = parse_incident_log(traced_log(model, after=""), model=model)
+    ev = build_evidence(log, model, by_day=True, traced=True)
+    priors = RatePriors(
+        theta_mean=ev.theta_prior_mean,
+        theta_strength=DEFAULT_STRENGTH[0],
+        eps_mean=ev.background_prior_mean,
+        eps_strength=DEFAULT_STRENGTH[1],
+    )
+    exact = exact_fit(ev, priors)
+    fit = gibbs_fit(ev, priors, seed=3, block_max=0, n_rate_draws=40)
+    assert fit.diagnostics["rate_draws"] == 40
+    k = int(np.flatnonzero(ev.cause == CAUSE_TRACED)[0])
+    a = int(ev.partner[k])
+    assert fit.leak is not None and exact.leak is not None
+    for got, want in zip(fit.leak, exact.leak, strict=True):
+        assert abs(got[a] - want[a]) <= 0.05
+    assert abs(fit.lo[k] - exact.lo[k]) <= 0.05 and abs(fit.hi[k] - exact.hi[k]) <= 0.05
+    assert exact.hi[k] - exact.lo[k] > 0.05  # the traced channel's interval is no point
