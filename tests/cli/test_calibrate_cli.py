@@ -101,8 +101,12 @@ def test_harden_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixtu
     harden = ["harden", "classroom", "--posterior", str(post), "--runs", "20", "--seed", "3"]
     code, out, err = invoke([*harden, "--max-fee", "0.05", "--json"], capsys)
     assert code == 0, err
-    robust = json.loads(out)["posterior"]
+    doc = json.loads(out)
+    robust = doc["posterior"]
     plans = robust["plans"]
+    chosen = doc["recommended"]["countermeasures"]
+    says_chosen = robust["sentence"].startswith("The plan recommended above")
+    assert says_chosen == (chosen != robust["recommended"])
     assert plans[0]["countermeasures"] == robust["recommended"]
     arrests = [p["expected_arrests"] for p in plans]
     assert arrests == sorted(arrests)

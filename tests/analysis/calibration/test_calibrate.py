@@ -136,3 +136,22 @@ def test_noisy_estimates_fail_convergence_only_when_particles_moved(moved: bool)
     assert noisy["likelihood_cv"] == 5.0 and noisy["loglik_noise_sd"] is None
     if moved:
         assert "coefficient of variation" in noisy["not_converged_because"][0]
+
+
+def test_harden_sentence_speaks_of_the_recommended_plan_when_another_does_better() -> None:
+    """The plan `harden` recommends at the scenario's own values is named with how it fares;
+    the sentence never lets a different plan's robustness pass for the recommendation's."""
+    from tipoff.analysis.calibration._robust import PlanRobustness, _differs
+
+    def plan(measures: tuple[str, ...], arrests: float, near: float) -> PlanRobustness:
+        return PlanRobustness(
+            measures=measures, within_budget=True, expected_arrests=arrests, stderr=0.1,
+            share_best=near / 2, share_near_best=near, regret_p90=2.0,
+        )  # fmt: skip
+
+    best = plan(("a",), 4.0, 0.95)
+    fragile = _differs(plan(("b", "c"), 6.0, 0.06), best)
+    assert fragile.startswith("The plan recommended above at the scenario's own values, b + c,")
+    assert "under only 6% of the draws" in fragile and fragile.endswith("prefer a.")
+    sturdy = _differs(plan(("b",), 4.1, 0.92), best)
+    assert "92% of the draws" in sturdy and sturdy.endswith("it holds.")

@@ -170,6 +170,9 @@ def harden_across_posterior(
     ranked = tuple(rows[i] for i in order)
     rec = ranked[0]
     sentence = _sentence(rec, ranked, arrests[order], posterior, draws)
+    chosen = next((r for r in ranked if r.measures == result.recommended.measures), None)
+    if chosen is not None and chosen is not rec:
+        sentence = _differs(chosen, rec) + " " + sentence
     return Robustness(
         plans=ranked,
         recommended=rec.measures,
@@ -178,6 +181,27 @@ def harden_across_posterior(
         seed=seed,
         posterior=posterior_digest(posterior),
         sentence=sentence,
+    )
+
+
+def _differs(chosen: PlanRobustness, best: PlanRobustness) -> str:
+    """Said first when the plan harden recommends (at the scenario's own values) is not the one
+    that does best across the posterior."""
+    if chosen.share_near_best >= 0.9:
+        return (
+            f"The plan recommended above at the scenario's own values, "
+            f"{plan_name(chosen.measures)}, is the best plan or within 5% of it under "
+            f"{chosen.share_near_best:.0%} of the draws ({chosen.expected_arrests:.1f} expected "
+            f"arrests a season against {best.expected_arrests:.1f} for the best across the "
+            "posterior): it holds."
+        )
+    return (
+        f"The plan recommended above at the scenario's own values, {plan_name(chosen.measures)}, "
+        f"is not the best across the posterior: it gives {chosen.expected_arrests:.1f} expected "
+        f"arrests a season against {best.expected_arrests:.1f}, is the best plan or within 5% of "
+        f"it under only {chosen.share_near_best:.0%} of the draws, and its regret reaches "
+        f"{chosen.regret_p90:.1f} arrests a season in 90% of them. Given what is not known, "
+        f"prefer {plan_name(best.measures)}."
     )
 
 
@@ -195,7 +219,7 @@ def _sentence(
         f"{rec.regret_p90:.1f} arrests a season in 90% of them."
     )
     if rec.share_near_best >= 0.9 or len(ranked) < 2:
-        return head + " The recommendation holds across what the reports leave unknown."
+        return head + " That plan holds across what the reports leave unknown."
     best_of = arrests.argmin(axis=0)
     counts = np.bincount(best_of, minlength=len(ranked))
     counts[0] = -1
