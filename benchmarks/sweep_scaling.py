@@ -10,7 +10,8 @@ points are grouped into the same number of tasks for each worker, of about 0.25 
 pool and 0.5 s on Dask). It is timed
 
 - in this process (the baseline, one core);
-- on a local process pool of 2 workers (``--workers 2``);
+- on a local process pool of 2 workers (``--workers 2``), after one warm-up sweep on a pool (the
+  pool's processes are forked anew for each sweep, from this warm process: that is timed);
 - on a Dask ``LocalCluster`` (worker processes, one thread each) of 1 and of 2 workers, after one
   warm-up sweep on the same cluster (a real cluster is long-lived: its workers have loaded tipoff
   and the compiled kernel once).
@@ -124,6 +125,7 @@ def main() -> None:
     load = os.getloadavg()
     _sweep(runs)  # warm this process (imports, compiled kernel)
     t1, (c1, _), base = _best(lambda: _sweep(runs), repeat)
+    _sweep(runs, n_workers=2)  # warm the pool's machinery too, as the clusters' workers are
     tp2, (cp2, _), pool = _best(lambda: _sweep(runs, n_workers=2), repeat)
     rows: dict[str, Any] = {
         "in-process (1 core)": {"workers": 1, "seconds": t1, "cpu_seconds": c1},
