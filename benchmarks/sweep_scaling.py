@@ -6,10 +6,12 @@ Run from the repository root (needs ``tipoff[dask]``)::
 
 The fixed sweep: the seed preset (``north-hamgyong-spring``), ``operation.recruitment.initial``
 over 8 values times ``operation.tracing`` over 3 (24 points), ``--runs`` seasons each (8,000; the
-points are grouped into tasks of about 0.25 s). It is timed
+points are grouped into the same number of tasks for each worker, of about 0.25 s on the local
+pool and 0.5 s on Dask). It is timed
 
 - in this process (the baseline, one core);
-- on a local process pool of 2 workers (``--workers 2``);
+- on a local process pool of 2 workers (``--workers 2``), after one warm-up sweep on a pool (the
+  pool's processes are forked anew for each sweep, from this warm process: that is timed);
 - on a Dask ``LocalCluster`` (worker processes, one thread each) of 1 and of 2 workers, after one
   warm-up sweep on the same cluster (a real cluster is long-lived: its workers have loaded tipoff
   and the compiled kernel once).
@@ -17,7 +19,9 @@ points are grouped into tasks of about 0.25 s). It is timed
 Every configuration's table is checked equal, bit for bit, to the baseline's. Reported: seconds
 (best of ``--repeat``), speed-up and efficiency per core (``T1 / (k * Tk)``), and Dask's overhead
 against the local pool with as many workers (``T_dask / T_pool - 1``). The per-task overhead is the
-wall time of 200 trivial tasks (``abs``) divided by 200, on the pool and on each cluster; last,
+wall time of 200 trivial tasks (``abs``) divided by 200, on the pool and on each cluster; the
+per-call overhead is the wall time of 8 tasks that sleep 50 ms on 2 workers, less the 200 ms
+they sleep (what a call costs beyond its tasks, whatever the load: sleeping takes no CPU); last,
 the CPU an idle 2-worker cluster uses per second (its time-proportional cost).
 
 CPU seconds are counted too, over every process involved (this one, the pool's workers, the
@@ -93,6 +97,20 @@ def _per_task(n: int = 200, pids: list[int] | None = None, **where: Any) -> dict
     return {"wall": wall / n, "cpu": (l1 - l0 + w1 - w0) / n}
 
 
+def _per_call(repeat: int = 7, **where: Any) -> float:
+    """Median seconds a call of 8 tasks sleeping 50 ms on 2 workers takes beyond 0.2 s."""
+    from tipoff.engines import run_tasks
+
+    tasks = [(0.05,)] * 8
+    run_tasks(time.sleep, tasks, **where)
+    extra = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        run_tasks(time.sleep, tasks, **where)
+        extra.append(time.perf_counter() - t0 - 0.2)
+    return float(np.median(extra))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="500 seasons a point, one repeat")
@@ -107,6 +125,7 @@ def main() -> None:
     load = os.getloadavg()
     _sweep(runs)  # warm this process (imports, compiled kernel)
     t1, (c1, _), base = _best(lambda: _sweep(runs), repeat)
+    _sweep(runs, n_workers=2)  # warm the pool's machinery too, as the clusters' workers are
     tp2, (cp2, _), pool = _best(lambda: _sweep(runs, n_workers=2), repeat)
     rows: dict[str, Any] = {
         "in-process (1 core)": {"workers": 1, "seconds": t1, "cpu_seconds": c1},
@@ -114,6 +133,7 @@ def main() -> None:
     }
     same = [np.array_equal(base.stats, pool.stats)]
     per_task = {"local pool (2 workers)": _per_task(n_workers=2)}
+    per_call = {"local pool (2 workers)": _per_call(n_workers=2)}
     idle: dict[str, float] = {}
     for k in (1, 2):
         with LocalCluster(
@@ -137,16 +157,14 @@ def main() -> None:
             per_task[f"Dask ({k} worker{'s' if k > 1 else ''})"] = _per_task(
                 pids=pids, cluster=address
             )
-            if k == 2:  # what the cluster costs doing nothing, per second of wall time
+            if k == 2:  # a call's cost, then what the cluster costs doing nothing (per second)
+                per_call["Dask (2 workers)"] = _per_call(cluster=address)
                 time.sleep(1)
                 l0, w0 = _cpu(pids)
                 time.sleep(10)
                 l1, w1 = _cpu(pids)
                 idle = {"client_and_scheduler": (l1 - l0) / 10, "per_worker": (w1 - w0) / 20}
-
-            client = _executor._CLIENTS.pop(address, None)
-            if client is not None:
-                client.close()
+            _executor._forget(address)
     for r in rows.values():
         r["speedup"] = t1 / r["seconds"]
         r["efficiency_per_core"] = t1 / (r["workers"] * r["seconds"])
@@ -186,9 +204,15 @@ def main() -> None:
         )
     )
     print(
+        "Per-call overhead (8 tasks sleeping 50 ms on 2 workers, beyond 200 ms): "
+        + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in per_call.items())
+    )
+    print(
         f"Idle 2-worker cluster, CPU seconds per second: client and scheduler "
         f"{idle['client_and_scheduler']:.3f}, each worker {idle['per_worker']:.3f}"
     )
+    after = os.getloadavg()
+    print(f"Load average after: {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}")
     print(f"Tables bit-identical to the in-process one: {all(same)}")
     if args.json:
         args.json.write_text(
@@ -201,6 +225,8 @@ def main() -> None:
                     "rows": rows,
                     "overhead": overhead,
                     "per_task_seconds": per_task,
+                    "per_call_seconds": per_call,
+                    "load_average_after": os.getloadavg(),
                     "idle_cpu_per_second": idle,
                     "bit_identical": all(same),
                 },

@@ -140,6 +140,42 @@ def test_points_are_bit_identical_whatever_runs_them() -> None:
     assert not np.array_equal(one.stats, again.stats)
 
 
+@pytest.mark.parametrize(
+    ("n", "per_point", "slots", "target"),
+    [(23, 0.11, 2, 0.25), (23, 0.11, 2, 0.5), (23, 0.11, 64, 0.5), (1000, 0.001, 4, 0.25),
+     (5, 2.0, 2, 0.25), (7, 0.01, 3, 0.5), (1, 0.1, 2, 0.25)],
+)  # fmt: skip
+def test_tasks_share_the_points_evenly_among_the_workers(
+    n: int, per_point: float, slots: int, target: float
+) -> None:
+    from tipoff.analysis.sweep._sweep import _task_sizes
+
+    sizes = _task_sizes(n, per_point, slots, target)
+    assert sum(sizes) == n and min(sizes) >= 1
+    assert max(sizes) - min(sizes) <= 1 and sizes == sorted(sizes, reverse=True)
+    # as many tasks for every worker, unless there are fewer points than workers
+    assert len(sizes) % slots == 0 or len(sizes) == n
+    # tasks about as long as the target, and never fewer than the workers could take
+    assert len(sizes) >= min(n, slots)
+    if n * per_point >= 2 * slots * target:
+        assert target - per_point <= min(sizes) * per_point <= max(sizes) * per_point
+        assert max(sizes) * per_point <= 2 * target + per_point
+
+
+def test_points_are_bit_identical_however_they_are_grouped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tipoff.analysis.sweep import _sweep
+
+    s = load_preset("classroom")
+    axes = parse_axes([f"{SHARE}=0.05:0.3:5"])
+    one = sweep(s, axes, n_runs=20, seed=3)
+    for split in ([5], [2, 2, 1], [1, 1, 1, 1, 1], [3, 2]):
+        monkeypatch.setattr(_sweep, "_task_sizes", lambda *a, split=split: split)
+        got = sweep(s, axes, n_runs=20, seed=3, n_workers=2)
+        assert np.array_equal(one.stats, got.stats), split
+
+
 def test_progress_reaches_every_point() -> None:
     seen: list[tuple[int, int]] = []
     sweep(

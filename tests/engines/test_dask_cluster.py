@@ -8,6 +8,7 @@ Sockets are allowed to 127.0.0.1 only, in this module only.
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import signal
 import socket
@@ -23,7 +24,7 @@ import pytest
 
 import tipoff
 from tipoff.analysis.sweep import parse_axes, sweep
-from tipoff.engines import _executor, run_tasks, simulate_season
+from tipoff.engines import _executor, parallel_slots, run_tasks, simulate_season
 from tipoff.errors import UsageError
 from tipoff.model import compile_scenario
 from tipoff.scenario import load_preset
@@ -140,6 +141,21 @@ def test_the_environment_variable_names_the_cluster(
     assert run_tasks(pow, [(2, k) for k in range(6)]) == [2**k for k in range(6)]
 
 
+def test_parallel_slots_are_the_worker_threads(cluster: str) -> None:
+    assert parallel_slots(cluster=cluster) == 2
+
+
+def test_a_large_shared_argument_is_sent_once_and_released(cluster: str) -> None:
+    big = np.arange(_executor.SCATTER_BYTES // 8 + 10, dtype=np.float64)
+    tasks = [(big, k) for k in (0, 5, len(big) - 1)]
+    assert run_tasks(operator.getitem, tasks, cluster=cluster) == [0.0, 5.0, len(big) - 1.0]
+    client = _executor._CLIENTS[cluster]
+    deadline = time.monotonic() + 10
+    while client.who_has() and time.monotonic() < deadline:  # the copies are let go
+        time.sleep(0.05)
+    assert not client.who_has()
+
+
 # --- a worker that dies ----------------------------------------------------------------------
 
 
@@ -234,3 +250,46 @@ def test_harden_on_the_cluster_equals_one_process(cluster: str) -> None:
     local = harden(s, max_fee=0.1, n_runs=20, seed=3).to_dict()
     remote = harden(s, max_fee=0.1, n_runs=20, seed=3, cluster=cluster).to_dict()
     assert local == remote
+
+
+@pytest.mark.parametrize(
+    ("preload", "words"),
+    [
+        ("import tipoff._version as v\nv.__version__ = '0.0.1-other'\n", "runs tipoff 0.0.1-other"),
+        ("import sys\nsys.modules['tipoff'] = None\n", "cannot import tipoff"),
+    ],
+)
+def test_a_worker_that_joins_later_with_another_tipoff_gets_no_work(
+    tmp_path: Path, preload: str, words: str
+) -> None:
+    # the versions are compared when this process connects; a worker that joins afterwards is
+    # refused by the tasks themselves, and the error names it like the check at connection
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--no-dashboard"]
+    scheduler = subprocess.Popen(
+        cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    script = tmp_path / "preload_other.py"
+    script.write_text(preload)
+    good = _worker(address, "good")
+    odd = None
+    try:
+        _wait_for(address, 1)
+        assert run_tasks(pow, [(2, 3)], cluster=address) == [8]  # connected and checked
+        odd = _worker(address, "odd", preload=script)
+        _wait_for(address, 2)
+        _stop(good)  # only the odd worker is left to run the next tasks
+        client = _executor._CLIENTS[address]
+        deadline = time.monotonic() + 30
+        while len(client.nthreads()) != 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with pytest.raises(UsageError) as info:
+            run_tasks(pow, [(2, k) for k in range(4)], cluster=address)
+        msg = str(info.value)
+        assert "\n" not in msg and words in msg and "1 of 1 Dask workers" in msg
+    finally:
+        _forget(address)
+        for p in [good, *([odd] if odd else []), scheduler]:
+            _stop(p)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tipoff.engines import _executor
-from tipoff.engines._executor import CLUSTER_ENV, resolve_cluster, run_tasks
+from tipoff.engines._executor import CLUSTER_ENV, parallel_slots, resolve_cluster, run_tasks
 from tipoff.errors import TipoffError, UsageError
 
 
@@ -75,6 +75,53 @@ def test_empty_and_bad_worker_counts() -> None:
     for bad in (0, -1, True, 1.5):
         with pytest.raises(UsageError, match="n_workers"):
             run_tasks(_draw, TASKS, n_workers=bad)  # type: ignore[arg-type]
+
+
+def _slots_inside(_: int) -> int:
+    return parallel_slots(n_workers=4)
+
+
+def test_parallel_slots_counts_the_local_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(CLUSTER_ENV, raising=False)
+    assert parallel_slots() == 1
+    assert parallel_slots(n_workers=64) == os.cpu_count()
+    assert parallel_slots(n_workers=2) == min(2, os.cpu_count() or 1)
+    assert run_tasks(_slots_inside, [(0,), (1,)], n_workers=2) == [1, 1]  # in a task: no pool
+    for bad in (0, -1, True, 1.5):
+        with pytest.raises(UsageError, match="n_workers"):
+            parallel_slots(n_workers=bad)  # type: ignore[arg-type]
+
+
+class _Client:
+    """Records what would be scattered."""
+
+    def __init__(self) -> None:
+        self.scattered: list[object] = []
+
+    def scatter(self, objs: list[object], **_: object) -> list[str]:
+        self.scattered += objs
+        return [f"future-{k}" for k in range(len(objs))]
+
+
+def test_only_large_shared_arguments_are_scattered() -> None:
+    small, large = np.zeros(10), np.zeros(_executor.SCATTER_BYTES // 8 + 1)
+    client = _Client()
+    tasks = [(small, large, k, "x") for k in range(3)]
+    swapped, futures = _executor._share(client, tasks)
+    assert len(client.scattered) == 1 and client.scattered[0] is large
+    assert futures == ["future-0"]
+    assert [t[1] for t in swapped] == ["future-0"] * 3
+    assert all(t[0] is small and t[2] == k for k, t in enumerate(swapped))
+    # an argument in one task only travels with it, however large
+    client = _Client()
+    assert _executor._share(client, [(large,), (small,)]) == ([(large,), (small,)], [])
+    assert client.scattered == []
+
+
+def test_a_task_refuses_a_worker_with_another_tipoff() -> None:
+    assert _executor._run_remote(_executor.__version__, pow, (2, 5)) == 32
+    with pytest.raises(_executor._OtherVersion, match=_executor.__version__):
+        _executor._run_remote("0.0.1-other", pow, (2, 5))
 
 
 def test_cluster_address_comes_from_the_argument_then_the_environment(

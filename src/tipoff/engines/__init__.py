@@ -1,6 +1,6 @@
 """Engines: the season simulator (dynamic) and, as they land, exact and Monte Carlo exposure."""
 
-from tipoff.engines._executor import run_tasks
+from tipoff.engines._executor import parallel_slots, run_tasks
 from tipoff.engines._provenance import Provenance
 from tipoff.engines.exact import ExposureOutput, exposure
 from tipoff.engines.season import (
@@ -23,6 +23,7 @@ __all__ = [
     "SeasonOutput",
     "Tallies",
     "exposure",
+    "parallel_slots",
     "run_tasks",
     "simulate_season",
 ]

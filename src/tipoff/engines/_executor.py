@@ -7,11 +7,20 @@ default and needs nothing installed; a Dask cluster (``pip install 'tipoff[dask]
 when the caller names its scheduler (``cluster=`` or the environment variable ``TIPOFF_CLUSTER``),
 and ``distributed`` is imported only then.
 
-At connection the scheduler must answer within :data:`CONNECT_TIMEOUT` seconds, at least one
-worker must be there, and every worker must import the same tipoff version as this process;
-otherwise a :class:`~tipoff.errors.UsageError` says which. A worker that dies mid-run loses
-nothing: the scheduler runs its tasks again elsewhere (and a task that raised is retried
-:data:`RETRIES` times), with the same seeds, so the results are unchanged.
+At connection (once per scheduler address and process) the scheduler must answer within
+:data:`CONNECT_TIMEOUT` seconds. At every call at least one worker must be there, and every
+worker must import the same tipoff version as this process; otherwise a
+:class:`~tipoff.errors.UsageError` says which. Each worker is asked its version once, when first
+seen (a call whose workers were all seen before costs one round trip to list them), and each
+task carries this process's version and refuses to run on a worker with another one (a worker
+that joined mid-run). A worker that dies
+mid-run loses nothing: the scheduler runs its tasks again elsewhere (and a task that raised is
+retried :data:`RETRIES` times), with the same seeds, so the results are unchanged.
+
+What a call costs on Dask, beyond the tasks' own work (measured by ``benchmarks/sweep_scaling.py``,
+see ``docs/scaling.md``): one message with every task (:meth:`distributed.Client.map`), one
+notice per finished task, one gather of the results; arguments shared by many tasks travel with
+each task unless they are large (:data:`SCATTER_BYTES`), when they go to every worker once.
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
+import pickle
+import queue
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +37,7 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecu
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from tipoff import _version
 from tipoff._version import __version__
 from tipoff.errors import TipoffError, UsageError
 
@@ -34,6 +46,8 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "NO_WORKER_TIMEOUT",
     "RETRIES",
+    "SCATTER_BYTES",
+    "parallel_slots",
     "resolve_cluster",
     "run_tasks",
 ]
@@ -46,12 +60,18 @@ CONNECT_TIMEOUT = 5.0
 NO_WORKER_TIMEOUT = 60.0
 #: Times Dask retries a task that raised (a worker that died is handled by the scheduler itself).
 RETRIES = 2
+#: Pickled size from which an argument shared by several tasks goes to every worker once
+#: (``scatter``) rather than with each task: below it, the copies cost less than scatter's round
+#: trips (a scenario, a compiled model and its tables are a few to a few hundred kB).
+SCATTER_BYTES = 1 << 20
 
 #: True while a task runs: a task that itself calls run_tasks runs its work in-process, never
 #: opening a pool or a cluster connection from inside a worker.
 _IN_TASK: contextvars.ContextVar[bool] = contextvars.ContextVar("tipoff_in_task", default=False)
-#: One client per scheduler address, per process (connecting and checking versions takes time).
+#: One client per scheduler address, per process (connecting takes time).
 _CLIENTS: dict[str, Any] = {}
+#: The workers of each address whose tipoff version was checked (each is asked once).
+_CHECKED: dict[str, set[str]] = {}
 
 
 def resolve_cluster(cluster: str | None = None, /) -> str | None:
@@ -63,6 +83,32 @@ def resolve_cluster(cluster: str | None = None, /) -> str | None:
         cluster = os.environ.get(CLUSTER_ENV)
     cluster = (cluster or "").strip()
     return cluster or None
+
+
+def _check_n_workers(n_workers: object) -> None:
+    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+        raise UsageError(f"n_workers must be at least 1, got {n_workers!r}")
+
+
+def parallel_slots(*, n_workers: int = 1, cluster: str | None = None) -> int:
+    """How many tasks :func:`run_tasks` runs at once with the same ``n_workers`` and ``cluster``.
+
+    The local worker processes (at most the cores), or the worker threads of the cluster: for
+    cutting work into tasks that keep every worker busy to the end. Naming a cluster connects to
+    it (and checks its workers) as :func:`run_tasks` would; the connection is kept for it.
+
+    Examples
+    --------
+    >>> parallel_slots()
+    1
+    """
+    _check_n_workers(n_workers)
+    if _IN_TASK.get():
+        return 1
+    address = resolve_cluster(cluster)
+    if address is not None:
+        return _connect(address)[1]
+    return max(1, min(n_workers, os.cpu_count() or 1))
 
 
 def _run_one(fn: Callable[..., Any], task: tuple[Any, ...]) -> Any:
@@ -116,8 +162,7 @@ def run_tasks(
     >>> run_tasks(pow, [(2, 3), (3, 2)])
     [8, 9]
     """
-    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
-        raise UsageError(f"n_workers must be at least 1, got {n_workers!r}")
+    _check_n_workers(n_workers)
     tasks = list(tasks)
     if _IN_TASK.get():
         return [fn(*t) for t in tasks]
@@ -178,8 +223,8 @@ def _distributed() -> Any:
     return distributed
 
 
-def _worker_versions(client: Any) -> dict[str, str | None]:
-    """tipoff's version on each worker (None where it cannot be imported)."""
+def _worker_versions(client: Any, workers: list[str]) -> dict[str, str | None]:
+    """tipoff's version on each of ``workers`` (None where it cannot be imported)."""
 
     # defined here, not at module level, so that it travels by value and runs on a worker
     # that cannot import tipoff at all
@@ -190,7 +235,7 @@ def _worker_versions(client: Any) -> dict[str, str | None]:
             return None
         return str(v)
 
-    return dict(client.run(probe, on_error="return"))
+    return dict(client.run(probe, workers=workers, on_error="return"))
 
 
 def _reachable(distributed: Any, address: str) -> None:
@@ -240,67 +285,101 @@ def _reachable(distributed: Any, address: str) -> None:
         ) from None
 
 
-def _check_workers(client: Any, address: str) -> None:
-    """At least one worker, and every worker runs this tipoff version."""
-    try:
-        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
-    except TimeoutError:
-        raise UsageError(
-            f"the Dask scheduler at {address} has no workers "
-            f"(start some with: dask worker {address})"
-        ) from None
-    versions = _worker_versions(client)
-    bad = {w: v for w, v in versions.items() if v != __version__}
-    if bad:
-        worker, v = sorted(bad.items(), key=lambda kv: str(kv[0]))[0]
-        what = (
-            "cannot import tipoff"
-            if not isinstance(v, str)
-            else f"runs tipoff {v}, this is tipoff {__version__}"
-        )
-        raise UsageError(
-            f"{len(bad)} of {len(versions)} Dask workers at {address} cannot run this "
-            f"work: {worker} {what} (install tipoff {__version__} on every worker)"
-        )
+def _check_workers(client: Any, address: str, checked: set[str]) -> int:
+    """At least one worker, and every worker not in ``checked`` runs this tipoff version (then
+    added to it); returns the number of worker threads. One round trip when no worker is new."""
+    workers = client.nthreads()
+    if not workers:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except TimeoutError:
+            raise UsageError(
+                f"the Dask scheduler at {address} has no workers "
+                f"(start some with: dask worker {address})"
+            ) from None
+        workers = client.nthreads()
+    checked &= set(workers)  # forget those that left (a new one may come at the same address)
+    new = [w for w in workers if w not in checked]
+    if new:
+        versions = _worker_versions(client, new)
+        bad = {w: v for w, v in versions.items() if v != __version__}
+        if bad:
+            worker, v = sorted(bad.items(), key=lambda kv: str(kv[0]))[0]
+            what = (
+                "cannot import tipoff"
+                if not isinstance(v, str)
+                else f"runs tipoff {v}, this is tipoff {__version__}"
+            )
+            raise UsageError(
+                f"{len(bad)} of {len(workers)} Dask workers at {address} cannot run this "
+                f"work: {worker} {what} (install tipoff {__version__} on every worker)"
+            )
+        checked.update(new)
+    return max(1, sum(workers.values()))
 
 
-def _connect(address: str) -> Any:
-    """A client connected to ``address`` (kept for the process), its workers checked each call."""
+def _connect(address: str) -> tuple[Any, int]:
+    """A client connected to ``address`` (made once per process) and the number of worker
+    threads, every worker checked (each once, when first seen)."""
     client = _CLIENTS.get(address)
     if client is None or client.status != "running":
-        distributed = _distributed()
-        _reachable(distributed, address)
-        try:
-            client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-        except (OSError, TimeoutError):
-            raise UsageError(
-                f"cannot reach the Dask scheduler at {address}: no answer within "
-                f"{CONNECT_TIMEOUT:g} s"
-            ) from None
-        except Exception as exc:  # something answered, but not a Dask scheduler of this version
-            raise UsageError(
-                f"cannot use {address} as a Dask scheduler: {type(exc).__name__} while "
-                "connecting (is it a Dask scheduler, with the same Dask version as here?)"
-            ) from None
+        client = _client(address)
         _CLIENTS[address] = client
+        _CHECKED[address] = set()
     try:
-        _check_workers(client, address)
+        return client, _check_workers(client, address, _CHECKED[address])
     except BaseException:
-        _CLIENTS.pop(address, None)
-        client.close()
+        _forget(address)
         raise
-    return client
+
+
+def _client(address: str) -> Any:
+    distributed = _distributed()
+    _reachable(distributed, address)
+    try:
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError):
+        raise UsageError(
+            f"cannot reach the Dask scheduler at {address}: no answer within {CONNECT_TIMEOUT:g} s"
+        ) from None
+    except Exception as exc:  # something answered, but not a Dask scheduler of this version
+        raise UsageError(
+            f"cannot use {address} as a Dask scheduler: {type(exc).__name__} while "
+            "connecting (is it a Dask scheduler, with the same Dask version as here?)"
+        ) from None
+
+
+def _forget(address: str) -> None:
+    _CHECKED.pop(address, None)
+    client = _CLIENTS.pop(address, None)
+    if client is not None:
+        client.close()
+
+
+class _OtherVersion(Exception):
+    """Raised by a task on a worker whose tipoff is not the caller's."""
+
+
+def _run_remote(version: str, fn: Callable[..., Any], task: tuple[Any, ...]) -> Any:
+    """A task on a Dask worker: refuse to run under another tipoff version than the caller's
+    (a worker that joined after the connection's check)."""
+    if _version.__version__ != version:
+        raise _OtherVersion(_version.__version__)
+    return _run_one(fn, task)
 
 
 _SMALL = (bool, int, float, complex, str, bytes, type(None))
 
 
 def _share(client: Any, tasks: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], list[Any]]:
-    """Send each argument that several tasks share (the same object: a model, its tables) to
-    every worker once, instead of once per task; returns the tasks with those arguments replaced
-    by their futures, and the futures (to keep alive until the results are in).
+    """Send each large argument that several tasks share (the same object) to every worker once,
+    instead of with each task; returns the tasks with those arguments replaced by their futures,
+    and the futures (to keep alive until the results are in).
 
-    Copies on every worker (``broadcast``): a worker that dies takes no shared data with it.
+    Only arguments of :data:`SCATTER_BYTES` or more, pickled: a smaller one costs less as a copy
+    in each task's message than scatter's round trips to every worker (measured: a 6.5 kB
+    scenario shared by 8 tasks, 6 to 9 ms of wall and 30 ms of CPU more with scatter). Copies
+    on every worker (``broadcast``): a worker that dies takes no shared data with it.
     """
     seen: dict[int, int] = {}
     objects: dict[int, Any] = {}
@@ -309,12 +388,19 @@ def _share(client: Any, tasks: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, .
             if not isinstance(a, _SMALL):
                 seen[id(a)] = seen.get(id(a), 0) + 1
                 objects[id(a)] = a
-    ids = [i for i, n in seen.items() if n > 1]
+    ids = [i for i, n in seen.items() if n > 1 and _pickled_size(objects[i]) >= SCATTER_BYTES]
     if not ids:
         return tasks, []
     futures = client.scatter([objects[i] for i in ids], broadcast=True, hash=False)
     swap = dict(zip(ids, futures, strict=True))
     return [tuple(swap.get(id(a), a) for a in t) for t in tasks], list(futures)
+
+
+def _pickled_size(obj: Any) -> int:
+    try:
+        return len(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # Dask has other serializers (cloudpickle): let scatter deal with it
+        return SCATTER_BYTES
 
 
 def _run_dask(
@@ -324,40 +410,32 @@ def _run_dask(
     progress: Callable[[int], None] | None,
 ) -> list[Any]:
     distributed = _distributed()
-    client = _connect(address)
+    client, _ = _connect(address)
     tasks, shared = _share(client, tasks)
-    futures = [client.submit(_run_one, fn, t, pure=False, retries=RETRIES) for t in tasks]
+    n = len(tasks)
+    # one message with every task; each finished task is announced on `finished` by Dask's
+    # callback thread, so this thread sleeps until then (no polling)
+    futures = client.map(
+        _run_remote, [__version__] * n, [fn] * n, tasks, pure=False, retries=RETRIES
+    )
+    finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
     try:
-        finished = distributed.as_completed(futures, loop=client.loop)
-        done, checked, alone_since = 0, time.monotonic(), None
-        while not finished.is_empty():
-            batch = finished.next_batch(block=False)
-            for f in batch:
-                if f.status == "error":
-                    f.result()  # raises the task's own exception
-                elif f.status == "cancelled":
-                    raise CancelledError
-            if batch:
-                done += len(batch)
-                if progress:
-                    progress(done)
+        for f in futures:
+            f.add_done_callback(finished.put)
+        done, alone_since = 0, None
+        while done < n:
+            try:
+                f = finished.get(timeout=1.0)
+            except queue.Empty:  # nothing finished for a second: is anyone still there?
+                alone_since = _watch(client, address, alone_since, n - done, n)
                 continue
-            time.sleep(0.01)
-            if time.monotonic() - checked < 1.0:
-                continue
-            checked = time.monotonic()
-            if client.status != "running":
-                raise UsageError(f"lost the connection to the Dask scheduler at {address}")
-            if client.scheduler_info().get("workers"):
-                alone_since = None
-            elif alone_since is None:
-                alone_since = checked
-            elif checked - alone_since > NO_WORKER_TIMEOUT:
-                raise UsageError(
-                    f"every Dask worker at {address} left and none came back within "
-                    f"{NO_WORKER_TIMEOUT:g} s ({len(futures) - done} of {len(futures)} tasks "
-                    "unfinished)"
-                )
+            if f.status == "error":
+                f.result()  # raises the task's own exception
+            elif f.status == "cancelled":
+                raise CancelledError
+            done, alone_since = done + 1, None
+            if progress:
+                progress(done)
         return list(client.gather(futures))
     except distributed.KilledWorker as exc:
         client.cancel(futures)
@@ -367,9 +445,41 @@ def _run_dask(
         ) from None
     except CancelledError:
         raise UsageError(f"the Dask scheduler at {address} dropped the work") from None
+    except (_OtherVersion, ImportError) as exc:
+        # a worker that joined after the check runs another tipoff, or none: say which
+        client.cancel(futures)
+        _forget(address)
+        _connect(address)  # checks every worker anew: raises, naming one, if it is still there
+        raise UsageError(
+            f"a Dask worker at {address} cannot run this work: "
+            + (
+                f"it runs tipoff {exc}, this is tipoff {__version__}"
+                if isinstance(exc, _OtherVersion)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            + f" (install tipoff {__version__} on every worker)"
+        ) from None
     except BaseException:
         client.cancel(futures)
         raise
     finally:
         if shared and client.status == "running":
             client.cancel(shared)  # the shared arguments are no longer needed on the cluster
+
+
+def _watch(client: Any, address: str, alone_since: float | None, left: int, n: int) -> float | None:
+    """Between finished tasks: fail when the connection is lost, or when no worker has been
+    there for :data:`NO_WORKER_TIMEOUT` seconds; returns since when there has been none."""
+    if client.status != "running":
+        raise UsageError(f"lost the connection to the Dask scheduler at {address}")
+    now = time.monotonic()
+    if client.nthreads():
+        return None
+    if alone_since is None:
+        return now
+    if now - alone_since > NO_WORKER_TIMEOUT:
+        raise UsageError(
+            f"every Dask worker at {address} left and none came back within "
+            f"{NO_WORKER_TIMEOUT:g} s ({left} of {n} tasks unfinished)"
+        )
+    return alone_since

@@ -1,16 +1,19 @@
 """``sweep``: simulate seasons at every point of a design over scenario parameters.
 
 Each point is the scenario with the varied parameters set (:func:`tipoff.scenario.with_params`,
-validated like a file), simulated for ``n_runs`` seasons. Points are grouped into tasks of about
-:data:`TASK_SECONDS` each and sent through :func:`tipoff.engines.run_tasks` (in this process, a
-local pool or a Dask cluster). Each point's seed comes from ``SeedSequence(seed).spawn``, so the
-table is bit-identical whatever ran it. In a Sobol analysis every point uses the same seeds
+validated like a file), simulated for ``n_runs`` seasons. Points are grouped into tasks and sent
+through :func:`tipoff.engines.run_tasks` (in this process, a local pool or a Dask cluster): as
+many tasks for each worker, of about :data:`TASK_SECONDS` each (:data:`CLUSTER_TASK_SECONDS` on
+a cluster, where a task costs more), their length estimated from a short pilot run of the first
+point. Each point's seed comes from ``SeedSequence(seed).spawn``, so the table is bit-identical
+whatever ran it, and however the points were grouped. In a Sobol analysis every point uses the same seeds
 (common random numbers): the totals are then a deterministic function of the parameters, and a
 parameter with no effect gets indices of exactly 0 instead of indices made of simulation noise.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +28,8 @@ from tipoff._version import __version__
 from tipoff.analysis.sweep._design import design_points, sobol_design
 from tipoff.analysis.sweep._sobol import SobolIndices, sobol_indices
 from tipoff.analysis.sweep._spec import Axis
-from tipoff.engines import METRICS, run_tasks, simulate_season
+from tipoff.engines import METRICS, parallel_slots, run_tasks, simulate_season
+from tipoff.engines._executor import resolve_cluster
 from tipoff.errors import Problem, ScenarioError, UsageError
 from tipoff.model import compile_scenario
 from tipoff.results import summarize
@@ -34,13 +38,18 @@ from tipoff.scenario import Scenario, scenario_digest, with_params
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["STATS", "TASK_SECONDS", "SweepResult", "sweep"]
+__all__ = ["CLUSTER_TASK_SECONDS", "STATS", "TASK_SECONDS", "SweepResult", "sweep"]
 
 #: What each point reports for each season total: the mean over seasons, its standard error, and
 #: the range holding 95% of seasons (2.5th and 97.5th percentiles).
 STATS = ("mean", "stderr", "lo", "hi")
-#: Target length of one task: long enough that scheduling is a small share of it.
+#: Target length of one task on local workers: long enough that scheduling is a small share of it.
 TASK_SECONDS = 0.25
+#: Target length of one task on a Dask cluster, where a task costs about ten times more to
+#: schedule than on the local pool (about 2.5 ms of CPU against 0.25; docs/scaling.md).
+CLUSTER_TASK_SECONDS = 0.5
+#: The pilot run that times a point simulates this share of its seasons (at least 2).
+PILOT_SHARE = 1 / 16
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -128,6 +137,30 @@ def _simulate_points(
             iv = s.totals[m]
             out[i, k] = (iv.mean, iv.stderr, iv.lo, iv.hi)
     return out
+
+
+def _pilot_seconds(
+    scenario: Scenario, params: tuple[str, ...], row: tuple[float, ...], seed: int, n_runs: int
+) -> float:
+    """Estimated seconds of one point: its scenario compiled, and :data:`PILOT_SHARE` of its
+    seasons simulated and scaled up (the pilot's result is not used)."""
+    t0 = time.perf_counter()
+    model = compile_scenario(with_params(scenario, dict(zip(params, row, strict=True))))
+    t1 = time.perf_counter()
+    n_pilot = min(n_runs, max(2, math.ceil(n_runs * PILOT_SHARE)))
+    simulate_season(model, n_runs=n_pilot, seed=seed, record_run=None)
+    t2 = time.perf_counter()
+    return max(t1 - t0 + (t2 - t1) * n_runs / n_pilot, 1e-4)
+
+
+def _task_sizes(n: int, per_point: float, slots: int, target: float) -> list[int]:
+    """Points per task: the same number of tasks for each of ``slots`` workers, each of about
+    ``target`` seconds (at least one task per worker while there are points for it), sizes
+    differing by at most one point, the larger first; every worker then finishes about when the
+    others do, instead of one of them running the last long task alone."""
+    per_slot = max(1, math.floor(n * per_point / (slots * target)))
+    m = min(n, slots * per_slot)
+    return [n // m + (1 if i < n % m else 0) for i in range(m)]
 
 
 def _validate_points(scenario: Scenario, params: tuple[str, ...], values: FloatArray) -> None:
@@ -225,28 +258,28 @@ def sweep(
     seeds = _point_seeds(seasons_seed, n, common=sobol is not None)
     rows = [tuple(r) for r in values.tolist()]
 
-    # a pilot point in this process, to size the tasks (its result is kept: it is deterministic)
-    t0 = time.perf_counter()
-    first = _simulate_points(scenario, params, rows[:1], [int(seeds[0])], n_runs)
-    per_point = max(time.perf_counter() - t0, 1e-4)
-    if progress:
-        progress(1, n)
-    size = max(1, math.ceil(TASK_SECONDS / per_point))
-    starts = range(1, n, size)
+    slots = parallel_slots(n_workers=n_workers, cluster=cluster)
+    if slots > 1 and n > 1:  # time a short pilot of the first point to size the tasks
+        per_point = _pilot_seconds(scenario, params, rows[0], int(seeds[0]), n_runs)
+        target = TASK_SECONDS if resolve_cluster(cluster) is None else CLUSTER_TASK_SECONDS
+        sizes = _task_sizes(n, per_point, slots, target)
+    else:  # in this process: a task per point (for the progress bar; nothing to schedule)
+        sizes = [1] * n
+    starts = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     tasks = [
-        (scenario, params, rows[a : a + size], seeds[a : a + size].tolist(), n_runs) for a in starts
+        (scenario, params, rows[a:b], seeds[a:b].tolist(), n_runs)
+        for a, b in itertools.pairwise(starts)
     ]
-    sizes = [len(t[2]) for t in tasks]
     done_by_count = np.concatenate([[0], np.cumsum(sorted(sizes))])
 
     def on_task(k: int) -> None:
         if progress:
-            progress(1 + int(done_by_count[min(k, len(sizes))]), n)
+            progress(int(done_by_count[min(k, len(sizes))]), n)
 
-    rest = run_tasks(
+    parts = run_tasks(
         _simulate_points, tasks, n_workers=n_workers, cluster=cluster, progress=on_task
     )
-    stats = np.concatenate([first, *rest]) if rest else first
+    stats = np.concatenate(parts)
 
     indices = None
     if sobol is not None:
