@@ -26,13 +26,14 @@ each task unless they are large (:data:`SCATTER_BYTES`), when they go to every w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import os
 import pickle
 import queue
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -272,17 +273,8 @@ def _reachable(distributed: Any, address: str) -> None:
 
     # a Client that fails half-way complains again when it is garbage-collected (and waits 10 s
     # to close): meet the scheduler with Dask's own handshake before making one
-    try:
+    with _connecting(address):
         asyncio.run(asyncio.wait_for(handshake(), CONNECT_TIMEOUT + 1))
-    except (OSError, TimeoutError):
-        raise UsageError(
-            f"cannot reach the Dask scheduler at {address}: no answer within {CONNECT_TIMEOUT:g} s"
-        ) from None
-    except Exception as exc:  # something answered, but not a Dask scheduler of this version
-        raise UsageError(
-            f"cannot use {address} as a Dask scheduler: {type(exc).__name__} while "
-            "connecting (is it a Dask scheduler, with the same Dask version as here?)"
-        ) from None
 
 
 def _check_workers(client: Any, address: str, checked: set[str]) -> int:
@@ -333,11 +325,11 @@ def _connect(address: str) -> tuple[Any, int]:
         raise
 
 
-def _client(address: str) -> Any:
-    distributed = _distributed()
-    _reachable(distributed, address)
+@contextlib.contextmanager
+def _connecting(address: str) -> Iterator[None]:
+    """Failures to meet the scheduler at ``address`` as one usage error each."""
     try:
-        return distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        yield
     except (OSError, TimeoutError):
         raise UsageError(
             f"cannot reach the Dask scheduler at {address}: no answer within {CONNECT_TIMEOUT:g} s"
@@ -347,6 +339,13 @@ def _client(address: str) -> Any:
             f"cannot use {address} as a Dask scheduler: {type(exc).__name__} while "
             "connecting (is it a Dask scheduler, with the same Dask version as here?)"
         ) from None
+
+
+def _client(address: str) -> Any:
+    distributed = _distributed()
+    _reachable(distributed, address)
+    with _connecting(address):
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
 
 
 def _forget(address: str) -> None:
