@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -136,6 +137,10 @@ def test_noisy_estimates_fail_convergence_only_when_particles_moved(moved: bool)
     assert noisy["likelihood_cv"] == 5.0 and noisy["loglik_noise_sd"] is None
     if moved:
         assert "coefficient of variation" in noisy["not_converged_because"][0]
+        # every repeated estimate zero: said in words, never "vary by inf"
+        dead = _diagnostics(_fake_result(moved), ("x",), (math.inf, math.inf), 10, 12, opt)
+        (why,) = dead["not_converged_because"]
+        assert "reproduced the reports" in why and "inf" not in why
 
 
 def test_harden_sentence_speaks_of_the_recommended_plan_when_another_does_better() -> None:

@@ -415,9 +415,14 @@ def _diagnostics(
         # importance weights only lose effective sample size to noisy estimates (checked
         # above); moves of noisy particles get stuck, which the acceptance may not show
         reasons.append(
-            f"the likelihood estimates vary by {cv:.2g} times their mean (coefficient of "
-            f"variation) at the posterior median, more than {MAX_MOVE_CV:g}, and the particles "
-            "were moved: simulate more seasons per particle"
+            (
+                f"the likelihood estimates vary by {cv:.2g} times their mean (coefficient of "
+                f"variation) at the posterior median, more than {MAX_MOVE_CV:g}"
+                if math.isfinite(cv)
+                else "no repeated likelihood estimate at the posterior median reproduced the "
+                "reports in its simulated seasons"
+            )
+            + ", and the particles were moved: simulate more seasons per particle"
         )
     return {
         "converged": not reasons,
