@@ -36,6 +36,16 @@ def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, st
     return code, out, err
 
 
+def _posterior_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A small posterior of the classroom scenario (16 particles, seed 2), written to a file."""
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS)
+    post = tmp_path / "post.json"
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
+    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    return post
+
+
 def test_schema(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = invoke(["calibrate", "--schema"], capsys)
     assert code == 0
@@ -76,11 +86,7 @@ def test_input_problems_exit_3_and_usage_2(
 
 
 def test_run_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    obs = tmp_path / "obs.yaml"
-    obs.write_text(OBS)
-    post = tmp_path / "post.json"
-    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
-    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    post = _posterior_file(tmp_path, capsys)
     run = ["run", "classroom", "--posterior", str(post), "--runs", "40", "--seed", "1", "--json"]
     code, out, err = invoke(run, capsys)
     assert code == 0, err
@@ -93,11 +99,7 @@ def test_run_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def test_harden_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    obs = tmp_path / "obs.yaml"
-    obs.write_text(OBS)
-    post = tmp_path / "post.json"
-    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
-    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    post = _posterior_file(tmp_path, capsys)
     harden = ["harden", "classroom", "--posterior", str(post), "--runs", "20", "--seed", "3"]
     code, out, err = invoke([*harden, "--max-fee", "0.05", "--json"], capsys)
     assert code == 0, err
@@ -120,11 +122,7 @@ def test_harden_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_exposure_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    obs = tmp_path / "obs.yaml"
-    obs.write_text(OBS)
-    post = tmp_path / "post.json"
-    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
-    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    post = _posterior_file(tmp_path, capsys)
     code, out, err = invoke(["exposure", "classroom", "--posterior", str(post), "--json"], capsys)
     assert code == 0, err
     bands = json.loads(out)["posterior"]
@@ -139,11 +137,7 @@ def test_exposure_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFix
 def test_report_gains_a_calibration_section(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    obs = tmp_path / "obs.yaml"
-    obs.write_text(OBS)
-    post = tmp_path / "post.json"
-    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "10"]
-    assert invoke([*argv, "--seed", "2", "-o", str(post)], capsys)[0] == 0
+    post = _posterior_file(tmp_path, capsys)
     html = tmp_path / "r.html"
     report = ["report", "classroom", "--runs", "5", "--seed", "1", "-o", str(html)]
     code, _, err = invoke([*report, "--posterior", str(post)], capsys)
