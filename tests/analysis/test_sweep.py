@@ -162,6 +162,18 @@ def test_tasks_share_the_points_evenly_among_the_workers(
         assert max(sizes) * per_point <= 2 * target + per_point
 
 
+@pytest.mark.parametrize("sizes", [[3, 2], [5], [1, 1, 1], [4, 4, 3, 3], [2, 1]])
+def test_tasks_take_points_from_the_whole_design(sizes: list[int]) -> None:
+    from tipoff.analysis.sweep._sweep import _task_points
+
+    groups = _task_points(sizes)
+    assert [len(g) for g in groups] == sizes
+    assert sorted(i for g in groups for i in g) == list(range(sum(sizes)))
+    m = len(sizes)
+    if max(sizes) - min(sizes) <= 1:  # dealt in turn: task j has points j, j + m, j + 2m...
+        assert all(g == list(range(j, sum(sizes), m)) for j, g in enumerate(groups))
+
+
 def test_points_are_bit_identical_however_they_are_grouped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -5,7 +5,8 @@ validated like a file), simulated for ``n_runs`` seasons. Points are grouped int
 through :func:`tipoff.engines.run_tasks` (in this process, a local pool or a Dask cluster): as
 many tasks for each worker, of about :data:`TASK_SECONDS` each (:data:`CLUSTER_TASK_SECONDS` on
 a cluster, where a task costs more), their length estimated from a short pilot run of the first
-point. Each point's seed comes from ``SeedSequence(seed).spawn``, so the table is bit-identical
+point, and the points dealt to them in turn (each task takes points from the whole design).
+Each point's seed comes from ``SeedSequence(seed).spawn``, so the table is bit-identical
 whatever ran it, and however the points were grouped. In a Sobol analysis every point uses the same seeds
 (common random numbers): the totals are then a deterministic function of the parameters, and a
 parameter with no effect gets indices of exactly 0 instead of indices made of simulation noise.
@@ -13,7 +14,6 @@ parameter with no effect gets indices of exactly 0 instead of indices made of si
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -163,6 +163,21 @@ def _task_sizes(n: int, per_point: float, slots: int, target: float) -> list[int
     return [n // m + (1 if i < n % m else 0) for i in range(m)]
 
 
+def _task_points(sizes: list[int]) -> list[list[int]]:
+    """The points of each task: dealt in turn, ``sizes[j]`` of them to task ``j`` (points ``j``,
+    ``j + m``, ``j + 2m``... of ``m`` tasks of sizes differing by at most one). Every task then
+    takes points from the whole design, not one end of it: where points at one end cost more
+    (more arrests, more interrogations), the tasks stay as long as each other."""
+    groups: list[list[int]] = [[] for _ in sizes]
+    i, n = 0, sum(sizes)
+    while i < n:
+        for g, size in zip(groups, sizes, strict=True):
+            if len(g) < size and i < n:
+                g.append(i)
+                i += 1
+    return groups
+
+
 def _validate_points(scenario: Scenario, params: tuple[str, ...], values: FloatArray) -> None:
     """Every distinct point must make a valid scenario: one problem per bad point (first 20)."""
     problems: list[Problem] = []
@@ -265,11 +280,8 @@ def sweep(
         sizes = _task_sizes(n, per_point, slots, target)
     else:  # in this process: a task per point (for the progress bar; nothing to schedule)
         sizes = [1] * n
-    starts = np.concatenate([[0], np.cumsum(sizes)]).tolist()
-    tasks = [
-        (scenario, params, rows[a:b], seeds[a:b].tolist(), n_runs)
-        for a, b in itertools.pairwise(starts)
-    ]
+    groups = _task_points(sizes)
+    tasks = [(scenario, params, [rows[i] for i in g], seeds[g].tolist(), n_runs) for g in groups]
     done_by_count = np.concatenate([[0], np.cumsum(sorted(sizes))])
 
     def on_task(k: int) -> None:
@@ -279,7 +291,8 @@ def sweep(
     parts = run_tasks(
         _simulate_points, tasks, n_workers=n_workers, cluster=cluster, progress=on_task
     )
-    stats = np.concatenate(parts)
+    stats = np.empty((n, len(METRICS), len(STATS)))
+    stats[np.concatenate(groups)] = np.concatenate(parts)
 
     indices = None
     if sobol is not None:
