@@ -84,6 +84,44 @@ def _best(fn: Any, repeat: int, pids: list[int] | None = None) -> tuple[float, f
     return best, cpu, result
 
 
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds so far of this process's threads: those running tasks (a Dask worker's
+    executor threads), and the others (the event loop, heartbeats, monitors; in this process the
+    scheduler's and the client's loop as well as the main thread)."""
+    import threading
+
+    import psutil
+
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    split = {"tasks": 0.0, "other": 0.0, "main": 0.0}
+    main = threading.main_thread().native_id
+    for t in psutil.Process().threads():
+        name = names.get(t.id, "")
+        key = "main" if t.id == main else "tasks" if "Dask-Default-Threads" in name else "other"
+        split[key] += t.user_time + t.system_time
+    return split
+
+
+def _busy_split(client: Any, fn: Any) -> dict[str, float]:
+    """Where the CPU of one call of ``fn`` went, per second of its wall time: the workers' task
+    threads, the workers' other threads (Dask's own work), this process's main thread (tipoff's
+    client side), and this process's other threads (the scheduler and the client's loop)."""
+    w0, l0 = client.run(_thread_cpu), _thread_cpu()
+    t0 = time.perf_counter()
+    fn()
+    wall = time.perf_counter() - t0
+    w1, l1 = client.run(_thread_cpu), _thread_cpu()
+    return {
+        "worker_tasks": sum(w1[a]["tasks"] - w0[a]["tasks"] for a in w1) / wall,
+        "worker_dask": sum(
+            w1[a]["other"] + w1[a]["main"] - w0[a]["other"] - w0[a]["main"] for a in w1
+        )
+        / wall,
+        "this_process_main": (l1["main"] - l0["main"]) / wall,
+        "scheduler_and_client_loop": (l1["other"] - l0["other"]) / wall,
+    }
+
+
 def _per_task(n: int = 200, pids: list[int] | None = None, **where: Any) -> dict[str, float]:
     """Wall and CPU seconds (every process involved) per trivial task."""
     from tipoff.engines import run_tasks
@@ -135,6 +173,7 @@ def main() -> None:
     per_task = {"local pool (2 workers)": _per_task(n_workers=2)}
     per_call = {"local pool (2 workers)": _per_call(n_workers=2)}
     idle: dict[str, float] = {}
+    busy: dict[str, float] = {}
     for k in (1, 2):
         with LocalCluster(
             n_workers=k, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -157,7 +196,11 @@ def main() -> None:
             per_task[f"Dask ({k} worker{'s' if k > 1 else ''})"] = _per_task(
                 pids=pids, cluster=address
             )
-            if k == 2:  # a call's cost, then what the cluster costs doing nothing (per second)
+            if k == 2:  # where the CPU goes while busy; a call's cost; the cluster doing nothing
+                busy = _busy_split(
+                    _executor._CLIENTS[address],
+                    lambda address=address: _sweep(runs, cluster=address),
+                )
                 per_call["Dask (2 workers)"] = _per_call(cluster=address)
                 time.sleep(1)
                 l0, w0 = _cpu(pids)
@@ -211,6 +254,13 @@ def main() -> None:
         f"Idle 2-worker cluster, CPU seconds per second: client and scheduler "
         f"{idle['client_and_scheduler']:.3f}, each worker {idle['per_worker']:.3f}"
     )
+    print(
+        "Busy 2-worker cluster (one more sweep), CPU seconds per second of it: workers running "
+        f"tasks {busy['worker_tasks']:.3f}, workers' Dask threads (event loop, heartbeats, "
+        f"monitors) {busy['worker_dask']:.3f}, scheduler and client loop "
+        f"{busy['scheduler_and_client_loop']:.3f}, this process's main thread "
+        f"{busy['this_process_main']:.3f}"
+    )
     after = os.getloadavg()
     print(f"Load average after: {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}")
     print(f"Tables bit-identical to the in-process one: {all(same)}")
@@ -228,6 +278,7 @@ def main() -> None:
                     "per_call_seconds": per_call,
                     "load_average_after": os.getloadavg(),
                     "idle_cpu_per_second": idle,
+                    "busy_cpu_per_second": busy,
                     "bit_identical": all(same),
                 },
                 indent=2,
