@@ -96,6 +96,21 @@ def test_simulate_is_reproducible_from_the_seed_whatever_the_first_argument() ->
     assert tipoff.simulate("classroom", n_runs=5, seed=1, record_run=None).output.record is None
 
 
+@pytest.mark.parametrize("verb", VERBS)
+@pytest.mark.parametrize("seed", [-1, "7", 1.5, True])
+def test_a_bad_seed_is_a_usage_error_in_every_verb(verb: str, seed: object) -> None:
+    from tipoff.results import parse_incident_log
+
+    extra: dict[str, tuple[object, ...]] = {
+        "attribute": (parse_incident_log(LOG),),
+        "sweep": (["operation.tracing=0,0.5"],),
+        "calibrate": ("north-hamgyong-spring",),
+    }
+    scenario = "north-hamgyong-spring" if verb == "calibrate" else "classroom"
+    with pytest.raises(UsageError, match="seed must be a non-negative integer"):
+        getattr(tipoff, verb)(scenario, *extra.get(verb, ()), seed=seed)
+
+
 def test_a_changed_parameter_changes_the_simulation() -> None:
     base = tipoff.load("classroom")
     none = base.with_params({"operation.recruitment.initial": 0.0, "operation.background": 0.0})

@@ -515,10 +515,7 @@ def build_report(
         raise UsageError(f"n_runs must be an integer of at least 2, got {n_runs!r}")
     if not 0.0 <= threshold <= 1.0:
         raise UsageError(f"threshold must be in [0, 1], got {threshold!r}")
-    try:
-        used_seed = make_seed(seed)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    used_seed = make_seed(seed)
 
     def stage(text: str) -> None:
         if progress is not None:

@@ -326,10 +326,7 @@ def harden(
     True
     """
     _check(max_fee, max_days, n_runs, method, contact_risk, base_fee, n_confirm)
-    try:
-        used_seed = make_seed(seed)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    used_seed = make_seed(seed)
     cands, skipped = candidates(scenario, measures)
     scores: dict[Plan, PlanScore] = {}
 

@@ -205,6 +205,8 @@ def exposure(
     variants = [with_tips(lay, t) for t in (*slot_tips, *role_tips)]
     options: dict[str, object] = {"threshold": threshold, "n_rows": len(rows)}
     if method == "exact":
+        if seed is not None:
+            make_seed(seed)  # unused by the exact method, but a bad one is still refused
         used_seed = None
 
         def p_of(lay_v: Layout) -> F64:
@@ -217,10 +219,7 @@ def exposure(
         stderr = np.zeros_like(p)
         p_var = np.array([p_of(v) for v in variants]).reshape(len(variants), len(rows))
     else:
-        try:
-            used_seed = make_seed(seed)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        used_seed = make_seed(seed)
         options["n_samples"] = n_samples
         est = sample(
             lay,
