@@ -12,7 +12,7 @@ from tipoff._atomic import install_signal_handlers
 from tipoff._oserrors import output_error
 from tipoff._version import __version__
 from tipoff.cli._commands import register
-from tipoff.cli._common import err
+from tipoff.cli._common import err, exit_codes
 from tipoff.cli._safe import safe, safe_lines, without_personal_data
 from tipoff.errors import (
     EXIT_BUG,
@@ -25,11 +25,7 @@ from tipoff.errors import (
 
 __all__ = ["app", "main"]
 
-EPILOG = (
-    "Exit codes: 0 ok; 1 internal error (a bug: re-run with --debug and report it); "
-    "2 usage error; 3 invalid input (scenario or log); 4 an output file could not be written; "
-    "130 interrupted."
-)
+EPILOG = exit_codes(c3="(scenario or log)")
 
 app = typer.Typer(
     name="tipoff",

@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_SCENARIO",
     "add_id_column",
     "err",
+    "exit_codes",
     "load_model",
     "load_scenario_arg",
     "new_table",
@@ -36,6 +37,45 @@ CLUSTER_HELP = (
     "Run on this Dask scheduler (tcp://HOST:8786; needs pip install 'tipoff[dask]'); default: "
     "$TIPOFF_CLUSTER, else this machine. The same numbers either way."
 )
+#: What each exit code means (tipoff.errors), as every command's help says it.
+_EXIT_WORDS = {
+    0: "ok",
+    1: "internal error (a bug: re-run with --debug and report it)",
+    2: "usage error",
+    3: "invalid input",
+    4: "an output file could not be written",
+    130: "interrupted",
+}
+
+
+def exit_codes(**details: str) -> str:
+    """The sentence on exit codes that ends every command's help, from one table.
+
+    ``details`` adds a command's own words to a code, keyed ``c2``, ``c3``...: what makes that
+    command exit so (``exit_codes(c3="(the scenario)")``).
+
+    Examples
+    --------
+    >>> exit_codes(c2="(a bad --vary)").split("; ")[2]
+    '2 usage error (a bad --vary)'
+    """
+    from tipoff.errors import (
+        EXIT_BUG,
+        EXIT_INPUT,
+        EXIT_INTERRUPTED,
+        EXIT_OK,
+        EXIT_OUTPUT,
+        EXIT_USAGE,
+    )
+
+    codes = (EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED)
+    unknown = set(details) - {f"c{c}" for c in codes}
+    if unknown:  # pragma: no cover - a programming error
+        raise ValueError(f"no such exit codes: {sorted(unknown)}")
+    parts = [" ".join(filter(None, (str(c), _EXIT_WORDS[c], details.get(f"c{c}")))) for c in codes]
+    return "Exit codes: " + "; ".join(parts) + "."
+
+
 #: The scenario a command runs when none is named.
 DEFAULT_SCENARIO = "north-hamgyong-spring"
 

@@ -11,7 +11,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tipoff.cli._common import CLUSTER_HELP, err, load_scenario_arg, out, print_json
+from tipoff.cli._common import (
+    CLUSTER_HELP,
+    err,
+    exit_codes,
+    load_scenario_arg,
+    out,
+    print_json,
+)
 from tipoff.errors import UsageError
 
 if TYPE_CHECKING:
@@ -30,8 +37,11 @@ WORDS = {
 EPILOG = (
     "SPEC is a list (0.02,0.05,0.1), a range START:STOP:N (N values from START to STOP, both "
     "included: 0.02:0.4:10) or a distribution (uniform(0.02,0.4), loguniform(0.001,0.1), "
-    "beta(2,8)). Exit codes: 0 ok; 1 internal error; 2 usage error (a bad --vary, option or "
-    "cluster); 3 invalid input (the scenario, or a point that breaks its rules); 130 interrupted."
+    "beta(2,8)). "
+    + exit_codes(
+        c2="(a bad --vary, option or cluster)",
+        c3="(the scenario, or a point that breaks its rules)",
+    )
 )
 
 
@@ -177,7 +187,8 @@ def sweep_cmd(
         typer.Option(
             "--vary",
             "-v",
-            help="PATH=SPEC: a scenario parameter by its dotted path and the values to try "
+            metavar="<PATH=SPEC>",
+            help="A scenario parameter by its dotted path and the values to try, PATH=SPEC "
             "(repeat for more parameters).",
         ),
     ] = None,
