@@ -25,6 +25,7 @@ from tipoff.cli._common import (
     print_table,
     say,
 )
+from tipoff.cli._outputs import check_targets, write_output
 from tipoff.cli._safe import safe, safe_markup
 
 if TYPE_CHECKING:
@@ -230,24 +231,23 @@ def calibrate_cmd(
     and whether the sampler converged.
     """
     from tipoff.errors import UsageError
-    from tipoff.results import write_posterior, write_text_atomic
+    from tipoff.results import write_posterior
     from tipoff.scenario import (
         list_observation_presets,
         observations_json_schema,
         resolve_observations,
     )
 
+    check_targets(output)
     if schema:
         doc = observations_json_schema()
         if output is None:
             print_json(doc)
         else:
-            write_text_atomic(output, json.dumps(doc, indent=2) + "\n")
+            write_output(output, json.dumps(doc, indent=2) + "\n")
         return
     if particles % 4:
         raise UsageError(f"--particles must be a multiple of 4, got {particles}")
-    if output is not None and (output.is_dir() or not output.parent.is_dir()):
-        raise UsageError(f"-o {output}: name a file in an existing folder")
     sc = load_scenario_arg(scenario)
     if observations is None:
         name = scenario or DEFAULT_SCENARIO

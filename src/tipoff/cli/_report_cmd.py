@@ -23,6 +23,7 @@ from tipoff.cli._log_opts import (
     log_options_given,
     read_log,
 )
+from tipoff.cli._outputs import check_targets
 from tipoff.cli._safe import safe
 from tipoff.errors import UsageError
 
@@ -114,10 +115,7 @@ def report_cmd(
         raise UsageError(
             "-o -: the report is one HTML file, not written to standard output; name a file"
         )
-    if output.is_dir():
-        raise UsageError(f"-o {output}: is a folder; name the HTML file to write")
-    if not output.parent.is_dir():
-        raise UsageError(f"-o {output}: the folder {output.parent} does not exist")
+    check_targets(output)
 
     from tipoff.engines._budget import check_memory
 

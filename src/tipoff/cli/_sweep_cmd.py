@@ -19,6 +19,7 @@ from tipoff.cli._common import (
     out,
     print_json,
 )
+from tipoff.cli._outputs import check_targets
 from tipoff.errors import UsageError
 
 if TYPE_CHECKING:
@@ -244,9 +245,7 @@ def sweep_cmd(
         raise UsageError(f"--out {table_out}: the table is .csv or .parquet")
     if plot_out is not None and plot_out.suffix not in (".html", ".htm"):
         raise UsageError(f"--plot {plot_out}: the plot is an .html file")
-    for option, path in (("--out", table_out), ("--plot", plot_out)):
-        if path is not None and not path.resolve().parent.is_dir():
-            raise UsageError(f"{option} {path}: the folder {path.parent} does not exist")
+    check_targets(table_out, plot_out)
     has_dist = any(a.dist is not None for a in axes)
     if sobol is not None and (design is not None or points is not None):
         raise UsageError("--sobol makes its own design: leave out --design and --points")
