@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from tipoff.cli._common import (
     CLUSTER_HELP,
@@ -24,9 +22,10 @@ from tipoff.cli._common import (
     print_json,
     print_table,
     say,
+    say_items,
 )
 from tipoff.cli._outputs import check_targets, write_output
-from tipoff.cli._safe import safe, safe_markup
+from tipoff.cli._safe import safe_markup
 
 if TYPE_CHECKING:
     from tipoff.analysis.calibration import CalibrationSummary
@@ -124,12 +123,7 @@ def _print_human(s: CalibrationSummary, posterior: Posterior, seconds: float) ->
         )
     else:
         say("NOT CONVERGED:")
-        reasons = Table.grid(padding=(0, 1))  # a wrapped reason keeps its indent
-        reasons.add_column(no_wrap=True)
-        reasons.add_column()
-        for reason in s.not_converged_because:
-            reasons.add_row("  -", Text(safe(reason)))
-        out.print(reasons)
+        say_items(list(s.not_converged_because))
     out.print()
     say(s.sentence)
 

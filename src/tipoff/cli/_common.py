@@ -30,6 +30,7 @@ __all__ = [
     "print_json",
     "print_table",
     "say",
+    "say_items",
 ]
 
 #: The help of every command's --cluster option.
@@ -111,6 +112,17 @@ def say(text: str) -> None:
     """Print a sentence as plain text, wrapped at spaces to the terminal's width (control
     characters from files shown escaped)."""
     out.print(safe(text), markup=False, highlight=False)
+
+
+def say_items(items: list[str], /, *, bullet: str = "-") -> None:
+    """Print sentences as an indented list, each wrapped to the terminal's width under its own
+    first word (a hanging indent), control characters shown escaped."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for item in items:
+        grid.add_row(f"  {bullet}", Text(safe(item)))
+    out.print(grid)
 
 
 def new_table(title: str | None = None, **kwargs: Any) -> Table:

@@ -9,15 +9,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from tipoff.cli._common import (
     CLUSTER_HELP,
     err,
     exit_codes,
     load_scenario_arg,
+    new_table,
     out,
     print_json,
+    print_table,
+    say,
+    say_items,
 )
 from tipoff.cli._outputs import check_targets
 from tipoff.errors import UsageError
@@ -77,6 +80,28 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
+def short_names(paths: tuple[str, ...] | list[str]) -> list[str]:
+    """Each dotted path by its shortest suffix (whole segments) that no other path ends with.
+
+    A column headed ``count`` would not say whether it is ``generate.relays.count`` or
+    ``generate.couriers.count``.
+
+    Examples
+    --------
+    >>> short_names(["generate.relays.count", "generate.couriers.count", "operation.tracing"])
+    ['relays.count', 'couriers.count', 'tracing']
+    """
+    parts = [p.split(".") for p in paths]
+    names = []
+    for i, segs in enumerate(parts):
+        for k in range(1, len(segs) + 1):
+            tail = segs[-k:]
+            if not any(j != i and other[-k:] == tail for j, other in enumerate(parts)):
+                break
+        names.append(".".join(tail))
+    return names
+
+
 def _where(r: SweepResult, i: int) -> dict[str, float]:
     return {p: float(v) for p, v in zip(r.params, r.values[i], strict=True)}
 
@@ -128,26 +153,24 @@ def _print_human(r: SweepResult, currency: str, outputs: dict[str, str | None]) 
     from tipoff.analysis.sweep import sobol_words
 
     p = r.provenance
-    out.print(
+    say(
         f"{p['scenario']}: {r.n_points} points ({r.design}), {r.n_runs} seasons each "
-        f"(seed {p['seed']})",
-        markup=False,
-        soft_wrap=True,
+        f"(seed {p['seed']})"
     )
     if r.n_points <= 30:
-        table = Table(title_justify="left", show_edge=False)
-        for path in r.params:
-            table.add_column(escape(path.rsplit(".", 1)[-1]), justify="right", overflow="fold")
+        table = new_table()
+        for name in short_names(r.params):
+            table.add_column(escape(name), justify="right")
         for m in ("intercepted", "couriers_arrested", "family_arrested"):
-            table.add_column(escape(WORDS[m]), justify="right", overflow="fold")
+            table.add_column(escape(WORDS[m]), justify="right")
         for i in range(r.n_points):
             cells = [f"{v:.4g}" for v in r.values[i]]
             for m in ("intercepted", "couriers_arrested", "family_arrested"):
                 mean, se = r.stat(m)[i], r.stat(m, "stderr")[i]
                 cells.append(f"{mean:.2f} ± {2 * se:.2f}")
             table.add_row(*cells)
-        out.print(table)
-        out.print("(means per season ± two standard errors)", markup=False)
+        print_table(table)
+        say("(means per season ± two standard errors)")
     else:
         for m in ("intercepted", "couriers_arrested", "family_arrested", "money_lost"):
             mean = r.stat(m)
@@ -157,25 +180,25 @@ def _print_human(r: SweepResult, currency: str, outputs: dict[str, str | None]) 
             def at(i: int) -> str:
                 return ", ".join(f"{k}={v:.4g}" for k, v in _where(r, i).items())
 
-            out.print(
+            say(
                 f"{WORDS[m]}: from {mean[lo]:,.2f}{unit} a season (at {at(lo)}) to "
-                f"{mean[hi]:,.2f}{unit} (at {at(hi)})",
-                markup=False,
-                soft_wrap=True,
+                f"{mean[hi]:,.2f}{unit} (at {at(hi)})"
             )
     if r.sobol is not None:
         out.print()
-        out.print(
+        say(
             "Which unknowns matter (Sobol total indices: the share of a total's variation over "
-            "the design that each parameter takes part in, ± its 95% interval):",
-            markup=False,
-            soft_wrap=True,
+            "the design that each parameter takes part in, ± its 95% interval):"
         )
-        for m in ("intercepted", "couriers_arrested", "family_arrested", "money_lost"):
-            out.print("  " + sobol_words(WORDS[m], r.sobol[m]), markup=False, soft_wrap=True)
+        say_items(
+            [
+                sobol_words(WORDS[m], r.sobol[m])
+                for m in ("intercepted", "couriers_arrested", "family_arrested", "money_lost")
+            ]
+        )
     for what, written in outputs.items():
         if written:
-            out.print(f"Wrote the {what} to {written}", markup=False, soft_wrap=True)
+            say(f"Wrote the {what} to {written}")
 
 
 def sweep_cmd(

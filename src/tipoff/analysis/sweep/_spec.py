@@ -5,7 +5,8 @@ A SPEC is one of
 - a list of values, ``0.02,0.05,0.1`` (one value is a list of one);
 - a range with a number of steps, ``START:STOP:N``: ``N`` evenly spaced values from ``START`` to
   ``STOP``, both ends included (``0.02:0.4:10`` is 0.02, 0.0622..., ..., 0.4), like
-  ``numpy.linspace``;
+  ``numpy.linspace``, each rounded to 15 significant digits (``0:1:11`` gives 0.3, not
+  0.30000000000000004);
 - a distribution, ``uniform(LOW,HIGH)``, ``loguniform(LOW,HIGH)`` or ``beta(A,B)``
   (:func:`tipoff.scenario.parse_distribution`).
 
@@ -91,7 +92,9 @@ def _levels(path: str, spec: str, info: ParamInfo) -> tuple[float, ...]:
         values = np.linspace(start, stop, n)
         if info.kind is int:
             values = np.rint(values)
-        return tuple(dict.fromkeys(float(v) for v in values))
+        # 15 significant digits: 0:1:11 makes 0.3, not linspace's 0.30000000000000004, so the
+        # value simulated is the one a table shows and a CSV file holds
+        return tuple(dict.fromkeys(float(f"{v:.15g}") for v in values))
     parts = [p.strip() for p in spec.split(",")]
     if len(parts) > MAX_LEVELS:
         raise ValueError(f"at most {MAX_LEVELS:,} values")
