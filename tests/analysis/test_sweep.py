@@ -235,8 +235,57 @@ def test_a_switched_off_mechanism_has_no_effect() -> None:
         assert ix.st[1] == 0.0  # exactly: the totals do not depend on it
         assert abs(ix.s1[1]) <= ix.s1_conf[1] + 1e-12
     words = sobol_words("intercepted", r.sobol["intercepted"])
-    assert f"{DELAY} (0% ± 0%)" in words and "no measurable difference" in words
+    assert f"{DELAY} 0% " in words and "no measurable difference" in words  # exactly 0: no interval
     assert "comes with operation.background" in words
+
+
+def test_sobol_words_hedge_when_the_base_points_are_few() -> None:
+    """With 4 base points a user read "0% ± 0%" and a confident ranking: now the words say the
+    evidence is too thin to rank, give each estimate with its interval, and suggest 4 N."""
+    u = sobol_design(2, 4, seed=1)
+    r = sobol_indices(u[:, 0] * 10 + u[:, 1], ["a", "b"], seed=1)
+    assert r.n_base == 4
+    words = sobol_words("intercepted", r)
+    assert "too thin to rank" in words and "only 4 base points" in words
+    assert "sobol=16" in words and "most of its variation" not in words
+    assert "± 0%" not in words
+    assert "--sobol 16" in sobol_words("intercepted", r, rerun="--sobol {n}")
+
+
+def test_sobol_words_hedge_when_an_interval_is_wide() -> None:
+    """Enough base points, but an interval wider than half the scale: no ranking either."""
+    from tipoff.analysis.sweep import SobolIndices
+
+    r = SobolIndices(
+        names=("a", "b"),
+        s1=np.array([0.4, 0.1]),
+        s1_conf=np.array([0.3, 0.1]),
+        st=np.array([0.5, 0.1]),
+        st_conf=np.array([0.3, 0.02]),
+        conf_level=0.95,
+        n_base=64,
+    )
+    words = sobol_words("arrests", r)
+    assert "too thin to rank" in words and "60 percentage points" in words
+    assert "a 50% (20% to 80%)" in words and "sobol=256" in words
+
+
+@pytest.mark.parametrize(
+    ("st", "conf", "shown"),
+    [
+        (0.0, 0.0, "0%"),
+        (0.0, 0.003, "0.0% (0.0% to 0.3%)"),  # not "0% ± 0%": the interval has a width
+        (0.0002, 0.0001, "0.02% (0.01% to 0.03%)"),
+        (0.9, 0.3, "90% (60% to 100%)"),  # clipped to [0, 100%], where the index lives
+        (-0.05, 0.1, "0% (0% to 5%)"),
+    ],
+)
+def test_an_interval_is_never_shown_as_zero_wide_unless_it_is(
+    st: float, conf: float, shown: str
+) -> None:
+    from tipoff.analysis.sweep._sobol import interval_words
+
+    assert interval_words(st, conf) == shown
 
 
 def test_sobol_words_for_a_constant_output() -> None:

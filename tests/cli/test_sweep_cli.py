@@ -64,6 +64,9 @@ def test_sobol_prints_plain_words(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0, err
     assert "32 points (sobol-indices)" in out
     assert "Which unknowns matter" in out and "intercepted:" in out
+    # 8 base points are too few to rank anything: said so, with the option to use next
+    said = " ".join(out.split())
+    assert "too thin to rank" in said and "--sobol 32 or more" in said and "± 0%" not in said
 
 
 def test_human_summary_of_many_points(capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,6 +38,9 @@ WORDS = {
     "money_lost": "money lost",
 }
 
+#: How the Sobol sentences suggest more base points, in this command's words.
+SOBOL_RERUN = "--sobol {n}"
+
 EPILOG = (
     "SPEC is a list (0.02,0.05,0.1), a range START:STOP:N (N values from START to STOP, both "
     "included: 0.02:0.4:10) or a distribution (uniform(0.02,0.4), loguniform(0.001,0.1), "
@@ -133,7 +136,7 @@ def _document(r: SweepResult, outputs: dict[str, str | None]) -> dict[str, Any]:
         else {m: r.sobol[m].to_dict() for m in WORDS if m in r.sobol},
         "sobol_words": None
         if r.sobol is None
-        else [sobol_words(WORDS[m], r.sobol[m]) for m in WORDS if m in r.sobol],
+        else [sobol_words(WORDS[m], r.sobol[m], rerun=SOBOL_RERUN) for m in WORDS if m in r.sobol],
         "point_values": [
             {
                 "point": i,
@@ -188,11 +191,11 @@ def _print_human(r: SweepResult, currency: str, outputs: dict[str, str | None]) 
         out.print()
         say(
             "Which unknowns matter (Sobol total indices: the share of a total's variation over "
-            "the design that each parameter takes part in, ± its 95% interval):"
+            "the design that each parameter takes part in, with its 95% interval):"
         )
         say_items(
             [
-                sobol_words(WORDS[m], r.sobol[m])
+                sobol_words(WORDS[m], r.sobol[m], rerun=SOBOL_RERUN)
                 for m in ("intercepted", "couriers_arrested", "family_arrested", "money_lost")
             ]
         )
