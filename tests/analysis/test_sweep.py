@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -62,7 +64,35 @@ def test_bad_specs_say_what_is_wrong_in_one_line(text: str, words: str) -> None:
     with pytest.raises(UsageError) as info:
         parse_axis(text)
     msg = str(info.value)
-    assert words in msg and "\n" not in msg and msg.startswith("--vary ")
+    assert words in msg and "\n" not in msg and msg.startswith("vary ")  # the API's word
+    assert info.value.worded({"vary": "--vary"}).startswith("--vary ")  # the CLI's
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: parse_axes([]),
+        lambda: parse_axes(["operation.tracin=0.1", f"{SHARE}=x"]),
+        lambda: design_points(parse_axes([f"{SHARE}=uniform(0,1)"]), design="grid", seed=1),
+        lambda: design_points(parse_axes([f"{SHARE}=0.1"]), design="cube", seed=1),
+        lambda: design_points(parse_axes([f"{SHARE}=0.1"]), design="lhs", seed=1),
+        lambda: sobol_design(2, 1, seed=1),
+        lambda: sweep(load_preset("classroom"), parse_axes([f"{SHARE}=0.1"]), n_runs=1),
+    ],
+    ids=["no-vary", "bad-vary", "grid-dist", "design", "points", "sobol", "runs"],
+)
+def test_library_errors_name_the_parameters_not_cli_options(call: Any) -> None:
+    """A researcher calling the library read "--runs must be at least 2": the library's
+    messages name its parameters (n_runs), and the CLI words them as options from one table."""
+    from tipoff.cli._common import OPTION_NAMES
+
+    with pytest.raises(UsageError) as info:
+        call()
+    api = str(info.value)
+    assert "--" not in api, api
+    cli = info.value.worded(OPTION_NAMES)
+    assert any(option in cli for option in OPTION_NAMES.values()), cli
+    assert "{" not in cli and "{" not in api
 
 
 def test_every_bad_vary_is_reported_at_once() -> None:
@@ -88,7 +118,7 @@ def test_grid_refuses_a_distribution_and_space_filling_needs_points() -> None:
     axes = parse_axes([f"{SHARE}=uniform(0,0.5)"])
     with pytest.raises(UsageError, match="lhs or sobol"):
         design_points(axes, design="grid", seed=1)
-    with pytest.raises(UsageError, match="--points"):
+    with pytest.raises(UsageError, match="needs n_points from 1"):
         design_points(axes, design="lhs", seed=1)
 
 

@@ -86,7 +86,7 @@ def test_human_summary_of_many_points(capsys: pytest.CaptureFixture[str]) -> Non
         (["--vary", f"{SHARE}=0.1", "--design", "cube"], "--design must be one of"),
         (["--vary", f"{SHARE}=0.1", "--design", "grid", "--points", "4"], "--points is for"),
         (["--vary", f"{SHARE}=0.1", "--sobol", "8", "--design", "lhs"], "--sobol makes its own"),
-        ([], "at least one --vary"),
+        ([], "nothing to vary: give --vary one PATH=SPEC or more"),
     ],
 )
 def test_usage_errors_exit_2_in_one_line(

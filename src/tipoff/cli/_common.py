@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CLUSTER_HELP",
     "DEFAULT_SCENARIO",
+    "OPTION_NAMES",
     "add_id_column",
     "err",
     "exit_codes",
@@ -76,6 +77,19 @@ def exit_codes(**details: str) -> str:
     parts = [" ".join(filter(None, (str(c), _EXIT_WORDS[c], details.get(f"c{c}")))) for c in codes]
     return "Exit codes: " + "; ".join(parts) + "."
 
+
+#: The command line's name for each library parameter a message may name: a
+#: :class:`~tipoff.errors.UsageError` from the library says ``n_runs``, the CLI says ``--runs``.
+OPTION_NAMES = {
+    "vary": "--vary",
+    "design": "--design",
+    "n_points": "--points",
+    "sobol": "--sobol",
+    "n_runs": "--runs",
+    "n_workers": "--workers",
+    "season_start": "--season-start",
+    "columns": "--columns",
+}
 
 #: The scenario a command runs when none is named.
 DEFAULT_SCENARIO = "north-hamgyong-spring"

@@ -105,7 +105,9 @@ def sobol_indices(
     try:
         from SALib.analyze import sobol as salib_sobol
     except ImportError:
-        raise UsageError("--sobol needs SALib: pip install 'tipoff[sensitivity]'") from None
+        raise UsageError(
+            "{sobol} needs SALib: pip install 'tipoff[sensitivity]'", params=["sobol"]
+        ) from None
     y = np.asarray(y, dtype=float)
     d = len(names)
     if y.ndim != 1 or y.size % (d + 2) or y.size < 2 * (d + 2):

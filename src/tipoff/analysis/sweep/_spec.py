@@ -126,7 +126,7 @@ def parse_axis(text: str, /) -> Axis:
     ------
     UsageError
         One line: the text, and what is wrong with it (with the closest valid paths when the
-        path is unknown).
+        path is unknown). It names the parameter as ``vary`` (the CLI: ``--vary``).
 
     Examples
     --------
@@ -137,11 +137,14 @@ def parse_axis(text: str, /) -> Axis:
     path, sep, spec = text.partition("=")
     path, spec = path.strip(), spec.strip()
     if not sep or not path or not spec:
-        raise UsageError(f"--vary {shown}: expected PATH=SPEC, e.g. operation.tracing=0.1,0.2")
+        raise UsageError(
+            "{vary} " + shown + ": expected PATH=SPEC, e.g. operation.tracing=0.1,0.2",
+            params=["vary"],
+        )
     try:
         info = param_info(path)
     except UsageError as exc:
-        raise UsageError(f"--vary {shown}: {exc}") from None
+        raise UsageError("{vary} " + shown + ": " + str(exc), params=["vary"]) from None
     try:
         if "(" in spec:
             dist = parse_distribution(spec)
@@ -150,7 +153,7 @@ def parse_axis(text: str, /) -> Axis:
         levels = _levels(path, spec, info)
         _check_bounds(info, min(levels), max(levels))
     except ValueError as exc:
-        raise UsageError(f"--vary {shown}: {exc}") from None
+        raise UsageError("{vary} " + shown + ": " + str(exc), params=["vary"]) from None
     return Axis(path=path, spec=spec, info=info, levels=levels)
 
 
@@ -164,7 +167,8 @@ def parse_axes(texts: Sequence[str], /) -> tuple[Axis, ...]:
     """
     if not texts:
         raise UsageError(
-            "give at least one --vary PATH=SPEC (e.g. --vary operation.tracing=0:0.5:6)"
+            "nothing to vary: give {vary} one PATH=SPEC or more (e.g. operation.tracing=0:0.5:6)",
+            params=["vary"],
         )
     axes: list[Axis] = []
     problems: list[str] = []
@@ -173,13 +177,13 @@ def parse_axes(texts: Sequence[str], /) -> tuple[Axis, ...]:
         try:
             axis = parse_axis(text)
         except UsageError as exc:
-            problems.append(str(exc))
+            problems.append(exc.template)
             continue
         if axis.path in seen:
-            problems.append(f"--vary {axis.path}: given twice (give each parameter once)")
+            problems.append("{vary} " + axis.path + ": given twice (give each parameter once)")
             continue
         seen.add(axis.path)
         axes.append(axis)
     if problems:
-        raise UsageError("\n".join(problems))
+        raise UsageError("\n".join(problems), params=["vary"])
     return tuple(axes)

@@ -243,7 +243,10 @@ def sweep(
     ([0.0, 0.5], (2, 10, 4))
     """
     if isinstance(n_runs, bool) or not isinstance(n_runs, int) or n_runs < 2:
-        raise UsageError(f"--runs must be at least 2 (for standard errors), got {n_runs!r}")
+        raise UsageError(
+            f"{{n_runs}} must be at least 2 (for standard errors), got {n_runs!r}",
+            params=["n_runs"],
+        )
     seed = make_seed(seed)
     design_seq, seasons_seq = np.random.SeedSequence(seed).spawn(2)
     design_seed = int(design_seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
