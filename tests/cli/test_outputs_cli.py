@@ -337,9 +337,13 @@ NAMES = {
 
 
 @pytest.mark.parametrize("writer", list(WRITERS))
-@pytest.mark.parametrize("problem", ["folder missing", "is a folder"])
+@pytest.mark.parametrize("problem", ["folder missing", "is a folder", "not writable"])
 def test_every_command_refuses_an_unwritable_output_alike(
-    writer: str, problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    writer: str,
+    problem: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A user got exit 2 from report, keygen and sweep --plot but 4 from run for the same
     missing folder: every output is checked in one place, before any work, with one wording."""
@@ -347,10 +351,18 @@ def test_every_command_refuses_an_unwritable_output_alike(
     if problem == "folder missing":
         target = tmp_path / "nowhere" / name
         words = f"cannot write {target}: the folder {target.parent} does not exist"
-    else:
+    elif problem == "is a folder":
         target = tmp_path / name
         target.mkdir()
         words = f"cannot write {target}: is a folder; name a file to write"
+    else:  # the folder refuses writes (faked: the tests may run as root, who may write anywhere)
+        target = tmp_path / "locked" / name
+        target.parent.mkdir()
+        real = os.access
+        monkeypatch.setattr(
+            os, "access", lambda p, mode, **kw: Path(p) != target.parent and real(p, mode, **kw)
+        )
+        words = f"cannot write {target}: permission denied"
     code, out, err = invoke([*WRITERS[writer], str(target)], capsys)
     assert code == EXIT_OUTPUT, err
     assert _one_line(err) == f"error: {words}"
