@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tipoff.cli._common import err, load_scenario_arg, out
+from tipoff.cli._common import err, load_scenario_arg, say
 from tipoff.cli._crypto_opts import (
     EncryptPassphrase,
     EncryptTo,
@@ -24,7 +24,6 @@ from tipoff.cli._log_opts import (
     read_log,
 )
 from tipoff.cli._outputs import check_targets
-from tipoff.cli._safe import safe
 from tipoff.errors import UsageError
 
 
@@ -166,11 +165,9 @@ def report_cmd(
     stage("writing the HTML file")
     size = write_report(data, output, passphrase=secret, encryption=encryption)
     written = encrypted_path(output, encryption)
-    out.print(
-        f"Wrote {safe(written)} ({size / 1e6:.1f} MB; seed {data.methods.seed}). Open it in any "
-        "browser; it makes no network connection.",
-        markup=False,
-        soft_wrap=True,
+    say(
+        f"Wrote {written} ({size / 1e6:.1f} MB; seed {data.methods.seed}). Open it in any "
+        "browser; it makes no network connection."
     )
     if encryption is not None:
         note = f"The file is {encryption.describe()} (age): decrypt it with age or rage to open it."
