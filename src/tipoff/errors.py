@@ -105,8 +105,10 @@ class UsageError(TipoffError):
 
     One message serves the library and the command line: it names the function parameters it
     is about as ``{name}`` placeholders, listed in ``params``. ``str()`` shows the parameters'
-    own names (``n_runs must be at least 2``); the CLI shows its options instead
-    (``--runs must be at least 2``) through :meth:`worded` and its one table of option names.
+    own names (``n_runs must be at least 2``), or the library's words for a placeholder when
+    ``params`` maps it to them (``{"identity": "$TIPOFF_IDENTITY"}``); the CLI shows its options
+    instead (``--runs must be at least 2``) through :meth:`worded` and its one table of option
+    names.
 
     Examples
     --------
@@ -119,23 +121,26 @@ class UsageError(TipoffError):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str = "", /, *, params: Iterable[str] = ()) -> None:
+    def __init__(
+        self, message: str = "", /, *, params: Iterable[str] | Mapping[str, str] = ()
+    ) -> None:
         self.template = message
-        self.params = tuple(dict.fromkeys(params))
+        self.params = dict(params) if isinstance(params, Mapping) else {p: p for p in params}
         super().__init__(self.worded({}))
 
     def worded(self, names: Mapping[str, str], /) -> str:
-        """The message with each parameter named by ``names`` (its own name when not there)."""
+        """The message with each parameter named by ``names`` (the library's words when not
+        there)."""
         text = self.template
-        for p in self.params:
-            text = text.replace("{" + p + "}", names.get(p, p))
+        for p, own in self.params.items():
+            text = text.replace("{" + p + "}", names.get(p, own))
         return text
 
     def __reduce__(self) -> tuple[Any, ...]:  # across processes, with its placeholders
         return (_usage_error, (type(self), self.template, self.params))
 
 
-def _usage_error(cls: type[UsageError], template: str, params: tuple[str, ...]) -> UsageError:
+def _usage_error(cls: type[UsageError], template: str, params: dict[str, str]) -> UsageError:
     return cls(template, params=params)
 
 

@@ -89,6 +89,7 @@ OPTION_NAMES = {
     "n_workers": "--workers",
     "season_start": "--season-start",
     "columns": "--columns",
+    "identity": "--identity FILE",
 }
 
 #: The scenario a command runs when none is named.
