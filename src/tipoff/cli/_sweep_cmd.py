@@ -83,6 +83,20 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
+def plus_minus(mean: float, half: float) -> str:
+    """``mean ± half`` to two decimals, the half-width with more when it is under 0.005: never
+    "± 0.00" for an interval that is not exactly 0 wide.
+
+    Examples
+    --------
+    >>> plus_minus(1.5, 0.25), plus_minus(2.0, 0.0), plus_minus(1.0, 0.0012)
+    ('1.50 ± 0.25', '2.00 ± 0', '1.00 ± 0.001')
+    """
+    if half == 0:
+        return f"{mean:.2f} ± 0"
+    return f"{mean:.2f} ± {half:.2f}" if half >= 0.005 else f"{mean:.2f} ± {half:.1g}"
+
+
 def short_names(paths: tuple[str, ...] | list[str]) -> list[str]:
     """Each dotted path by its shortest suffix (whole segments) that no other path ends with.
 
@@ -170,7 +184,7 @@ def _print_human(r: SweepResult, currency: str, outputs: dict[str, str | None]) 
             cells = [f"{v:.4g}" for v in r.values[i]]
             for m in ("intercepted", "couriers_arrested", "family_arrested"):
                 mean, se = r.stat(m)[i], r.stat(m, "stderr")[i]
-                cells.append(f"{mean:.2f} ± {2 * se:.2f}")
+                cells.append(plus_minus(mean, 2 * se))
             table.add_row(*cells)
         print_table(table)
         say("(means per season ± two standard errors)")
