@@ -254,11 +254,10 @@ def calibrate_cmd(
     obs = resolve_observations(observations, scenario=sc)
     if check:
         n_u, n_o = len(obs.unknowns), len(obs.observations)
-        out.print(
+        say(
             f"OK {observations}: {n_u} unknown{'s' * (n_u != 1)} ({', '.join(obs.unknowns)}), "
             f"{n_o} observation{'s' * (n_o != 1)} ({', '.join(o.id for o in obs.observations)}), "
-            f"against {sc.name}",
-            markup=False,
+            f"against {sc.name}"
         )
         return
     from tipoff.analysis.calibration import calibrate, summarize_posterior
