@@ -172,8 +172,12 @@ def test_two_claims_on_stdout_are_refused(
         (["run", "-"], "standard input"),
         (["run", "classroom", "--table-out", "-.parquet"], None),
         (["attribute", "-", "--scenario", "classroom"], "standard input"),
+        (["calibrate", "--particles", "16", "-o", "-"], "read back by other commands"),
+        (["keygen", "-o", "-"], "never printed"),
+        (["sweep", "classroom", "--vary", "operation.tracing=0", "-o", "-"], ".csv or .parquet"),
+        (["sweep", "classroom", "--vary", "operation.tracing=0", "--plot", "-"], ".html"),
     ],
-    ids=["report", "scenario", "parquet-name", "log"],
+    ids=["report", "scenario", "parquet-name", "log", "calibrate", "keygen", "sweep", "plot"],
 )
 def test_dash_elsewhere_is_refused_clearly(
     argv: list[str],

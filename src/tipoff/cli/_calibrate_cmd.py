@@ -24,7 +24,7 @@ from tipoff.cli._common import (
     say,
     say_items,
 )
-from tipoff.cli._outputs import check_targets, write_output
+from tipoff.cli._outputs import check_targets, refuse_stdout, write_output
 from tipoff.cli._safe import safe_markup
 
 if TYPE_CHECKING:
@@ -240,6 +240,7 @@ def calibrate_cmd(
         else:
             write_output(output, json.dumps(doc, indent=2) + "\n")
         return
+    refuse_stdout("-o", output, "the posterior file is read back by other commands")
     if particles % 4:
         raise UsageError(f"--particles must be a multiple of 4, got {particles}")
     sc = load_scenario_arg(scenario)
