@@ -160,7 +160,8 @@ def _terminal_prompt(prompt: str, *, instead: str | None = None) -> str:
         raise UsageError(
             "a passphrase is needed but there is no terminal to type it in "
             "(tipoff never reads one from the command line or the environment); "
-            f"run in a terminal, or {instead or 'use an identity file (--identity)'}"
+            f"run in a terminal, or {instead or 'use an identity file ({identity})'}",
+            params={"identity": f"${IDENTITY_ENV}"},
         )
     return getpass.getpass(prompt, stream=sys.stderr)
 
@@ -355,7 +356,8 @@ def decrypt_if_encrypted(data: bytes, /, *, source: str) -> bytes:
         if not paths:
             raise UsageError(
                 f"{source}: is encrypted (age); name the identity file that opens it with "
-                "--identity FILE (or set it once: tipoff config --identity FILE)"
+                "{identity} (or set it once: tipoff config --identity FILE)",
+                params={"identity": f"${IDENTITY_ENV}=FILE"},
             )
         identities = [ident for p in paths for ident in read_identities(p)]
         return bytes(pyrage.decrypt(data, identities))

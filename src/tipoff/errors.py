@@ -18,7 +18,9 @@ an ``OSError``, which the CLI explains in one line (:mod:`tipoff._oserrors`) and
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "EXIT_BUG",
@@ -99,9 +101,47 @@ class SettingsError(InputError):
 
 
 class UsageError(TipoffError):
-    """A bad combination of command-line options or function arguments."""
+    """A bad combination of command-line options or function arguments.
+
+    One message serves the library and the command line: it names the function parameters it
+    is about as ``{name}`` placeholders, listed in ``params``. ``str()`` shows the parameters'
+    own names (``n_runs must be at least 2``), or the library's words for a placeholder when
+    ``params`` maps it to them (``{"identity": "$TIPOFF_IDENTITY"}``); the CLI shows its options
+    instead (``--runs must be at least 2``) through :meth:`worded` and its one table of option
+    names.
+
+    Examples
+    --------
+    >>> exc = UsageError("{n_runs} must be at least 2, got 1", params=["n_runs"])
+    >>> str(exc)
+    'n_runs must be at least 2, got 1'
+    >>> exc.worded({"n_runs": "--runs"})
+    '--runs must be at least 2, got 1'
+    """
 
     exit_code = EXIT_USAGE
+
+    def __init__(
+        self, message: str = "", /, *, params: Iterable[str] | Mapping[str, str] = ()
+    ) -> None:
+        self.template = message
+        self.params = dict(params) if isinstance(params, Mapping) else {p: p for p in params}
+        super().__init__(self.worded({}))
+
+    def worded(self, names: Mapping[str, str], /) -> str:
+        """The message with each parameter named by ``names`` (the library's words when not
+        there)."""
+        text = self.template
+        for p, own in self.params.items():
+            text = text.replace("{" + p + "}", names.get(p, own))
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:  # across processes, with its placeholders
+        return (_usage_error, (type(self), self.template, self.params))
+
+
+def _usage_error(cls: type[UsageError], template: str, params: dict[str, str]) -> UsageError:
+    return cls(template, params=params)
 
 
 class OutputError(TipoffError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -62,7 +64,35 @@ def test_bad_specs_say_what_is_wrong_in_one_line(text: str, words: str) -> None:
     with pytest.raises(UsageError) as info:
         parse_axis(text)
     msg = str(info.value)
-    assert words in msg and "\n" not in msg and msg.startswith("--vary ")
+    assert words in msg and "\n" not in msg and msg.startswith("vary ")  # the API's word
+    assert info.value.worded({"vary": "--vary"}).startswith("--vary ")  # the CLI's
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: parse_axes([]),
+        lambda: parse_axes(["operation.tracin=0.1", f"{SHARE}=x"]),
+        lambda: design_points(parse_axes([f"{SHARE}=uniform(0,1)"]), design="grid", seed=1),
+        lambda: design_points(parse_axes([f"{SHARE}=0.1"]), design="cube", seed=1),
+        lambda: design_points(parse_axes([f"{SHARE}=0.1"]), design="lhs", seed=1),
+        lambda: sobol_design(2, 1, seed=1),
+        lambda: sweep(load_preset("classroom"), parse_axes([f"{SHARE}=0.1"]), n_runs=1),
+    ],
+    ids=["no-vary", "bad-vary", "grid-dist", "design", "points", "sobol", "runs"],
+)
+def test_library_errors_name_the_parameters_not_cli_options(call: Any) -> None:
+    """A researcher calling the library read "--runs must be at least 2": the library's
+    messages name its parameters (n_runs), and the CLI words them as options from one table."""
+    from tipoff.cli._common import OPTION_NAMES
+
+    with pytest.raises(UsageError) as info:
+        call()
+    api = str(info.value)
+    assert "--" not in api, api
+    cli = info.value.worded(OPTION_NAMES)
+    assert any(option in cli for option in OPTION_NAMES.values()), cli
+    assert "{" not in cli and "{" not in api
 
 
 def test_every_bad_vary_is_reported_at_once() -> None:
@@ -88,7 +118,7 @@ def test_grid_refuses_a_distribution_and_space_filling_needs_points() -> None:
     axes = parse_axes([f"{SHARE}=uniform(0,0.5)"])
     with pytest.raises(UsageError, match="lhs or sobol"):
         design_points(axes, design="grid", seed=1)
-    with pytest.raises(UsageError, match="--points"):
+    with pytest.raises(UsageError, match="needs n_points from 1"):
         design_points(axes, design="lhs", seed=1)
 
 
@@ -247,8 +277,57 @@ def test_a_switched_off_mechanism_has_no_effect() -> None:
         assert ix.st[1] == 0.0  # exactly: the totals do not depend on it
         assert abs(ix.s1[1]) <= ix.s1_conf[1] + 1e-12
     words = sobol_words("intercepted", r.sobol["intercepted"])
-    assert f"{DELAY} (0% ± 0%)" in words and "no measurable difference" in words
+    assert f"{DELAY} 0% " in words and "no measurable difference" in words  # exactly 0: no interval
     assert "comes with operation.background" in words
+
+
+def test_sobol_words_hedge_when_the_base_points_are_few() -> None:
+    """With 4 base points a user read "0% ± 0%" and a confident ranking: now the words say the
+    evidence is too thin to rank, give each estimate with its interval, and suggest 4 N."""
+    u = sobol_design(2, 4, seed=1)
+    r = sobol_indices(u[:, 0] * 10 + u[:, 1], ["a", "b"], seed=1)
+    assert r.n_base == 4
+    words = sobol_words("intercepted", r)
+    assert "too thin to rank" in words and "only 4 base points" in words
+    assert "sobol=16" in words and "most of its variation" not in words
+    assert "± 0%" not in words
+    assert "--sobol 16" in sobol_words("intercepted", r, rerun="--sobol {n}")
+
+
+def test_sobol_words_hedge_when_an_interval_is_wide() -> None:
+    """Enough base points, but an interval wider than half the scale: no ranking either."""
+    from tipoff.analysis.sweep import SobolIndices
+
+    r = SobolIndices(
+        names=("a", "b"),
+        s1=np.array([0.4, 0.1]),
+        s1_conf=np.array([0.3, 0.1]),
+        st=np.array([0.5, 0.1]),
+        st_conf=np.array([0.3, 0.02]),
+        conf_level=0.95,
+        n_base=64,
+    )
+    words = sobol_words("arrests", r)
+    assert "too thin to rank" in words and "60 percentage points" in words
+    assert "a 50% (20% to 80%)" in words and "sobol=256" in words
+
+
+@pytest.mark.parametrize(
+    ("st", "conf", "shown"),
+    [
+        (0.0, 0.0, "0%"),
+        (0.0, 0.003, "0.0% (0.0% to 0.3%)"),  # not "0% ± 0%": the interval has a width
+        (0.0002, 0.0001, "0.02% (0.01% to 0.03%)"),
+        (0.9, 0.3, "90% (60% to 100%)"),  # clipped to [0, 100%], where the index lives
+        (-0.05, 0.1, "0% (0% to 5%)"),
+    ],
+)
+def test_an_interval_is_never_shown_as_zero_wide_unless_it_is(
+    st: float, conf: float, shown: str
+) -> None:
+    from tipoff.analysis.sweep._sobol import interval_words
+
+    assert interval_words(st, conf) == shown
 
 
 def test_sobol_words_for_a_constant_output() -> None:

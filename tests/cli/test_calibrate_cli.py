@@ -81,8 +81,7 @@ def test_input_problems_exit_3_and_usage_2(
     assert code == 2 and "no built-in observations" in err
     code, _, err = invoke(["calibrate", "--particles", "18"], capsys)
     assert code == 2 and "multiple of 4" in err
-    code, _, err = invoke(["calibrate", "-o", str(tmp_path / "no" / "p.json")], capsys)
-    assert code == 2 and "existing folder" in err
+    # a missing output folder: exit 4, as for every command (tests/cli/test_outputs_cli.py)
 
 
 def test_run_across_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -186,3 +185,55 @@ def test_check_reads_both_files_and_stops(
     code, _, err = invoke(["calibrate", "classroom", str(obs), "--check"], capsys)
     assert code == 3
     assert [line.split(":")[:2] for line in err.splitlines()] == [[str(obs), "6"], [str(obs), "11"]]
+
+
+OBS_TWO = """\
+unknowns:
+  operation.recruitment.initial: {dist: uniform, low: 0.01, high: 0.6}
+  operation.tracing: {dist: uniform, low: 0.0, high: 0.6}
+observations:
+  - id: couriers-arrested-in-northern-towns
+    source: a test report
+    count: arrests
+    roles: couriers
+    places: [Hamhung, Kaechon, Pyongyang]
+    placed_by: where
+    reported: ">= 1"
+    reporting: 0.8
+"""
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_the_summary_fits_the_terminal_and_cuts_no_number(
+    width: int, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every number of the --json summary appears whole in the human one (no interval cut with
+    an ellipsis), no line is wider than the terminal, and the sentences wrap to it."""
+    from tipoff.cli._common import out as console
+
+    monkeypatch.setattr(console, "width", width)
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(OBS_TWO)
+    argv = ["calibrate", "classroom", str(obs), "--particles", "16", "--runs-per-particle", "2"]
+    code, text, err = invoke([*argv, "--seed", "1"], capsys)
+    assert code == 0, err
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width, text
+    assert "…" not in text and "NOT CONVERGED" in text
+    code, doc, err = invoke([*argv, "--seed", "1", "--json"], capsys)
+    summary = json.loads(doc)
+    words = set(text.replace("(", " ").replace(")", " ").split())
+    for u in summary["unknowns"]:
+        for part in ("prior", "posterior"):
+            for key in ("median", "lo", "hi"):
+                shown = _num(u[part][key])
+                assert shown in words, (part, key, shown, text)
+    assert "couriers-arrested-in-northern-towns" in words
+    # a not-converged reason wraps with its indent instead of running past the edge
+    assert any(line.startswith("    ") for line in lines), text
+
+
+def _num(x: float) -> str:
+    from tipoff.cli._calibrate_cmd import _num as shown
+
+    return shown(x)

@@ -62,19 +62,41 @@ def test_help_keeps_every_bracketed_phrase(
             assert _flat(phrase) in shown, f"{phrase!r} missing from `{' '.join(path)} --help`"
 
 
-# `sweep --vary` still shows `<list[str]>`: its file belongs to the sweep work (reported there)
-NAMED = [(p, c) for p, c in COMMANDS if p != ["sweep"]]
+# a Python type where the user expects what to type: `<list[str]>`, `<class 'int'>`, `<Path>`,
+# `<Optional[str]>`, `<typing.Any>`
+PYTHON_TYPE = re.compile(r"<[^>]*(\[|class|typing|Path|Optional|NoneType|list|dict|tuple)[^>]*>")
 
 
-@pytest.mark.parametrize("path,cmd", NAMED, ids=[" ".join(p) or "tipoff" for p, _ in NAMED])
-def test_help_names_what_a_repeatable_option_takes(
+@pytest.mark.parametrize("path,cmd", COMMANDS, ids=[" ".join(p) or "tipoff" for p, _ in COMMANDS])
+def test_help_names_what_an_option_takes_not_its_python_type(
     path: list[str], cmd: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # a user saw `--encrypt-to <list[str]>` and `-i, --identity <list[Path]>`: Python types,
-    # not what to type
+    # a user saw `--encrypt-to <list[str]>`, `-i, --identity <list[Path]>` and
+    # `sweep --vary <list[str]>`: Python types, not what to type
     code, out, err = invoke([*path, "--help"], capsys)
     assert code == 0, err
-    assert "<list[" not in out, out
+    assert not PYTHON_TYPE.search(out), PYTHON_TYPE.findall(out)
+
+
+LEAVES = [(p, c) for p, c in COMMANDS if not getattr(c, "commands", None)]
+
+
+@pytest.mark.parametrize("path,cmd", LEAVES, ids=[" ".join(p) for p, _ in LEAVES])
+def test_every_command_help_lists_every_exit_code(
+    path: list[str], cmd: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every command can exit with any documented code (4 too: an output file, or standard
+    output closed by `| head`); its help lists them all, as README's "Exit codes" does."""
+    from tipoff import errors
+
+    code, out, err = invoke([*path, "--help"], capsys)
+    assert code == 0, err
+    shown = _flat(out)
+    assert "Exit codes: " in shown, out
+    sentence = shown.split("Exit codes: ", 1)[1].split(".", 1)[0]
+    listed = {int(part.split()[0]) for part in sentence.split("; ")}
+    documented = {getattr(errors, n) for n in errors.__all__ if n.startswith("EXIT_")}
+    assert listed == documented, sentence
 
 
 def test_run_help_shows_the_dask_extra(capsys: pytest.CaptureFixture[str]) -> None:

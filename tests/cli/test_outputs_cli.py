@@ -172,8 +172,12 @@ def test_two_claims_on_stdout_are_refused(
         (["run", "-"], "standard input"),
         (["run", "classroom", "--table-out", "-.parquet"], None),
         (["attribute", "-", "--scenario", "classroom"], "standard input"),
+        (["calibrate", "--particles", "16", "-o", "-"], "read back by other commands"),
+        (["keygen", "-o", "-"], "never printed"),
+        (["sweep", "classroom", "--vary", "operation.tracing=0", "-o", "-"], ".csv or .parquet"),
+        (["sweep", "classroom", "--vary", "operation.tracing=0", "--plot", "-"], ".html"),
     ],
-    ids=["report", "scenario", "parquet-name", "log"],
+    ids=["report", "scenario", "parquet-name", "log", "calibrate", "keygen", "sweep", "plot"],
 )
 def test_dash_elsewhere_is_refused_clearly(
     argv: list[str],
@@ -311,3 +315,59 @@ def test_positions_are_never_read_as_emoji_codes(
     line = next(i for i, t in enumerate(text.split("\n"), 1) if t.startswith("stray"))
     assert line == 100
     assert f"{target}:100:1: stray:" in err, err  # ':100:' was printed as an emoji
+
+
+# ------------------------------------------- every command refuses a bad output the same way --
+
+#: Every option that names a file to write, with the rest of a command line that would run.
+WRITERS = {
+    "run --log-out": ["run", "classroom", "--runs", "3", "--no-encrypt", "--log-out"],
+    "run --table-out": ["run", "classroom", "--runs", "3", "--table-out"],
+    "report -o": ["report", "classroom", "--runs", "2", "--no-encrypt", "-o"],
+    "keygen -o": ["keygen", "-o"],
+    "sweep -o": ["sweep", "classroom", "--vary", "operation.tracing=0,0.5", "-n", "2", "-o"],
+    "sweep --plot": ["sweep", "classroom", "--vary", "operation.tracing=0,0.5", "--plot"],
+    "calibrate -o": ["calibrate", "--particles", "16", "-o"],
+    "calibrate --schema -o": ["calibrate", "--schema", "-o"],
+    "scenario schema -o": ["scenario", "schema", "-o"],
+}
+NAMES = {
+    "run --log-out": "log.csv",
+    "run --table-out": "table.csv",
+    "report -o": "report.html",
+    "sweep -o": "table.csv",
+    "sweep --plot": "plot.html",
+}
+
+
+@pytest.mark.parametrize("writer", list(WRITERS))
+@pytest.mark.parametrize("problem", ["folder missing", "is a folder", "not writable"])
+def test_every_command_refuses_an_unwritable_output_alike(
+    writer: str,
+    problem: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A user got exit 2 from report, keygen and sweep --plot but 4 from run for the same
+    missing folder: every output is checked in one place, before any work, with one wording."""
+    name = NAMES.get(writer, "out.json")
+    if problem == "folder missing":
+        target = tmp_path / "nowhere" / name
+        words = f"cannot write {target}: the folder {target.parent} does not exist"
+    elif problem == "is a folder":
+        target = tmp_path / name
+        target.mkdir()
+        words = f"cannot write {target}: is a folder; name a file to write"
+    else:  # the folder refuses writes (faked: the tests may run as root, who may write anywhere)
+        target = tmp_path / "locked" / name
+        target.parent.mkdir()
+        real = os.access
+        monkeypatch.setattr(
+            os, "access", lambda p, mode, **kw: Path(p) != target.parent and real(p, mode, **kw)
+        )
+        words = f"cannot write {target}: permission denied"
+    code, out, err = invoke([*WRITERS[writer], str(target)], capsys)
+    assert code == EXIT_OUTPUT, err
+    assert _one_line(err) == f"error: {words}"
+    assert out == ""

@@ -64,6 +64,9 @@ def test_sobol_prints_plain_words(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0, err
     assert "32 points (sobol-indices)" in out
     assert "Which unknowns matter" in out and "intercepted:" in out
+    # 8 base points are too few to rank anything: said so, with the option to use next
+    said = " ".join(out.split())
+    assert "too thin to rank" in said and "--sobol 32 or more" in said and "± 0%" not in said
 
 
 def test_human_summary_of_many_points(capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,8 +86,7 @@ def test_human_summary_of_many_points(capsys: pytest.CaptureFixture[str]) -> Non
         (["--vary", f"{SHARE}=0.1", "--design", "cube"], "--design must be one of"),
         (["--vary", f"{SHARE}=0.1", "--design", "grid", "--points", "4"], "--points is for"),
         (["--vary", f"{SHARE}=0.1", "--sobol", "8", "--design", "lhs"], "--sobol makes its own"),
-        ([], "at least one --vary"),
-        (["--vary", f"{SHARE}=0.1", "-o", "no/such/folder/t.csv"], "does not exist"),
+        ([], "nothing to vary: give --vary one PATH=SPEC or more"),
     ],
 )
 def test_usage_errors_exit_2_in_one_line(
@@ -134,3 +136,53 @@ def test_unreachable_cluster_exits_2_in_one_line(
     monkeypatch.setenv(CLUSTER_ENV, "tcp://127.0.0.1:9")
     code, _, err = invoke(argv, capsys)
     assert code == 2 and "cannot reach the Dask scheduler" in err
+
+
+def test_columns_sharing_a_last_segment_are_told_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two varied parameters ending in `count` were both headed `count`: each column is now
+    headed by the shortest end of its path that no other path shares."""
+    from tipoff.cli._sweep_cmd import short_names
+
+    assert short_names(["a.x.initial", "b.x.initial", "c.initial", "tracing"]) == [
+        "a.x.initial",
+        "b.x.initial",
+        "c.initial",
+        "tracing",
+    ]
+    argv = ["sweep", "--vary", "generate.relays.count=20,30", "--vary", "generate.senders.count=20"]
+    code, out, err = invoke([*argv, "--runs", "2", "--seed", "1"], capsys)
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if "intercepted" in line)
+    assert "relays.count" in header.split() and "senders.count" in header.split(), out
+    assert "count" not in header.split(), out
+
+
+def test_csv_values_are_those_simulated_without_float_noise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A range's values are written as typed (0.3, not linspace's 0.30000000000000004), each the
+    exact value the points simulated (Parquet and the CSV file agree bit for bit); whole-number
+    parameters are written as whole numbers."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    table, exact = tmp_path / "t.csv", tmp_path / "t.parquet"
+    argv = ["sweep", "--vary", "operation.tracing=0:0.6:7", "--vary", "generate.relays.count=20"]
+    argv += ["--runs", "2", "--seed", "1"]
+    assert invoke([*argv, "-o", str(table)], capsys)[0] == 0
+    assert invoke([*argv, "-o", str(exact)], capsys)[0] == 0
+    rows = list(csv.DictReader(table.read_text().splitlines()))
+    assert [r["operation.tracing"] for r in rows] == [
+        "0.0",
+        "0.1",
+        "0.2",
+        "0.3",
+        "0.4",
+        "0.5",
+        "0.6",
+    ]
+    assert {r["generate.relays.count"] for r in rows} == {"20"}
+    frame = pd.read_parquet(exact)
+    assert [float(r["operation.tracing"]) for r in rows] == frame["operation.tracing"].tolist()
+    assert pd.read_csv(table).equals(frame)

@@ -4,7 +4,7 @@ Each command runs in this process with the console 80 characters wide (and some 
 table it prints is rendered again at that width: no line may be longer, every id its cells hold
 (party, delivery and countermeasure ids) must appear whole on some line, and every word of every
 header must appear (nothing truncated). For the commands whose prose tipoff wraps itself (run,
-exposure, harden, attribute, scenario), every line of the output is checked too.
+exposure, harden, attribute, scenario, sweep, calibrate), every line of the output is checked too.
 """
 
 from __future__ import annotations
@@ -86,11 +86,33 @@ COMMANDS = {
     "validate": (["scenario", "validate", "north-hamgyong-spring"], True),
     "list": (["scenario", "list"], True),
     "attribute": (["attribute", "LOG", "--seed", "1"], True),
+    "sweep": (
+        [
+            "sweep",
+            "classroom",
+            *("--vary", "operation.recruitment.initial=0.02:0.4:3"),
+            *("--vary", "operation.tracing=0,0.5", "--runs", "4", "--seed", "1"),
+        ],
+        True,
+    ),
+    "calibrate": (
+        ["calibrate", "--particles", "16", "--runs-per-particle", "2", "--seed", "1"],
+        True,
+    ),
 }
 
 
 CASES = [(name, WIDTH) for name in COMMANDS] + [
-    (name, 60) for name in ("run", "exposure", "exposure-montecarlo", "harden", "attribute")
+    (name, 60)
+    for name in (
+        "run",
+        "exposure",
+        "exposure-montecarlo",
+        "harden",
+        "attribute",
+        "sweep",
+        "calibrate",
+    )
 ]
 
 

@@ -96,7 +96,6 @@ def test_a_bad_log_exits_3_with_positions(
         (["--seed", "-2"], "--seed"),
         (["--max-fee", "2"], "--max-fee"),
         (["--threshold", "-0.1"], "--threshold"),
-        (["-o", "no/such/folder/r.html"], "does not exist"),
     ],
 )
 def test_usage_errors_exit_2(

@@ -88,8 +88,8 @@ def test_dates_need_the_season_start_and_map_to_days() -> None:
     log = parse_incident_log(text, season_start=dt.date(2025, 3, 1))
     assert [d.day for d in log.deliveries] == [0, 10]
     assert problems(text) == [
-        "log.csv:2:2: date: a date needs the season's first day: give --season-start YYYY-MM-DD",
-        "log.csv:3:2: date: a date needs the season's first day: give --season-start YYYY-MM-DD",
+        "log.csv:2:2: date: a date needs the season's first day: give it as season_start (--season-start) YYYY-MM-DD",
+        "log.csv:3:2: date: a date needs the season's first day: give it as season_start (--season-start) YYYY-MM-DD",
     ]
     early = text.replace("2025/03/11", "2025-02-27").replace("2025-03-01,", "2025-13-01,")
     assert problems(early, season_start=dt.date(2025, 3, 1)) == [
@@ -226,5 +226,7 @@ def test_an_inline_column_map_lists_every_problem_without_echoing_personal_data(
     with pytest.raises(UsageError) as info:
         parse_column_map("day=Date,colour=Red,+82 10 1234 5678,courier=Date")
     lines = str(info.value).splitlines()
-    assert len(lines) == 3 and all(line.startswith("--columns: ") for line in lines)
+    assert len(lines) == 3 and all(line.startswith("columns: ") for line in lines)  # the API's word
+    worded = info.value.worded({"columns": "--columns"}).splitlines()  # the CLI's
+    assert all(line.startswith("--columns: ") for line in worded)
     assert "1234" not in str(info.value) and "phone number" in lines[1]

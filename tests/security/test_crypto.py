@@ -62,8 +62,8 @@ def test_recipient_output_is_age_and_reads_back_with_the_identity(tmp_path: Path
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
     with use_identities([key]):
         assert load_scenario(written).name == load_scenario(CLASSROOM).name
-    with pytest.raises(UsageError, match="--identity"):
-        load_scenario(written)  # no identity named: one clear line
+    with pytest.raises(UsageError, match=r"with \$TIPOFF_IDENTITY=FILE \(or set it once"):
+        load_scenario(written)  # no identity named: one clear line, in the library's words
     other, _ = _identity(tmp_path, "other.txt")
     with use_identities([other]), pytest.raises(InputError, match="cannot decrypt"):
         load_scenario(written)

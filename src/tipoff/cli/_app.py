@@ -12,7 +12,7 @@ from tipoff._atomic import install_signal_handlers
 from tipoff._oserrors import output_error
 from tipoff._version import __version__
 from tipoff.cli._commands import register
-from tipoff.cli._common import err
+from tipoff.cli._common import OPTION_NAMES, err, exit_codes
 from tipoff.cli._safe import safe, safe_lines, without_personal_data
 from tipoff.errors import (
     EXIT_BUG,
@@ -21,15 +21,12 @@ from tipoff.errors import (
     EXIT_OUTPUT,
     InputError,
     TipoffError,
+    UsageError,
 )
 
 __all__ = ["app", "main"]
 
-EPILOG = (
-    "Exit codes: 0 ok; 1 internal error (a bug: re-run with --debug and report it); "
-    "2 usage error; 3 invalid input (scenario or log); 4 an output file could not be written; "
-    "130 interrupted."
-)
+EPILOG = exit_codes(c3="(scenario or log)")
 
 app = typer.Typer(
     name="tipoff",
@@ -132,7 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     except TipoffError as exc:
         if debug:
             raise
-        message = without_personal_data(safe_lines(exc))
+        text = exc.worded(OPTION_NAMES) if isinstance(exc, UsageError) else str(exc)
+        message = without_personal_data(safe_lines(text))
         err.print(f"error: {message}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:

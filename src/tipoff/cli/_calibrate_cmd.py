@@ -10,16 +10,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from tipoff.cli._common import (
     CLUSTER_HELP,
     DEFAULT_SCENARIO,
+    add_id_column,
     err,
     load_scenario_arg,
+    new_table,
     out,
     print_json,
+    print_table,
+    say,
+    say_items,
 )
+from tipoff.cli._outputs import check_targets, refuse_stdout, write_output
+from tipoff.cli._safe import safe_markup
 
 if TYPE_CHECKING:
     from tipoff.analysis.calibration import CalibrationSummary
@@ -55,65 +61,71 @@ def _num(x: float) -> str:
     return f"{x:.2g}" if abs(x) < 0.01 else f"{x:.3g}"
 
 
+def _interval(median: float, lo: float, hi: float) -> str:
+    return f"{_num(median)} ({_num(lo)} to {_num(hi)})"
+
+
 def _print_human(s: CalibrationSummary, posterior: Posterior, seconds: float) -> None:
+    """The summary in the terminal's width: tables as ``tipoff run`` prints them (cells wrap at
+    spaces, never inside a number; records when too narrow), sentences wrapped."""
     prov = posterior.provenance
     opts = prov.get("options", {})
     diag = posterior.diagnostics
-    out.print(
+    say(
         f"Calibration of {prov['scenario']} (seed {prov['seed']}; {opts.get('n_particles')} "
         f"particles, {opts.get('runs_per_particle')} seasons each; "
-        f"{diag.get('seasons_total', 0):,} seasons in {seconds:.0f} s)",
-        markup=False,
-        soft_wrap=True,
+        f"{diag.get('seasons_total', 0):,} seasons in {seconds:.0f} s)"
     )
-    table = Table(title="Prior and posterior (median, 90% interval)", title_justify="left")
-    table.add_column("unknown", overflow="fold")
+    table = new_table("Prior and posterior (median, 90% interval)")
+    table.add_column("unknown")
     table.add_column("prior", justify="right")
     table.add_column("posterior", justify="right")
     table.add_column("MC error", justify="right")
     for r in s.unknowns:
         table.add_row(
-            r.label,
-            f"{_num(r.prior_median)} ({_num(r.prior_lo)}-{_num(r.prior_hi)})",
-            f"{_num(r.median)} ({_num(r.lo)}-{_num(r.hi)})",
+            safe_markup(r.label),
+            _interval(r.prior_median, r.prior_lo, r.prior_hi),
+            _interval(r.median, r.lo, r.hi),
             "" if r.mc_error is None else _num(r.mc_error),
         )
-    out.print(table)
+    print_table(table)
     if len(s.unknowns) > 1:
-        corr = Table(title="Posterior correlations", title_justify="left")
+        corr = new_table("Posterior correlations")
         corr.add_column("")
         for j in range(len(s.unknowns)):
             corr.add_column(str(j + 1), justify="right")
         for i, r in enumerate(s.unknowns):
-            corr.add_row(f"{i + 1} {r.label}", *(_corr(s.correlation[i][j]) for j in range(i + 1)))
-        out.print(corr)
-    check = Table(title="Predictive check: probability of each report", title_justify="left")
-    check.add_column("report", overflow="fold")
+            corr.add_row(
+                f"{i + 1} {safe_markup(r.label)}",
+                *(_corr(s.correlation[i][j]) for j in range(i + 1)),
+                *([""] * (len(s.unknowns) - i - 1)),
+            )
+        print_table(corr)
+    check = new_table("Predictive check: probability of each report")
+    ids = [safe_markup(row["id"]) for row in s.predictive]
+    add_id_column(check, "report", ids)
     check.add_column("reported", justify="right")
     check.add_column("posterior", justify="right")
     check.add_column("hand-set values", justify="right")
-    for row in s.predictive:
+    for id_, row in zip(ids, s.predictive, strict=True):
         check.add_row(
-            str(row["id"]),
-            str(row["reported"]),
+            id_,
+            safe_markup(row["reported"]),
             f"{float(row['posterior']):.3f}",  # type: ignore[arg-type]
             f"{float(row['hand_set']):.3f}",  # type: ignore[arg-type]
         )
-    out.print(check)
+    print_table(check)
     if s.converged:
         ess = min((r.ess or 0.0) for r in s.unknowns)
-        out.print(
+        say(
             f"Converged: every posterior mean has a Monte Carlo error under a tenth of its "
-            f"spread (smallest effective sample size {ess:.0f}).",
-            markup=False,
-            soft_wrap=True,
+            f"spread (smallest effective sample size {ess:.0f})."
         )
     else:
-        out.print("NOT CONVERGED:", markup=False)
-        for reason in s.not_converged_because:
-            out.print(f"  - {reason}", markup=False, soft_wrap=True)
+        say("NOT CONVERGED:")
+        say_items(list(s.not_converged_because))
     out.print()
-    out.print(s.sentence, markup=False, soft_wrap=True)
+    say(s.sentence)
 
 
 def _summary_dict(s: CalibrationSummary, posterior: Posterior) -> dict[str, Any]:
@@ -213,24 +225,24 @@ def calibrate_cmd(
     and whether the sampler converged.
     """
     from tipoff.errors import UsageError
-    from tipoff.results import write_posterior, write_text_atomic
+    from tipoff.results import write_posterior
     from tipoff.scenario import (
         list_observation_presets,
         observations_json_schema,
         resolve_observations,
     )
 
+    check_targets(output)
     if schema:
         doc = observations_json_schema()
         if output is None:
             print_json(doc)
         else:
-            write_text_atomic(output, json.dumps(doc, indent=2) + "\n")
+            write_output(output, json.dumps(doc, indent=2) + "\n")
         return
+    refuse_stdout("-o", output, "the posterior file is read back by other commands")
     if particles % 4:
         raise UsageError(f"--particles must be a multiple of 4, got {particles}")
-    if output is not None and (output.is_dir() or not output.parent.is_dir()):
-        raise UsageError(f"-o {output}: name a file in an existing folder")
     sc = load_scenario_arg(scenario)
     if observations is None:
         name = scenario or DEFAULT_SCENARIO
@@ -243,11 +255,10 @@ def calibrate_cmd(
     obs = resolve_observations(observations, scenario=sc)
     if check:
         n_u, n_o = len(obs.unknowns), len(obs.observations)
-        out.print(
+        say(
             f"OK {observations}: {n_u} unknown{'s' * (n_u != 1)} ({', '.join(obs.unknowns)}), "
             f"{n_o} observation{'s' * (n_o != 1)} ({', '.join(o.id for o in obs.observations)}), "
-            f"against {sc.name}",
-            markup=False,
+            f"against {sc.name}"
         )
         return
     from tipoff.analysis.calibration import calibrate, summarize_posterior
@@ -274,4 +285,4 @@ def calibrate_cmd(
     else:
         _print_human(summary, posterior, seconds)
         if output is not None:
-            out.print(f"Posterior written to {output}", markup=False, soft_wrap=True)
+            say(f"Posterior written to {output}")

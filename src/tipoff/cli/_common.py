@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 __all__ = [
     "CLUSTER_HELP",
     "DEFAULT_SCENARIO",
+    "OPTION_NAMES",
     "add_id_column",
     "err",
+    "exit_codes",
     "load_model",
     "load_scenario_arg",
     "new_table",
@@ -29,6 +31,7 @@ __all__ = [
     "print_json",
     "print_table",
     "say",
+    "say_items",
 ]
 
 #: The help of every command's --cluster option.
@@ -36,6 +39,59 @@ CLUSTER_HELP = (
     "Run on this Dask scheduler (tcp://HOST:8786; needs pip install 'tipoff[dask]'); default: "
     "$TIPOFF_CLUSTER, else this machine. The same numbers either way."
 )
+#: What each exit code means (tipoff.errors), as every command's help says it.
+_EXIT_WORDS = {
+    0: "ok",
+    1: "internal error (a bug: re-run with --debug and report it)",
+    2: "usage error",
+    3: "invalid input",
+    4: "an output file could not be written",
+    130: "interrupted",
+}
+
+
+def exit_codes(**details: str) -> str:
+    """The sentence on exit codes that ends every command's help, from one table.
+
+    ``details`` adds a command's own words to a code, keyed ``c2``, ``c3``...: what makes that
+    command exit so (``exit_codes(c3="(the scenario)")``).
+
+    Examples
+    --------
+    >>> exit_codes(c2="(a bad --vary)").split("; ")[2]
+    '2 usage error (a bad --vary)'
+    """
+    from tipoff.errors import (
+        EXIT_BUG,
+        EXIT_INPUT,
+        EXIT_INTERRUPTED,
+        EXIT_OK,
+        EXIT_OUTPUT,
+        EXIT_USAGE,
+    )
+
+    codes = (EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED)
+    unknown = set(details) - {f"c{c}" for c in codes}
+    if unknown:  # pragma: no cover - a programming error
+        raise ValueError(f"no such exit codes: {sorted(unknown)}")
+    parts = [" ".join(filter(None, (str(c), _EXIT_WORDS[c], details.get(f"c{c}")))) for c in codes]
+    return "Exit codes: " + "; ".join(parts) + "."
+
+
+#: The command line's name for each library parameter a message may name: a
+#: :class:`~tipoff.errors.UsageError` from the library says ``n_runs``, the CLI says ``--runs``.
+OPTION_NAMES = {
+    "vary": "--vary",
+    "design": "--design",
+    "n_points": "--points",
+    "sobol": "--sobol",
+    "n_runs": "--runs",
+    "n_workers": "--workers",
+    "season_start": "--season-start",
+    "columns": "--columns",
+    "identity": "--identity FILE",
+}
+
 #: The scenario a command runs when none is named.
 DEFAULT_SCENARIO = "north-hamgyong-spring"
 
@@ -71,6 +127,17 @@ def say(text: str) -> None:
     """Print a sentence as plain text, wrapped at spaces to the terminal's width (control
     characters from files shown escaped)."""
     out.print(safe(text), markup=False, highlight=False)
+
+
+def say_items(items: list[str], /, *, bullet: str = "-") -> None:
+    """Print sentences as an indented list, each wrapped to the terminal's width under its own
+    first word (a hanging indent), control characters shown escaped."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for item in items:
+        grid.add_row(f"  {bullet}", Text(safe(item)))
+    out.print(grid)
 
 
 def new_table(title: str | None = None, **kwargs: Any) -> Table:

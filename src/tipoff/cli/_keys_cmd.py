@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from tipoff.cli._common import err, out
+from tipoff.cli._outputs import check_targets, refuse_stdout
 from tipoff.errors import UsageError
 
 __all__ = ["config_cmd", "keygen_cmd"]
@@ -42,10 +43,10 @@ def keygen_cmd(
     from tipoff._atomic import write_bytes_atomic
     from tipoff._crypto import Encryption, generate_identity, prompt_passphrase
 
+    refuse_stdout("-o", output, "an identity is a private file (mode 0600), never printed")
+    check_targets(output)
     if output.exists() or output.is_symlink():
         raise UsageError(f"-o {output}: exists; tipoff never overwrites an identity")
-    if not output.parent.is_dir():
-        raise UsageError(f"-o {output}: the folder {output.parent} does not exist")
     text, public = generate_identity()
     data = text.encode("ascii")
     if passphrase:

@@ -8,6 +8,7 @@ summary goes to standard error so that standard output carries only the data.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -57,29 +58,32 @@ def refuse_stdout(option: str, path: object, why: str) -> None:
 
 
 def check_targets(*paths: str | os.PathLike[str] | None) -> None:
-    """Refuse, before any work, an output whose folder is missing or that names a folder.
+    """Refuse, before any work, an output whose folder is missing or not writable, or that names
+    a folder: every command checks its output files here, so the refusal reads the same everywhere.
 
-    Without it a command would simulate, write its first file, then fail on the second: some
-    outputs new, some not. The message and exit code (4) are those a failed write gives.
+    Without it a command would simulate (for minutes), then fail to write; or write its first
+    file, then fail on the second: some outputs new, some not. The message and exit code (4) are
+    those a failed write gives (:func:`tipoff._oserrors.output_error`).
 
     Raises
     ------
     OutputError
         For the first target that cannot be written.
     """
-    from tipoff.errors import OutputError
-
     for path in paths:
         if path is None or is_stdout(path):
             continue
         target = Path(path)
-        if target.is_dir():
-            raise OutputError(f"cannot write {os.fspath(path)}: is a folder; name a file to write")
         folder = target.parent
-        if not folder.is_dir():
-            raise OutputError(
-                f"cannot write {os.fspath(path)}: the folder {os.fspath(folder)} does not exist"
-            )
+        if target.is_dir():
+            code = errno.EISDIR
+        elif not folder.is_dir():
+            code = errno.ENOTDIR if folder.exists() else errno.ENOENT
+        elif not os.access(folder, os.W_OK | os.X_OK):
+            code = errno.EACCES
+        else:
+            continue
+        raise output_error(OSError(code, os.strerror(code), os.fspath(path)), path)
 
 
 def write_output(

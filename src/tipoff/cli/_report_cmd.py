@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tipoff.cli._common import err, load_scenario_arg, out
+from tipoff.cli._common import err, load_scenario_arg, say
 from tipoff.cli._crypto_opts import (
     EncryptPassphrase,
     EncryptTo,
@@ -23,7 +23,7 @@ from tipoff.cli._log_opts import (
     log_options_given,
     read_log,
 )
-from tipoff.cli._safe import safe
+from tipoff.cli._outputs import check_targets
 from tipoff.errors import UsageError
 
 
@@ -114,10 +114,7 @@ def report_cmd(
         raise UsageError(
             "-o -: the report is one HTML file, not written to standard output; name a file"
         )
-    if output.is_dir():
-        raise UsageError(f"-o {output}: is a folder; name the HTML file to write")
-    if not output.parent.is_dir():
-        raise UsageError(f"-o {output}: the folder {output.parent} does not exist")
+    check_targets(output)
 
     from tipoff.engines._budget import check_memory
 
@@ -168,11 +165,9 @@ def report_cmd(
     stage("writing the HTML file")
     size = write_report(data, output, passphrase=secret, encryption=encryption)
     written = encrypted_path(output, encryption)
-    out.print(
-        f"Wrote {safe(written)} ({size / 1e6:.1f} MB; seed {data.methods.seed}). Open it in any "
-        "browser; it makes no network connection.",
-        markup=False,
-        soft_wrap=True,
+    say(
+        f"Wrote {written} ({size / 1e6:.1f} MB; seed {data.methods.seed}). Open it in any "
+        "browser; it makes no network connection."
     )
     if encryption is not None:
         note = f"The file is {encryption.describe()} (age): decrypt it with age or rage to open it."

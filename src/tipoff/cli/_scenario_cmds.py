@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tipoff.cli._common import out, print_json, say
-from tipoff.cli._outputs import write_output
+from tipoff.cli._outputs import check_targets, write_output
 from tipoff.cli._safe import safe
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ def schema(
     """Print the JSON Schema of scenario files, for editor completion."""
     from tipoff.scenario import scenario_json_schema
 
+    check_targets(output)
     doc = scenario_json_schema()
     if output is None:
         print_json(doc)

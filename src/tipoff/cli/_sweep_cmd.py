@@ -9,9 +9,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from tipoff.cli._common import CLUSTER_HELP, err, load_scenario_arg, out, print_json
+from tipoff.cli._common import (
+    CLUSTER_HELP,
+    err,
+    exit_codes,
+    load_scenario_arg,
+    new_table,
+    out,
+    print_json,
+    print_table,
+    say,
+    say_items,
+)
+from tipoff.cli._outputs import check_targets
 from tipoff.errors import UsageError
 
 if TYPE_CHECKING:
@@ -27,11 +38,17 @@ WORDS = {
     "money_lost": "money lost",
 }
 
+#: How the Sobol sentences suggest more base points, in this command's words.
+SOBOL_RERUN = "--sobol {n}"
+
 EPILOG = (
     "SPEC is a list (0.02,0.05,0.1), a range START:STOP:N (N values from START to STOP, both "
     "included: 0.02:0.4:10) or a distribution (uniform(0.02,0.4), loguniform(0.001,0.1), "
-    "beta(2,8)). Exit codes: 0 ok; 1 internal error; 2 usage error (a bad --vary, option or "
-    "cluster); 3 invalid input (the scenario, or a point that breaks its rules); 130 interrupted."
+    "beta(2,8)). "
+    + exit_codes(
+        c2="(a bad --vary, option or cluster)",
+        c3="(the scenario, or a point that breaks its rules)",
+    )
 )
 
 
@@ -66,6 +83,42 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
+def plus_minus(mean: float, half: float) -> str:
+    """``mean ± half`` to two decimals, the half-width with more when it is under 0.005: never
+    "± 0.00" for an interval that is not exactly 0 wide.
+
+    Examples
+    --------
+    >>> plus_minus(1.5, 0.25), plus_minus(2.0, 0.0), plus_minus(1.0, 0.0012)
+    ('1.50 ± 0.25', '2.00 ± 0', '1.00 ± 0.001')
+    """
+    if half == 0:
+        return f"{mean:.2f} ± 0"
+    return f"{mean:.2f} ± {half:.2f}" if half >= 0.005 else f"{mean:.2f} ± {half:.1g}"
+
+
+def short_names(paths: tuple[str, ...] | list[str]) -> list[str]:
+    """Each dotted path by its shortest suffix (whole segments) that no other path ends with.
+
+    A column headed ``count`` would not say whether it is ``generate.relays.count`` or
+    ``generate.couriers.count``.
+
+    Examples
+    --------
+    >>> short_names(["generate.relays.count", "generate.couriers.count", "operation.tracing"])
+    ['relays.count', 'couriers.count', 'tracing']
+    """
+    parts = [p.split(".") for p in paths]
+    names = []
+    for i, segs in enumerate(parts):
+        for k in range(1, len(segs) + 1):
+            tail = segs[-k:]
+            if not any(j != i and other[-k:] == tail for j, other in enumerate(parts)):
+                break
+        names.append(".".join(tail))
+    return names
+
+
 def _where(r: SweepResult, i: int) -> dict[str, float]:
     return {p: float(v) for p, v in zip(r.params, r.values[i], strict=True)}
 
@@ -97,7 +150,7 @@ def _document(r: SweepResult, outputs: dict[str, str | None]) -> dict[str, Any]:
         else {m: r.sobol[m].to_dict() for m in WORDS if m in r.sobol},
         "sobol_words": None
         if r.sobol is None
-        else [sobol_words(WORDS[m], r.sobol[m]) for m in WORDS if m in r.sobol],
+        else [sobol_words(WORDS[m], r.sobol[m], rerun=SOBOL_RERUN) for m in WORDS if m in r.sobol],
         "point_values": [
             {
                 "point": i,
@@ -117,26 +170,24 @@ def _print_human(r: SweepResult, currency: str, outputs: dict[str, str | None]) 
     from tipoff.analysis.sweep import sobol_words
 
     p = r.provenance
-    out.print(
+    say(
         f"{p['scenario']}: {r.n_points} points ({r.design}), {r.n_runs} seasons each "
-        f"(seed {p['seed']})",
-        markup=False,
-        soft_wrap=True,
+        f"(seed {p['seed']})"
     )
     if r.n_points <= 30:
-        table = Table(title_justify="left", show_edge=False)
-        for path in r.params:
-            table.add_column(escape(path.rsplit(".", 1)[-1]), justify="right", overflow="fold")
+        table = new_table()
+        for name in short_names(r.params):
+            table.add_column(escape(name), justify="right")
         for m in ("intercepted", "couriers_arrested", "family_arrested"):
-            table.add_column(escape(WORDS[m]), justify="right", overflow="fold")
+            table.add_column(escape(WORDS[m]), justify="right")
         for i in range(r.n_points):
             cells = [f"{v:.4g}" for v in r.values[i]]
             for m in ("intercepted", "couriers_arrested", "family_arrested"):
                 mean, se = r.stat(m)[i], r.stat(m, "stderr")[i]
-                cells.append(f"{mean:.2f} ± {2 * se:.2f}")
+                cells.append(plus_minus(mean, 2 * se))
             table.add_row(*cells)
-        out.print(table)
-        out.print("(means per season ± two standard errors)", markup=False)
+        print_table(table)
+        say("(means per season ± two standard errors)")
     else:
         for m in ("intercepted", "couriers_arrested", "family_arrested", "money_lost"):
             mean = r.stat(m)
@@ -146,25 +197,25 @@ def _print_human(r: SweepResult, currency: str, outputs: dict[str, str | None]) 
             def at(i: int) -> str:
                 return ", ".join(f"{k}={v:.4g}" for k, v in _where(r, i).items())
 
-            out.print(
+            say(
                 f"{WORDS[m]}: from {mean[lo]:,.2f}{unit} a season (at {at(lo)}) to "
-                f"{mean[hi]:,.2f}{unit} (at {at(hi)})",
-                markup=False,
-                soft_wrap=True,
+                f"{mean[hi]:,.2f}{unit} (at {at(hi)})"
             )
     if r.sobol is not None:
         out.print()
-        out.print(
+        say(
             "Which unknowns matter (Sobol total indices: the share of a total's variation over "
-            "the design that each parameter takes part in, ± its 95% interval):",
-            markup=False,
-            soft_wrap=True,
+            "the design that each parameter takes part in, with its 95% interval):"
         )
-        for m in ("intercepted", "couriers_arrested", "family_arrested", "money_lost"):
-            out.print("  " + sobol_words(WORDS[m], r.sobol[m]), markup=False, soft_wrap=True)
+        say_items(
+            [
+                sobol_words(WORDS[m], r.sobol[m], rerun=SOBOL_RERUN)
+                for m in ("intercepted", "couriers_arrested", "family_arrested", "money_lost")
+            ]
+        )
     for what, written in outputs.items():
         if written:
-            out.print(f"Wrote the {what} to {written}", markup=False, soft_wrap=True)
+            say(f"Wrote the {what} to {written}")
 
 
 def sweep_cmd(
@@ -177,7 +228,8 @@ def sweep_cmd(
         typer.Option(
             "--vary",
             "-v",
-            help="PATH=SPEC: a scenario parameter by its dotted path and the values to try "
+            metavar="<PATH=SPEC>",
+            help="A scenario parameter by its dotted path and the values to try, PATH=SPEC "
             "(repeat for more parameters).",
         ),
     ] = None,
@@ -233,9 +285,7 @@ def sweep_cmd(
         raise UsageError(f"--out {table_out}: the table is .csv or .parquet")
     if plot_out is not None and plot_out.suffix not in (".html", ".htm"):
         raise UsageError(f"--plot {plot_out}: the plot is an .html file")
-    for option, path in (("--out", table_out), ("--plot", plot_out)):
-        if path is not None and not path.resolve().parent.is_dir():
-            raise UsageError(f"{option} {path}: the folder {path.parent} does not exist")
+    check_targets(table_out, plot_out)
     has_dist = any(a.dist is not None for a in axes)
     if sobol is not None and (design is not None or points is not None):
         raise UsageError("--sobol makes its own design: leave out --design and --points")

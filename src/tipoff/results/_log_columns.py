@@ -132,10 +132,13 @@ def family_value(value: object) -> tuple[bool | None, bool]:
 
 
 def parse_season_start(text: str) -> dt.date:
-    """The ``--season-start`` date (``YYYY-MM-DD``); UsageError otherwise."""
+    """The ``season_start`` date (``YYYY-MM-DD``; the CLI's ``--season-start``); UsageError
+    otherwise."""
     d = _parse_date(text)
     if d is None:
-        raise UsageError(f"--season-start must be a date YYYY-MM-DD, got {text!r}")
+        raise UsageError(
+            f"{{season_start}} must be a date YYYY-MM-DD, got {text!r}", params=["season_start"]
+        )
     return d
 
 
@@ -152,7 +155,11 @@ def _parse_date(text: str) -> dt.date | None:
 def date_to_day(value: object, start: dt.date | None) -> tuple[int | None, str | None]:
     """The day number of a ``date`` cell, or ``(None, problem)``."""
     if start is None:
-        return None, "a date needs the season's first day: give --season-start YYYY-MM-DD"
+        # an input problem, not a usage error: named for both the library and the command line
+        return None, (
+            "a date needs the season's first day: give it as season_start (--season-start) "
+            "YYYY-MM-DD"
+        )
     if not isinstance(value, str):
         return None, "must be a date YYYY-MM-DD"
     d = _parse_date(value)
@@ -206,7 +213,9 @@ def parse_column_map(text: str, /) -> dict[str, str]:
         col += len(part) + 1
     out, found = _column_map(entries)
     if found:
-        raise UsageError("\n".join(f"--columns: {message}" for _, _, message in found))
+        raise UsageError(
+            "\n".join("{columns}: " + message for _, _, message in found), params=["columns"]
+        )
     return out
 
 

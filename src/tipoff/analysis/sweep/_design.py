@@ -29,7 +29,8 @@ def _grid(axes: Sequence[Axis]) -> FloatArray:
     if missing:
         raise UsageError(
             f"a grid needs lists or ranges, and {', '.join(missing)} is a distribution: "
-            "use --design lhs or sobol with --points N, or give a list or range"
+            "use {design} lhs or sobol with {n_points} N, or give a list or range",
+            params=["design", "n_points"],
         )
     sizes = [len(a.levels or ()) for a in axes]
     n = math.prod(sizes)
@@ -63,11 +64,17 @@ def design_points(
         Seed of the space-filling design's randomisation.
     """
     if design not in DESIGNS:
-        raise UsageError(f"--design must be one of {', '.join(DESIGNS)}, got {design!r}")
+        raise UsageError(
+            "{design} must be one of " + ", ".join(DESIGNS) + f", got {design!r}",
+            params=["design"],
+        )
     if design == "grid":
         return _grid(axes)
     if n_points is None or not 1 <= n_points <= MAX_POINTS:
-        raise UsageError(f"--design {design} needs --points N, from 1 to {MAX_POINTS:,}")
+        raise UsageError(
+            f"the {design} design needs {{n_points}} from 1 to {MAX_POINTS:,}, got {n_points!r}",
+            params=["n_points"],
+        )
     from scipy.stats import qmc
 
     rng = np.random.default_rng(seed)
@@ -91,9 +98,14 @@ def sobol_design(d: int, n: int, /, *, seed: int) -> FloatArray:
     try:
         from SALib.sample import sobol as salib_sobol
     except ImportError:
-        raise UsageError("--sobol needs SALib: pip install 'tipoff[sensitivity]'") from None
+        raise UsageError(
+            "{sobol} needs SALib: pip install 'tipoff[sensitivity]'", params=["sobol"]
+        ) from None
     if not 2 <= n <= MAX_POINTS // (d + 2):
-        raise UsageError(f"--sobol N needs N from 2 to {MAX_POINTS // (d + 2):,}")
+        raise UsageError(
+            f"{{sobol}} (base points) must be from 2 to {MAX_POINTS // (d + 2):,}, got {n!r}",
+            params=["sobol"],
+        )
     problem = {"num_vars": d, "names": [f"x{j}" for j in range(d)], "bounds": [[0.0, 1.0]] * d}
     with warnings.catch_warnings():  # SALib warns when n is not a power of 2
         warnings.simplefilter("ignore", UserWarning)

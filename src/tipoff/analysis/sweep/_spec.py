@@ -5,7 +5,8 @@ A SPEC is one of
 - a list of values, ``0.02,0.05,0.1`` (one value is a list of one);
 - a range with a number of steps, ``START:STOP:N``: ``N`` evenly spaced values from ``START`` to
   ``STOP``, both ends included (``0.02:0.4:10`` is 0.02, 0.0622..., ..., 0.4), like
-  ``numpy.linspace``;
+  ``numpy.linspace``, each rounded to 15 significant digits (``0:1:11`` gives 0.3, not
+  0.30000000000000004);
 - a distribution, ``uniform(LOW,HIGH)``, ``loguniform(LOW,HIGH)`` or ``beta(A,B)``
   (:func:`tipoff.scenario.parse_distribution`).
 
@@ -91,7 +92,9 @@ def _levels(path: str, spec: str, info: ParamInfo) -> tuple[float, ...]:
         values = np.linspace(start, stop, n)
         if info.kind is int:
             values = np.rint(values)
-        return tuple(dict.fromkeys(float(v) for v in values))
+        # 15 significant digits: 0:1:11 makes 0.3, not linspace's 0.30000000000000004, so the
+        # value simulated is the one a table shows and a CSV file holds
+        return tuple(dict.fromkeys(float(f"{v:.15g}") for v in values))
     parts = [p.strip() for p in spec.split(",")]
     if len(parts) > MAX_LEVELS:
         raise ValueError(f"at most {MAX_LEVELS:,} values")
@@ -123,7 +126,7 @@ def parse_axis(text: str, /) -> Axis:
     ------
     UsageError
         One line: the text, and what is wrong with it (with the closest valid paths when the
-        path is unknown).
+        path is unknown). It names the parameter as ``vary`` (the CLI: ``--vary``).
 
     Examples
     --------
@@ -134,11 +137,14 @@ def parse_axis(text: str, /) -> Axis:
     path, sep, spec = text.partition("=")
     path, spec = path.strip(), spec.strip()
     if not sep or not path or not spec:
-        raise UsageError(f"--vary {shown}: expected PATH=SPEC, e.g. operation.tracing=0.1,0.2")
+        raise UsageError(
+            "{vary} " + shown + ": expected PATH=SPEC, e.g. operation.tracing=0.1,0.2",
+            params=["vary"],
+        )
     try:
         info = param_info(path)
     except UsageError as exc:
-        raise UsageError(f"--vary {shown}: {exc}") from None
+        raise UsageError("{vary} " + shown + ": " + str(exc), params=["vary"]) from None
     try:
         if "(" in spec:
             dist = parse_distribution(spec)
@@ -147,7 +153,7 @@ def parse_axis(text: str, /) -> Axis:
         levels = _levels(path, spec, info)
         _check_bounds(info, min(levels), max(levels))
     except ValueError as exc:
-        raise UsageError(f"--vary {shown}: {exc}") from None
+        raise UsageError("{vary} " + shown + ": " + str(exc), params=["vary"]) from None
     return Axis(path=path, spec=spec, info=info, levels=levels)
 
 
@@ -161,7 +167,8 @@ def parse_axes(texts: Sequence[str], /) -> tuple[Axis, ...]:
     """
     if not texts:
         raise UsageError(
-            "give at least one --vary PATH=SPEC (e.g. --vary operation.tracing=0:0.5:6)"
+            "nothing to vary: give {vary} one PATH=SPEC or more (e.g. operation.tracing=0:0.5:6)",
+            params=["vary"],
         )
     axes: list[Axis] = []
     problems: list[str] = []
@@ -170,13 +177,13 @@ def parse_axes(texts: Sequence[str], /) -> tuple[Axis, ...]:
         try:
             axis = parse_axis(text)
         except UsageError as exc:
-            problems.append(str(exc))
+            problems.append(exc.template)
             continue
         if axis.path in seen:
-            problems.append(f"--vary {axis.path}: given twice (give each parameter once)")
+            problems.append("{vary} " + axis.path + ": given twice (give each parameter once)")
             continue
         seen.add(axis.path)
         axes.append(axis)
     if problems:
-        raise UsageError("\n".join(problems))
+        raise UsageError("\n".join(problems), params=["vary"])
     return tuple(axes)

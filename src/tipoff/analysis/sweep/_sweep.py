@@ -33,7 +33,7 @@ from tipoff.engines._executor import resolve_cluster
 from tipoff.errors import Problem, ScenarioError, UsageError
 from tipoff.model import compile_scenario
 from tipoff.results import summarize
-from tipoff.scenario import Scenario, scenario_digest, with_params
+from tipoff.scenario import Scenario, param_info, scenario_digest, with_params
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,10 +96,12 @@ class SweepResult:
         return self.stats[:, self.metrics.index(metric), STATS.index(stat)]
 
     def columns(self) -> dict[str, Any]:
-        """The tidy table's columns: ``point``, ``seed``, each parameter, ``<total>_<stat>``."""
+        """The tidy table's columns: ``point``, ``seed``, each parameter (whole numbers for a
+        whole-number parameter), ``<total>_<stat>``."""
         cols: dict[str, Any] = {"point": np.arange(self.n_points), "seed": self.seeds}
         for j, p in enumerate(self.params):
-            cols[p] = self.values[:, j]
+            whole = param_info(p).kind is int
+            cols[p] = self.values[:, j].astype(np.int64) if whole else self.values[:, j]
         for m in self.metrics:
             for s in STATS:
                 cols[f"{m}_{s}"] = self.stat(m, s)
@@ -256,7 +258,10 @@ def sweep(
     ([0.0, 0.5], (2, 10, 4))
     """
     if isinstance(n_runs, bool) or not isinstance(n_runs, int) or n_runs < 2:
-        raise UsageError(f"--runs must be at least 2 (for standard errors), got {n_runs!r}")
+        raise UsageError(
+            f"{{n_runs}} must be at least 2 (for standard errors), got {n_runs!r}",
+            params=["n_runs"],
+        )
     seed = make_seed(seed)
     design_seq, seasons_seq = np.random.SeedSequence(seed).spawn(2)
     design_seed = int(design_seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
