@@ -17,8 +17,8 @@ OPTION = re.compile(r"(?<![\w`-])--[a-z][\w-]*")
 COMMAND = re.compile(r"tipoff [a-z]+(?: [a-z]+)? --[a-z]")
 #: Functions that exist to read the command line's own options (their docstrings say so).
 CLI_BOUND = {("_crypto.py", "encryption_for")}
-#: Known, owned elsewhere: the engines' out-of-memory advice (reported to the engines' owner).
-KNOWN = {("engines/_executor.py", "--workers")}
+#: Known exceptions (file, option): none left.
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _leaks() -> list[str]:

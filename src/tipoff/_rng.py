@@ -17,7 +17,7 @@ def make_seed(seed: int | None) -> int:
     if seed is None:
         return int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise UsageError(f"seed must be a non-negative integer, got {seed!r}")
+        raise UsageError(f"{{seed}} must be a non-negative integer, got {seed!r}", params=["seed"])
     return int(seed)
 
 

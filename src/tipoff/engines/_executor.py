@@ -200,7 +200,7 @@ def _run_pool(
         except BrokenProcessPool:
             raise TipoffError(
                 "a local worker process died (killed, or out of memory); nothing was written: "
-                "run again, with fewer --workers if memory is short"
+                "run again, with fewer worker processes if memory is short"
             ) from None
         except BaseException:
             for f in futures:
