@@ -267,27 +267,36 @@ def harden_cmd(
         else:
             _print_list(spec, measures)
         return
+    post = None
+    if posterior is not None:
+        from tipoff.cli._posterior_opt import load_posterior
+
+        post = load_posterior(posterior, spec)
     if runs:
         from tipoff.engines._budget import check_memory
         from tipoff.model import compile_scenario
 
         check_memory(compile_scenario(spec), n_runs=runs, source=scenario or None)
-    result = harden(
-        spec,
-        max_fee=max_fee,
-        max_days=max_days,
-        n_runs=runs,
-        seed=seed,
-        method=method,
-        contact_risk=CONTACT_RISK if contact_risk is None else contact_risk,
-        n_workers=workers,
-        cluster=cluster,
-    )
-    robust = None
-    if posterior is not None:
-        from tipoff.cli._posterior_opt import harden_robustness
+    from tipoff.cli._progress import work_progress
 
-        robust = harden_robustness(spec, posterior, result, seed)
+    with work_progress(enabled=not json_out) as progress:
+        result = harden(
+            spec,
+            max_fee=max_fee,
+            max_days=max_days,
+            n_runs=runs,
+            seed=seed,
+            method=method,
+            contact_risk=CONTACT_RISK if contact_risk is None else contact_risk,
+            n_workers=workers,
+            cluster=cluster,
+            progress=progress,
+        )
+        robust = None
+        if post is not None:
+            from tipoff.cli._posterior_opt import harden_robustness
+
+            robust = harden_robustness(spec, post, result, seed, progress=progress)
     if json_out:
         doc = result.to_dict()
         if robust is not None:

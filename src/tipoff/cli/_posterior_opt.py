@@ -73,13 +73,24 @@ def seasons_over_posterior(
 
 
 def harden_robustness(
-    scenario: Scenario, path: Path, result: HardeningResult, seed: int | None
+    scenario: Scenario,
+    post: Posterior,
+    result: HardeningResult,
+    seed: int | None,
+    *,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> Robustness:
-    """The plans of ``result`` across the posterior in ``path`` (see harden_across_posterior)."""
+    """The plans of ``result`` across a posterior read with :func:`load_posterior` (before the
+    hardening, so that a posterior it refuses costs no work); see harden_across_posterior."""
     from tipoff.analysis.calibration import harden_across_posterior
 
-    post = load_posterior(path, scenario)
-    return harden_across_posterior(scenario, post, result, seed=seed)
+    def across(done: int, total: int) -> None:
+        if progress is not None:
+            progress("seasons across the posterior", done, total)
+
+    return harden_across_posterior(
+        scenario, post, result, seed=seed, progress=None if progress is None else across
+    )
 
 
 def print_robustness(robust: Robustness) -> None:
