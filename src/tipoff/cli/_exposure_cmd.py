@@ -16,6 +16,7 @@ from tipoff.cli._common import (
     print_table,
     say,
 )
+from tipoff.cli._posterior_opt import OtherScenarioOption, check_other_scenario
 from tipoff.cli._safe import safe_markup
 from tipoff.cli._scenario_cmds import count_routes
 from tipoff.errors import UsageError
@@ -215,6 +216,7 @@ def exposure_cmd(
             "medians, and each delivery's chance is also given across the posterior's draws.",
         ),
     ] = None,
+    posterior_from_other_scenario: OtherScenarioOption = False,
 ) -> None:
     """How exposed each delivery is under the static model, and which step exposes it."""
     from tipoff.analysis._exposure import exposure_report
@@ -233,12 +235,13 @@ def exposure_cmd(
         raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
     if top < 1:
         raise UsageError(f"--top must be at least 1, got {top}")
+    check_other_scenario(posterior, posterior_from_other_scenario)
     spec = load_scenario_arg(scenario)
     bands = None
     if posterior is not None:
         from tipoff.cli._posterior_opt import exposure_bands
 
-        spec, bands = exposure_bands(spec, posterior)
+        spec, bands = exposure_bands(spec, posterior, other_scenario=posterior_from_other_scenario)
     model = compile_scenario(spec)
     report = exposure_report(
         spec,
