@@ -175,9 +175,18 @@ def _pct(x: float) -> str:
 
 
 def _interval(lo: float, hi: float) -> str:
-    """``94-96%``: a 90% interval in the table's words."""
+    """``94-96%``: a 90% interval as the table writes it (``97% to >99%``, never ``97->99%``,
+    which reads as a minus sign; ``about 12%`` when both ends round alike).
+
+    >>> _interval(0.94, 0.96), _interval(0.97, 0.999), _interval(0.121, 0.124)
+    ('94-96%', '97% to >99%', 'about 12%')
+    """
     a, b = _pct(lo), _pct(hi)
-    return a if a == b else f"{a.rstrip('%')}-{b}"
+    if a == b:
+        return f"about {a}" if a[0].isdigit() else a
+    if b.startswith(">") or a.startswith("<"):
+        return f"{a} to {b}"
+    return f"{a.rstrip('%')}-{b}"
 
 
 def _with_causes(p: PartyAttribution) -> str:
