@@ -85,8 +85,7 @@ def test_the_rule_speaks_of_flagged_parties_only() -> None:
     assert r.thin_reason(above) is None  # r3 stands out: the log does separate the parties
 
 
-def test_the_sample_spreadsheet_log_is_thin_for_r2() -> None:
-    """The shipped example: r2 at 96% on 3 interceptions among 5 deliveries, 7 known outcomes."""
+def _sample_log():  # type: ignore[no-untyped-def]
     from tipoff.results import parse_column_map, parse_season_start, read_incident_log
 
     sample = Path(__file__).resolve().parents[2] / "docs" / "sample-spreadsheet-log.csv"
@@ -95,13 +94,63 @@ def test_the_sample_spreadsheet_log_is_thin_for_r2() -> None:
         "recipient=Family,mode=Hand-over,outcome=Result,family_arrested=Family arrested?,"
         "notes=Notes"
     )
-    log = read_incident_log(
+    return read_incident_log(
         sample, model=CLASSROOM, columns=columns, season_start=parse_season_start("2025-03-01")
     )
-    r = attribute(log, CLASSROOM)
+
+
+def test_the_sample_spreadsheet_log_is_thin_for_r2() -> None:
+    """The shipped example: r2 at 96% on 3 interceptions among 5 deliveries, 7 known outcomes."""
+    r = attribute(_sample_log(), CLASSROOM)
     r2 = r.party("r2")
     assert r.flagged(0.5)[0] is r2 and r2.exposed_interceptions < FEW_INTERCEPTIONS
     assert r.one_more(r2, FRAGILE_STEPS)[0] >= 0.5  # the first rule alone was silent
     reason = r.thin_reason(0.5)
     assert reason is not None and reason.startswith("The evidence on r2 is thin")
     assert f"rests on {r2.exposed_interceptions} interceptions among the {r2.exposures}" in reason
+
+
+def test_one_interception_read_as_safe_is_the_log_attributed_again() -> None:
+    """The sentence says what any one of the party's interceptions, read as a safe delivery,
+    would leave it at: checked here by flipping each row by hand."""
+    import dataclasses
+
+    from tipoff.analysis.attribution._result import _pct
+
+    log = _sample_log()
+    r = attribute(log, CLASSROOM)
+    r2 = r.party("r2")
+    assert r2.if_one_safe_lo is not None and r2.if_one_safe_hi is not None
+    rows = list(log.deliveries)
+    by_hand = []
+    for k, d in enumerate(rows):
+        if d.outcome != "intercepted" or "r2" not in d.relays:
+            continue
+        safe = dataclasses.replace(d, outcome="delivered", family_arrested=None)
+        flipped = dataclasses.replace(log, deliveries=(*rows[:k], safe, *rows[k + 1 :]))
+        by_hand.append(attribute(flipped, CLASSROOM).party("r2").p_compromised)
+    assert len(by_hand) == r2.exposed_interceptions == 3
+    assert (r2.if_one_safe_lo, r2.if_one_safe_hi) == (min(by_hand), max(by_hand))
+    assert r2.if_one_safe_hi < r2.p_compromised  # each interception counted against it
+    reason = r.thin_reason(0.5)
+    assert reason is not None
+    span = f"{_pct(r2.if_one_safe_lo)} to {_pct(r2.if_one_safe_hi)}"
+    assert f"Had any one of them arrived safely, it would stand at {span}." in reason
+    doc = r.to_dict()["parties"][0]
+    assert doc["id"] == "r2"
+    assert doc["if_one_interception_safe"] == {"lo": min(by_hand), "hi": max(by_hand)}
+
+
+def test_the_check_is_left_out_where_it_does_not_apply() -> None:
+    r = _attribute(_through_r3("x" * FEW_INTERCEPTIONS + "."))  # enough interceptions
+    assert r.party("r3").if_one_safe_lo is None
+    assert r.to_dict()["parties"][0]["if_one_interception_safe"] is None
+    gibbs = attribute(
+        parse_incident_log(_through_r3("xx.x"), model=CLASSROOM),
+        CLASSROOM,
+        method="gibbs",
+        seed=1,
+        n_warmup=50,
+        n_draws=50,
+    )
+    assert all(p.if_one_safe_lo is None for p in gibbs.parties)  # exact method only

@@ -56,6 +56,11 @@ class PartyAttribution:
         Of the interceptions the party could have caused, about how many homes watched after an
         arrested courier talked explain instead (an estimate: each loss shared among its sources
         in proportion to their hazards at the rates' posterior means).
+    if_one_safe_lo, if_one_safe_hi
+        For a party whose probability rests on fewer than ``FEW_INTERCEPTIONS`` interceptions
+        (exact method, small logs): the lowest and highest ``p_compromised`` when one of those
+        interceptions is read as a safe delivery and the log attributed again; None otherwise.
+        How much the number rests on any single outcome.
     """
 
     id: str
@@ -82,6 +87,8 @@ class PartyAttribution:
     traced_day_lo: float | None = None
     traced_day_hi: float | None = None
     watched_home_losses: float = 0.0
+    if_one_safe_lo: float | None = None
+    if_one_safe_hi: float | None = None
 
     @property
     def cause(self) -> str:
@@ -124,6 +131,11 @@ class PartyAttribution:
             "prior": self.prior,
             "attributable_interceptions": self.attributable_interceptions,
             "watched_home_losses": self.watched_home_losses,
+            "if_one_interception_safe": (
+                None
+                if self.if_one_safe_lo is None or self.if_one_safe_hi is None
+                else {"lo": self.if_one_safe_lo, "hi": self.if_one_safe_hi}
+            ),
             "exposures": self.exposures,
             "exposed_interceptions": self.exposed_interceptions,
             "from_day": self.from_day,
@@ -187,6 +199,17 @@ def _interval(lo: float, hi: float) -> str:
     if b.startswith(">") or a.startswith("<"):
         return f"{a} to {b}"
     return f"{a.rstrip('%')}-{b}"
+
+
+def _one_safe(p: PartyAttribution) -> str:
+    """`` Had any one of them arrived safely, it would stand at 75% to 93%.`` (or "")."""
+    lo, hi = p.if_one_safe_lo, p.if_one_safe_hi
+    if lo is None or hi is None:
+        return ""
+    at = _pct(lo) if _pct(lo) == _pct(hi) else f"{_pct(lo)} to {_pct(hi)}"
+    if p.exposed_interceptions == 1:
+        return f" Had that one arrived safely, it would stand at {at}."
+    return f" Had any one of them arrived safely, it would stand at {at}."
 
 
 def _with_causes(p: PartyAttribution) -> str:
@@ -296,7 +319,8 @@ class AttributionResult:
                     f"rests on {k} "
                     f"interception{'' if k == 1 else 's'} among the {p.exposures} "
                     f"deliver{'y' if p.exposures == 1 else 'ies'} it could have exposed (the log "
-                    f"holds {outcomes}). So few outcomes cannot test what the number assumes "
+                    f"holds {outcomes}).{_one_safe(p)} So few outcomes cannot test what the "
+                    "number assumes "
                     "(how often deliveries are lost for other reasons, who else could have "
                     "passed the address on), and the interval, which spans only the unknown "
                     f"rates, does not show that doubt. {caution}"
