@@ -171,3 +171,25 @@ def test_unknown_scenario_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = invoke(["exposure", "no-such-preset-or-file"], capsys)
     assert code == 3
     assert "Traceback" not in err
+
+
+def test_json_is_the_reports_to_dict_in_words(capsys: pytest.CaptureFixture[str]) -> None:
+    # --json gave "relay tells courier recipient_identity, recipient_address (3 days ahead)"
+    # where the terminal said "who the family is, the family's address"
+    from tipoff.analysis import exposure_report
+    from tipoff.analysis._step_words import ITEM_WORDS
+    from tipoff.scenario import load_preset
+
+    code, out, err = invoke(["exposure", "north-hamgyong-spring", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    report = exposure_report(load_preset("north-hamgyong-spring"))
+    assert doc == json.loads(json.dumps(report.to_dict(), allow_nan=False))  # one place
+    code, human, _ = invoke(["exposure", "north-hamgyong-spring"], capsys)
+    assert " ".join(doc["advice"].split()) in " ".join(human.split())
+    sentences = [doc["advice"], *(s["label"] for s in doc["steps"])]
+    for key in [k for k in ITEM_WORDS if "_" in k]:  # "amount" is a word too
+        assert all(key not in text for text in sentences), key
+    # the scenario's keys stay, as data, beside the words
+    assert any("recipient_address" in s["items"] for s in doc["steps"])
+    assert all(" tells " in s["label"] for s in doc["steps"])

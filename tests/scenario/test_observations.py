@@ -60,6 +60,20 @@ def test_good_file_and_digest() -> None:
     assert observations_digest(obs) != observations_digest(other)
 
 
+def test_value_problems_at_the_value_key_problems_at_the_key() -> None:
+    text = GOOD.replace(
+        "reporting.src: {dist: beta, a: 2, b: 2}", "reporting.src: beta(2, 2)"
+    ).replace("    coverage: 0.5", "    coverage: 5\n    covrage: 0.5")
+    with pytest.raises(ScenarioError) as info:
+        parse_observations(text, source="obs.yaml")
+    lines = [str(p) for p in info.value.problems]
+    # line 3: '  reporting.src: beta(2, 2)': a scalar where a mapping belongs, at col 18
+    assert any(line.startswith("obs.yaml:3:18: unknowns.reporting.src: ") for line in lines)
+    # line 16: '    coverage: 5' (the value at col 15); line 17: '    covrage: 0.5' (the key)
+    assert any(line.startswith("obs.yaml:16:15: observations[0].coverage: ") for line in lines)
+    assert any(line.startswith("obs.yaml:17:5: observations[0].covrage: ") for line in lines)
+
+
 def test_every_problem_at_once_with_positions() -> None:
     text = """\
 unknowns:
@@ -85,7 +99,8 @@ observations:
     with pytest.raises(ScenarioError) as info:
         parse_observations(text, source="obs.yaml", scenario=load_preset(SEED))
     lines = [str(p) for p in info.value.problems]
-    assert any(line.startswith("obs.yaml:12:5: observations[0].reported") for line in lines)
+    # a bad value is placed at the value, an unknown key at the key
+    assert any(line.startswith("obs.yaml:12:15: observations[0].reported") for line in lines)
     assert any(line.startswith("obs.yaml:13:5: observations[1].placed_by") for line in lines)
     # pydantic errors stop the cross-checks; fix them and the rest appear, all together
     fixed = text.replace('"about ten"', '"> 10"').replace(
@@ -99,10 +114,10 @@ observations:
         "obs.yaml:3:3: unknowns.operation.harvest.community: the prior's support",
         "obs.yaml:4:3: unknowns.operation.response.capacity_per_day: only real-valued",
         "obs.yaml:6:5: observations[0]",  # arrests need roles (at the observation)
-        "obs.yaml:9:5: observations[0].places: 'Atlantis' is neither",
-        "obs.yaml:11:5: observations[0].days: the last day 500",
-        "obs.yaml:16:5: observations[1].roles: roles apply to arrests only",
-        "obs.yaml:19:5: observations[1].reporting: no unknown reporting.nobody",
+        "obs.yaml:9:13: observations[0].places: 'Atlantis' is neither",
+        "obs.yaml:11:5: observations[0].days: the last day 500",  # a list: at its key
+        "obs.yaml:16:12: observations[1].roles: roles apply to arrests only",
+        "obs.yaml:19:16: observations[1].reporting: no unknown reporting.nobody",
     ]
     for prefix in expected:
         assert any(line.startswith(prefix) for line in lines), (prefix, lines)

@@ -98,13 +98,13 @@ def test_unusual_separators_do_not_shift_lines(sep: str) -> None:
     text = MINIMAL.replace("name: minimal", f"name: minimal\ndescription: 'a{sep}b'")
     text = text.replace("initial: 0.1", "initial: 1.3")
     (p,) = problems(text)
-    assert p.startswith(f"s.yaml:{_line(text, 'initial: 1.3')}:5:"), p
+    assert p.startswith(f"s.yaml:{_line(text, 'initial: 1.3')}:14:"), p
 
 
 def test_cr_line_endings_count_lines() -> None:
     text = MINIMAL.replace("initial: 0.1", "initial: 1.3").replace("\n", "\r")
     (p,) = problems(text)
-    assert p.startswith(f"s.yaml:{_line(MINIMAL, 'initial: 0.1')}:5:"), p
+    assert p.startswith(f"s.yaml:{_line(MINIMAL, 'initial: 0.1')}:14:"), p
 
 
 def test_alias_to_undefined_anchor_is_a_problem() -> None:

@@ -78,7 +78,7 @@ def test_unknown_key_typo() -> None:
 def test_wrong_type_does_not_echo_the_value() -> None:
     text = MINIMAL.replace("horizon_days: 30", "horizon_days: thirty")
     assert only(text) == (
-        "s.yaml:2:1: horizon_days: Input should be a valid integer, "
+        "s.yaml:2:15: horizon_days: Input should be a valid integer, "
         "unable to parse string as an integer"
     )
 
@@ -86,21 +86,21 @@ def test_wrong_type_does_not_echo_the_value() -> None:
 def test_probability_above_one() -> None:
     text = MINIMAL.replace("initial: 0.1", "initial: 1.3")
     assert only(text) == (
-        "s.yaml:26:5: operation.recruitment.initial: Input should be less than or equal to 1"
+        "s.yaml:26:14: operation.recruitment.initial: Input should be less than or equal to 1"
     )
 
 
 def test_negative_days() -> None:
     text = MINIMAL.replace("lead_days: 5", "lead_days: -5")
     assert only(text) == (
-        "s.yaml:23:5: protocol[0].lead_days: Input should be greater than or equal to 0"
+        "s.yaml:23:16: protocol[0].lead_days: Input should be greater than or equal to 0"
     )
 
 
 def test_bad_enum_value() -> None:
     text = MINIMAL.replace("    role: courier", "    role: broker")
     assert only(text) == (
-        "s.yaml:9:5: parties[2].role: Input should be 'sender', 'relay', 'courier' or 'recipient'"
+        "s.yaml:9:11: parties[2].role: Input should be 'sender', 'relay', 'courier' or 'recipient'"
     )
 
 
@@ -127,7 +127,7 @@ def test_sender_with_no_relay() -> None:
 def test_protocol_step_naming_an_unknown_role() -> None:
     text = MINIMAL.replace("    to: relay", "    to: broker")
     assert only(text) == (
-        "s.yaml:21:5: protocol[0].to: 'broker' is neither a role (sender, relay, courier, "
+        "s.yaml:21:9: protocol[0].to: 'broker' is neither a role (sender, relay, courier, "
         "recipient, first_relay, last_relay) nor a party id"
     )
 
@@ -380,7 +380,7 @@ def test_file_problems_name_the_file(tmp_path: Path) -> None:
     path.write_text(MINIMAL.replace("initial: 0.1", "initial: 1.3"), encoding="utf-8")
     with pytest.raises(ScenarioError) as info:
         load_scenario(str(path))
-    assert str(info.value).startswith(f"{path}:26:5: operation.recruitment.initial: ")
+    assert str(info.value).startswith(f"{path}:26:14: operation.recruitment.initial: ")
 
 
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
@@ -402,3 +402,99 @@ def test_position_walks_flow_and_block_styles() -> None:
     assert position(doc, ("operation", "relay", "missing")) == (23, 3)
     assert position(doc, ("links", "relay_couriers", "r2", 0)) == (12, 35)
     assert position(doc, ()) == (2, 1)
+
+
+# ------------------------------------------------------- value problems point at the value --
+# A problem with a value is placed where the value starts; one with a key (unknown, missing,
+# duplicate) or with a whole list or mapping, at the key. Lines and columns below are counted
+# by hand in the texts shown.
+
+
+def test_bad_scalar_in_block_mapping_points_at_the_value() -> None:
+    text = MINIMAL.replace("horizon_days: 30", "horizon_days: sixty")
+    assert only(text).startswith("s.yaml:2:15: horizon_days: Input should be a valid integer")
+
+
+def test_bad_value_in_flow_mapping_list_item_points_at_the_value() -> None:
+    text = MODEL_EXAMPLE.replace("{id: r2, role: relay,", "{id: r2, role: relya,")
+    # line 6: '  - {id: r2, role: relya, side: china, community: yanji}'; 'relya' at col 20
+    assert only(text).startswith("s.yaml:6:20: parties[1].role: Input should be")
+
+
+def test_bad_value_in_nested_flow_mapping_points_at_the_value() -> None:
+    text = MODEL_EXAMPLE.replace("relay: {success: 0.8,", "relay: {success: 1.8,")
+    # line 23: '  relay: {success: 1.8, delay_days: 2}'; '1.8' at col 20
+    assert only(text).startswith("s.yaml:23:20: operation.relay.success: Input should be less")
+
+
+def test_bad_list_item_points_at_the_item() -> None:
+    text = MINIMAL.replace("items: [recipient_address]", "items: [recipient_adress]")
+    # line 22: '    items: [recipient_adress]'; the item at col 13
+    assert only(text).startswith("s.yaml:22:13: protocol[0].items[0]: Input should be")
+
+
+def test_unknown_key_points_at_the_key() -> None:
+    text = MINIMAL.replace("    success: 0.5", "    sucess: 0.5")
+    # line 28: '    sucess: 0.5'; the key at col 5, not the value at col 13
+    found = problems(text)
+    assert any(p.startswith("s.yaml:28:5: operation.relay.sucess: ") for p in found), found
+    assert any("did you mean 'success'" in p for p in found), found
+
+
+def test_unknown_key_in_flow_mapping_points_at_the_key() -> None:
+    text = MODEL_EXAMPLE.replace("relay: {success: 0.8,", "relay: {sucess: 0.8,")
+    found = problems(text)
+    # line 23: '  relay: {sucess: 0.8, delay_days: 2}'; the key at col 11
+    assert any(p.startswith("s.yaml:23:11: operation.relay.sucess: ") for p in found), found
+
+
+def test_missing_key_points_at_the_mapping_it_is_missing_from() -> None:
+    text = MODEL_EXAMPLE.replace("amount: {median: 1500, spread: 0.5}", "amount: {spread: 0.5}")
+    # line 15: '  amount: {spread: 0.5}'; the key 'amount' at col 3
+    assert only(text).startswith("s.yaml:15:3: workload.amount.median: Field required")
+
+
+def test_duplicate_key_points_at_the_second_key() -> None:
+    text = MINIMAL.replace("horizon_days: 30\n", "horizon_days: 30\nhorizon_days: 40\n")
+    assert only(text).startswith("s.yaml:3:1: horizon_days: duplicate key")
+
+
+def test_list_where_a_value_belongs_points_at_the_key() -> None:
+    text = MINIMAL.replace("horizon_days: 30\n", "horizon_days:\n  - 30\n")
+    assert only(text).startswith("s.yaml:2:1: horizon_days: Input should be a valid integer")
+
+
+def test_bad_value_through_an_alias_points_at_the_alias() -> None:
+    text = MINIMAL.replace("name: minimal", "name: &n minimal").replace(
+        "horizon_days: 30", "horizon_days: *n"
+    )
+    assert only(text).startswith("s.yaml:2:15: horizon_days: Input should be a valid integer")
+
+
+def test_reference_problem_in_a_value_points_at_the_value() -> None:
+    text = MODEL_EXAMPLE.replace("- {from: relay, to: courier,", "- {from: relay, to: couirer,")
+    # line 18: '  - {from: relay, to: couirer, items: ...'; 'couirer' at col 23
+    assert only(text).startswith("s.yaml:18:23: protocol[1].to: 'couirer' is neither a role")
+
+
+def test_unknown_party_as_a_link_key_points_at_the_key() -> None:
+    text = MODEL_EXAMPLE.replace(
+        "relay_couriers: {r1: [c1], r2: [c1]}", "relay_couriers: {r1: [c1], r9: [c1]}"
+    )
+    found = problems(text)
+    # line 12: '  relay_couriers: {r1: [c1], r9: [c1]}'; the key 'r9' at col 30
+    assert any(
+        p.startswith("s.yaml:12:30: links.relay_couriers.r9: unknown party") for p in found
+    ), found
+
+
+def test_round_trip_position_of_a_value() -> None:
+    from ruamel.yaml import YAML
+
+    doc = YAML(typ="rt").load(MODEL_EXAMPLE)
+    # line 7: '  - {id: c1, role: courier, side: north, home: Hoeryong}'
+    assert position(doc, ("parties", 2, "home"), value=True) == (7, 48)
+    assert position(doc, ("horizon_days",), value=True) == (3, 15)
+    # a list or mapping value stays at its key; a missing key at its mapping
+    assert position(doc, ("generate", "senders"), value=True) == (9, 3)
+    assert position(doc, ("operation", "relay", "missing"), value=True) == (23, 3)

@@ -35,7 +35,7 @@ def test_load_preset(presets: Path) -> None:
 def test_preset_problems_name_the_preset(presets: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         load_preset("broken")
-    assert str(info.value).startswith("preset:broken:26:5: operation.recruitment.initial: ")
+    assert str(info.value).startswith("preset:broken:26:14: operation.recruitment.initial: ")
 
 
 @pytest.mark.parametrize("name", ["nope", "../tiny", "notes", ""])

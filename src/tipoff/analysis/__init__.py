@@ -6,6 +6,7 @@ from tipoff.analysis._exposure import (
     StepAttribution,
     cut_sets,
     exposure_report,
+    route_count,
     step_attribution,
 )
 from tipoff.analysis.attribution import (
@@ -31,5 +32,6 @@ __all__: list[str] = [
     "cut_sets",
     "exposure_report",
     "harden",
+    "route_count",
     "step_attribution",
 ]

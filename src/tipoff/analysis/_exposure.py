@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from tipoff.analysis._step_words import advice_sentence, step_words
 from tipoff.engines.exact import (
     PARTY,
     PEER,
@@ -20,6 +22,7 @@ from tipoff.engines.exact import (
     compromise_catch,
     exposure,
     layout,
+    model_deliveries,
 )
 from tipoff.errors import UsageError
 from tipoff.model import ITEM_BIT, CompiledModel, compile_scenario
@@ -31,11 +34,15 @@ __all__ = [
     "StepAttribution",
     "cut_sets",
     "exposure_report",
+    "route_count",
     "step_attribution",
 ]
 
 F64 = npt.NDArray[np.float64]
 _RELEVANT_NAMES = tuple(name for name, bit in ITEM_BIT.items() if bit in RELEVANT)
+#: ``model.party_role`` and ``deliveries.mode`` as words (the scenario format's values).
+ROLE_NAMES = ("sender", "relay", "courier", "recipient")
+MODE_NAMES = ("home", "meeting_point")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,8 +65,9 @@ class StepAttribution:
 
     @property
     def label(self) -> str:
-        days = "1 day" if self.lead_days == 1 else f"{self.lead_days} days"
-        return f"{self.source} tells {self.target} {', '.join(self.items)} ({days} ahead)"
+        """The step in plain words ("The sender tells every relay on the path the family's
+        address, 10 days before the hand-over."); ``items`` keeps the scenario's keys."""
+        return step_words(self.source, self.target, self.items, self.lead_days)
 
     @property
     def relevant_items(self) -> tuple[str, ...]:
@@ -82,7 +90,11 @@ class CutSet:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExposureReport:
-    """Exposure, with the steps, roles and cut sets behind it, and one sentence of advice."""
+    """Exposure, with the steps, roles and cut sets behind it, and one sentence of advice.
+
+    ``advice`` is in plain words (the same sentence the CLI prints and the report shows); the
+    scenario's item keys stay in the steps' ``items``.
+    """
 
     output: ExposureOutput
     steps: tuple[StepAttribution, ...]
@@ -90,6 +102,81 @@ class ExposureReport:
     top: tuple[int, ...]  # rows, most exposed first
     cut_sets: tuple[CutSet, ...]  # for the ``top`` rows
     advice: str
+    model: CompiledModel  # what ``output`` was computed from: party ids and routes
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as one JSON-serialisable document (``tipoff exposure --json``).
+
+        Every delivery row with its route and ``p_intercept`` (``stderr`` for Monte Carlo), the
+        parties and roles with the risk avoided if withheld from them, the steps (``label`` in
+        words, ``items`` as the scenario's keys), the cut sets of the most exposed rows, the
+        advice in words, and the provenance.
+        """
+        o, model = self.output, self.model
+        rows = o.deliveries
+        montecarlo = o.method == "montecarlo"
+        deliveries = []
+        for r in range(len(rows)):
+            chain = int(rows.chain[r])
+            d: dict[str, Any] = {
+                "id": rows.ids[r],
+                "sender": model.party_ids[model.sender_party[rows.sender[r]]],
+                "relays": [model.party_ids[p] for p in model.chain_relays[chain] if p >= 0],
+                "courier": model.party_ids[model.courier_party[model.chain_courier[chain]]],
+                "recipient": model.party_ids[rows.recipient[r]],
+                "mode": MODE_NAMES[int(rows.mode[r])],
+                "day": int(rows.day[r]),
+                "weight": float(rows.weight[r]),
+                "p_intercept": float(o.p_intercept[r]),
+            }
+            if montecarlo:
+                d["stderr"] = float(o.stderr[r])
+            deliveries.append(d)
+        told = sorted({int(p) for p in o.slot_party.ravel() if p >= 0})
+        total = float(rows.weight.sum())
+        return {
+            "method": o.method,
+            "p_intercepted_per_delivery": o.expected_interceptions / total if total > 0 else 0.0,
+            "routes": route_count(model),
+            "expected_interceptions": o.expected_interceptions,
+            "deliveries": deliveries,
+            "parties": [
+                {
+                    "id": model.party_ids[p],
+                    "role": ROLE_NAMES[int(model.party_role[p])],
+                    "risk_reduction_if_withheld": float(o.party_reduction[p]),
+                }
+                for p in sorted(told, key=lambda p: (-o.party_reduction[p], p))
+            ],
+            "roles": [{"role": k, "risk_reduction_if_withheld": v} for k, v in self.roles.items()],
+            "steps": [
+                {
+                    "step": s.step,
+                    "label": s.label,
+                    "from": s.source,
+                    "to": s.target,
+                    "items": list(s.items),
+                    "lead_days": s.lead_days,
+                    "attributable": s.attributable,
+                }
+                for s in self.steps
+            ],
+            "cut_sets": [
+                {"delivery": rows.ids[c.row], "parties": list(c.parties), "catch": c.catch}
+                for c in self.cut_sets
+            ],
+            "threshold": o.threshold,
+            "advice": self.advice,
+            "provenance": o.provenance.to_dict(),
+        }
+
+
+def route_count(model: CompiledModel, /) -> int:
+    """Routes a delivery may take: distinct (sender, relays, courier, recipient) paths."""
+    rows = model_deliveries(model)
+    return len(
+        set(zip(rows.sender.tolist(), rows.chain.tolist(), rows.recipient.tolist(), strict=True))
+    )
 
 
 def _without_step(scenario: Scenario, k: int) -> Scenario:
@@ -201,28 +288,6 @@ def cut_sets(
     return tuple(found)
 
 
-def _advice(steps: tuple[StepAttribution, ...], total: float, delay_days: int) -> str:
-    if not steps or total <= 0:
-        return "No step of the procedure exposes these deliveries under this operation."
-    best = max(steps, key=lambda s: s.attributable)
-    if best.attributable <= 1e-12:
-        return (
-            "No single step drives the exposure: the interceptions come from background risk "
-            "or from several steps telling the same thing; compare countermeasures instead."
-        )
-    what = ", ".join(best.relevant_items) or ", ".join(best.items)
-    text = (
-        f"Tell the {best.target} less: dropping protocol step {best.step + 1} ({best.label}) "
-        f"avoids about {best.attributable:.2f} of {total:.2f} expected interceptions"
-    )
-    if delay_days > 0:
-        return (
-            f"{text}; if the {best.target} must know the {what}, tell it less than {delay_days} "
-            "days before the hand-over, too late for a tip to arrive in time."
-        )
-    return f"{text}; above all, stop telling it the {what}."
-
-
 def exposure_report(
     scenario: Scenario,
     /,
@@ -270,5 +335,6 @@ def exposure_report(
         roles=roles,
         top=rows,
         cut_sets=cut_sets(model, out, rows=rows),
-        advice=_advice(steps, out.expected_interceptions, model.operation.delay_days),
+        advice=advice_sentence(steps, out.expected_interceptions, model.operation.delay_days),
+        model=model,
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from tipoff._atomic import install_signal_handlers
 from tipoff._oserrors import output_error
@@ -28,8 +29,44 @@ __all__ = ["app", "main"]
 
 EPILOG = exit_codes(c3="(scenario or log)")
 
+#: The global options, which go between ``tipoff`` and the command: their names, and how one is
+#: written there.
+GLOBAL_OPTIONS = {
+    "-i": ("-i/--identity", "-i key.txt"),
+    "--identity": ("-i/--identity", "--identity key.txt"),
+    "--debug": ("--debug", "--debug"),
+}
+IDENTITY_HELP = (
+    "An age identity file (your private key) that opens encrypted .age input files; repeatable. "
+    "A global option: put it before the command, e.g. `tipoff -i key.txt attribute log.csv.age` "
+    "(not after it). Without it, TIPOFF_IDENTITY or the settings' identity is used."
+)
+
+
+class _Group(TyperGroup):
+    """The root group: a global option written after the command is named as such."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # Click's NoSuchOption (Typer may carry its own copy of Click: matched by name)
+            name = str(getattr(exc, "option_name", "")).split("=", 1)[0]
+            sub = getattr(exc, "ctx", None)
+            if type(exc).__name__ != "NoSuchOption" or name not in GLOBAL_OPTIONS or sub is None:
+                raise
+            command = sub.command_path.removeprefix(ctx.command_path).strip()
+            names, written = GLOBAL_OPTIONS[name]
+            exc.message = (  # type: ignore[attr-defined]
+                f"{names} is a global option: put it before the command, as in "
+                f"`tipoff {written} {command} ...`, not after it"
+            )
+            raise
+
+
 app = typer.Typer(
     name="tipoff",
+    cls=_Group,
     help="Model how informants expose remittances to North Korea, and harden the procedure.",
     epilog=EPILOG,
     no_args_is_help=True,
@@ -89,7 +126,7 @@ def _root(
             "--identity",
             "-i",
             metavar="<path>",
-            help="An age identity file that opens encrypted (.age) inputs; repeatable.",
+            help=IDENTITY_HELP,
         ),
     ] = None,
 ) -> None:

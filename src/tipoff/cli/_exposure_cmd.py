@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,7 @@ from tipoff.cli._common import (
     print_table,
     say,
 )
+from tipoff.cli._posterior_opt import OtherScenarioOption, check_other_scenario
 from tipoff.cli._safe import safe_markup
 from tipoff.cli._scenario_cmds import count_routes
 from tipoff.errors import UsageError
@@ -25,77 +26,11 @@ if TYPE_CHECKING:
     from tipoff.model import CompiledModel
     from tipoff.scenario import Scenario
 
-ROLE_NAMES = ("sender", "relay", "courier", "recipient")
-MODE_NAMES = ("home", "meeting_point")
-
 
 def _route(model: CompiledModel, chain: int) -> tuple[list[str], str]:
     relays = [model.party_ids[p] for p in model.chain_relays[chain] if p >= 0]
     courier = model.party_ids[model.courier_party[model.chain_courier[chain]]]
     return relays, courier
-
-
-def _document(report: ExposureReport, model: CompiledModel) -> dict[str, Any]:
-    o = report.output
-    rows = o.deliveries
-    montecarlo = o.method == "montecarlo"
-    deliveries = []
-    for r in range(len(rows)):
-        relays, courier = _route(model, int(rows.chain[r]))
-        d: dict[str, Any] = {
-            "id": rows.ids[r],
-            "sender": model.party_ids[model.sender_party[rows.sender[r]]],
-            "relays": relays,
-            "courier": courier,
-            "recipient": model.party_ids[rows.recipient[r]],
-            "mode": MODE_NAMES[int(rows.mode[r])],
-            "day": int(rows.day[r]),
-            "weight": float(rows.weight[r]),
-            "p_intercept": float(o.p_intercept[r]),
-        }
-        if montecarlo:
-            d["stderr"] = float(o.stderr[r])
-        deliveries.append(d)
-    told = sorted({int(p) for p in o.slot_party.ravel() if p >= 0})
-    parties = [
-        {
-            "id": model.party_ids[p],
-            "role": ROLE_NAMES[int(model.party_role[p])],
-            "risk_reduction_if_withheld": float(o.party_reduction[p]),
-        }
-        for p in sorted(told, key=lambda p: (-o.party_reduction[p], p))
-    ]
-    steps = [
-        {
-            "step": s.step,
-            "label": s.label,
-            "from": s.source,
-            "to": s.target,
-            "items": list(s.items),
-            "lead_days": s.lead_days,
-            "attributable": s.attributable,
-        }
-        for s in report.steps
-    ]
-    return {
-        "method": o.method,
-        "p_intercepted_per_delivery": (
-            o.expected_interceptions / float(rows.weight.sum()) if rows.weight.sum() > 0 else 0.0
-        ),
-        "routes": count_routes(model),
-        "expected_interceptions": o.expected_interceptions,
-        "deliveries": deliveries,
-        "parties": parties,
-        "roles": [{"role": k, "risk_reduction_if_withheld": v} for k, v in report.roles.items()],
-        "steps": steps,
-        "cut_sets": [
-            {"delivery": rows.ids[c.row], "parties": list(c.parties), "catch": c.catch}
-            for c in report.cut_sets
-        ],
-        "threshold": o.threshold,
-        "advice": report.advice,
-        "provenance": o.provenance.to_dict(),
-    }
 
 
 def headline(report: ExposureReport, model: CompiledModel) -> str:
@@ -123,7 +58,8 @@ def _print_human(
     report: ExposureReport, model: CompiledModel, top: int, scenario: Scenario
 ) -> None:
     """The tables and the advice, in the report's plain words (never raw item names)."""
-    from tipoff.report._words import exposure_advice, step_sentence
+    from tipoff.analysis._exposure import MODE_NAMES
+    from tipoff.report._words import step_sentence
 
     o = report.output
     rows = o.deliveries
@@ -181,7 +117,7 @@ def _print_human(
     roles = ", ".join(f"{k} {v:.2f}" for k, v in report.roles.items())
     say(f"Interceptions avoided if a role is told nothing: {roles}")
     out.print()
-    say(exposure_advice(report, scenario.protocol, model.operation.delay_days))
+    say(report.advice)  # the words of the report and of --json alike
 
 
 def exposure_cmd(
@@ -215,6 +151,7 @@ def exposure_cmd(
             "medians, and each delivery's chance is also given across the posterior's draws.",
         ),
     ] = None,
+    posterior_from_other_scenario: OtherScenarioOption = False,
 ) -> None:
     """How exposed each delivery is under the static model, and which step exposes it."""
     from tipoff.analysis._exposure import exposure_report
@@ -233,12 +170,13 @@ def exposure_cmd(
         raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
     if top < 1:
         raise UsageError(f"--top must be at least 1, got {top}")
+    check_other_scenario(posterior, posterior_from_other_scenario)
     spec = load_scenario_arg(scenario)
     bands = None
     if posterior is not None:
         from tipoff.cli._posterior_opt import exposure_bands
 
-        spec, bands = exposure_bands(spec, posterior)
+        spec, bands = exposure_bands(spec, posterior, other_scenario=posterior_from_other_scenario)
     model = compile_scenario(spec)
     report = exposure_report(
         spec,
@@ -250,7 +188,7 @@ def exposure_cmd(
         top=top,
     )
     if json_out:
-        doc = _document(report, model)
+        doc = report.to_dict()
         if bands is not None:
             doc["posterior"] = bands.to_dict()
         print_json(doc)

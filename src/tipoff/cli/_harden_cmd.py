@@ -17,6 +17,7 @@ from tipoff.cli._common import (
     print_table,
     say,
 )
+from tipoff.cli._posterior_opt import OtherScenarioOption, check_other_scenario
 from tipoff.cli._safe import safe_markup
 from tipoff.errors import UsageError
 
@@ -225,6 +226,7 @@ def harden_cmd(
             "across it, and say how robust the recommendation is.",
         ),
     ] = None,
+    posterior_from_other_scenario: OtherScenarioOption = False,
 ) -> None:
     """Which changes to the procedure cut interceptions and arrests most, and at what cost."""
     from tipoff.analysis.hardening import CONTACT_RISK, harden, library, scenario_measures
@@ -258,6 +260,7 @@ def harden_cmd(
         raise UsageError(f"--method must be one of {', '.join(SEARCH_METHODS)}, got {method!r}")
     if contact_risk is not None and not 0.0 <= contact_risk <= 1.0:
         raise UsageError(f"--contact-risk must be a probability, got {contact_risk}")
+    check_other_scenario(posterior, posterior_from_other_scenario)
 
     spec = load_scenario_arg(scenario)
     if list_only:
@@ -267,27 +270,36 @@ def harden_cmd(
         else:
             _print_list(spec, measures)
         return
+    post = None
+    if posterior is not None:
+        from tipoff.cli._posterior_opt import load_posterior
+
+        post = load_posterior(posterior, spec, other_scenario=posterior_from_other_scenario)
     if runs:
         from tipoff.engines._budget import check_memory
         from tipoff.model import compile_scenario
 
         check_memory(compile_scenario(spec), n_runs=runs, source=scenario or None)
-    result = harden(
-        spec,
-        max_fee=max_fee,
-        max_days=max_days,
-        n_runs=runs,
-        seed=seed,
-        method=method,
-        contact_risk=CONTACT_RISK if contact_risk is None else contact_risk,
-        n_workers=workers,
-        cluster=cluster,
-    )
-    robust = None
-    if posterior is not None:
-        from tipoff.cli._posterior_opt import harden_robustness
+    from tipoff.cli._progress import work_progress
 
-        robust = harden_robustness(spec, posterior, result, seed)
+    with work_progress(enabled=not json_out) as progress:
+        result = harden(
+            spec,
+            max_fee=max_fee,
+            max_days=max_days,
+            n_runs=runs,
+            seed=seed,
+            method=method,
+            contact_risk=CONTACT_RISK if contact_risk is None else contact_risk,
+            n_workers=workers,
+            cluster=cluster,
+            progress=progress,
+        )
+        robust = None
+        if post is not None:
+            from tipoff.cli._posterior_opt import harden_robustness
+
+            robust = harden_robustness(spec, post, result, seed, progress=progress)
     if json_out:
         doc = result.to_dict()
         if robust is not None:

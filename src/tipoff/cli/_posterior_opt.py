@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from tipoff.cli._common import err, load_scenario_arg, out
 
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
     from tipoff.scenario import Scenario
 
 __all__ = [
+    "OTHER_SCENARIO_FLAG",
+    "OtherScenarioOption",
+    "check_other_scenario",
     "exposure_bands",
     "harden_robustness",
     "load_posterior",
@@ -25,15 +30,49 @@ __all__ = [
 ]
 
 
-def load_posterior(path: Path, scenario: Scenario) -> Posterior:
-    """Read a posterior file; warn on stderr when it was fitted to another scenario."""
-    from tipoff.analysis.calibration import posterior_warning
+#: The flag that applies a posterior to a scenario other than the one it was fitted to.
+OTHER_SCENARIO_FLAG = "--posterior-from-other-scenario"
+OTHER_SCENARIO_HELP = (
+    "Use the --posterior file even though it was fitted to a scenario whose network or operation "
+    "differs from this one (refused otherwise: its draws would mean something else here)."
+)
+OtherScenarioOption = Annotated[
+    bool, typer.Option(OTHER_SCENARIO_FLAG, help=OTHER_SCENARIO_HELP, show_default=False)
+]
+
+
+def check_other_scenario(posterior: Path | None, other_scenario: bool) -> None:
+    """Usage error (exit 2) for --posterior-from-other-scenario without --posterior."""
+    if other_scenario and posterior is None:
+        from tipoff.errors import UsageError
+
+        raise UsageError(f"{OTHER_SCENARIO_FLAG} applies only with --posterior FILE")
+
+
+def load_posterior(path: Path, scenario: Scenario, *, other_scenario: bool = False) -> Posterior:
+    """Read a posterior file and check that it was fitted to ``scenario``.
+
+    A posterior whose provenance shows it was fitted to a scenario with another network or
+    operation is refused (exit code 3) unless ``other_scenario`` (the user's
+    ``--posterior-from-other-scenario``), which turns the refusal into a note on stderr. A file
+    too old to say which parts differ gets the note only.
+    """
+    from tipoff.analysis.calibration import posterior_fit
+    from tipoff.errors import InputError, Problem
     from tipoff.results import read_posterior
 
     post = read_posterior(path)
-    warning = posterior_warning(scenario, post)
-    if warning:
-        err.print(f"Note: {warning}.", markup=False, soft_wrap=True)
+    fit = posterior_fit(scenario, post)
+    if fit.verdict == "other" and not other_scenario:
+        raise InputError(
+            Problem(
+                source=str(path),
+                message=f"{fit.sentence}; calibrate against {scenario.name}, or pass "
+                f"{OTHER_SCENARIO_FLAG} to use it anyway",
+            )
+        )
+    if fit.sentence:
+        err.print(f"Note: {fit.sentence}.", markup=False, soft_wrap=True)
     converged = post.diagnostics.get("converged")
     if converged is False:
         err.print(
@@ -54,12 +93,14 @@ def seasons_over_posterior(
     cluster: str | None,
     record: bool,
     progress: Callable[[int], None] | None,
+    *,
+    other_scenario: bool = False,
 ) -> SeasonOutput:
     """Seasons whose parameters come from the posterior's draws (see simulate_over_posterior)."""
     from tipoff.analysis.calibration import simulate_over_posterior
 
     scenario = load_scenario_arg(scenario_arg)
-    post = load_posterior(path, scenario)
+    post = load_posterior(path, scenario, other_scenario=other_scenario)
     return simulate_over_posterior(
         scenario,
         post,
@@ -73,13 +114,24 @@ def seasons_over_posterior(
 
 
 def harden_robustness(
-    scenario: Scenario, path: Path, result: HardeningResult, seed: int | None
+    scenario: Scenario,
+    post: Posterior,
+    result: HardeningResult,
+    seed: int | None,
+    *,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> Robustness:
-    """The plans of ``result`` across the posterior in ``path`` (see harden_across_posterior)."""
+    """The plans of ``result`` across a posterior read with :func:`load_posterior` (before the
+    hardening, so that a posterior it refuses costs no work); see harden_across_posterior."""
     from tipoff.analysis.calibration import harden_across_posterior
 
-    post = load_posterior(path, scenario)
-    return harden_across_posterior(scenario, post, result, seed=seed)
+    def across(done: int, total: int) -> None:
+        if progress is not None:
+            progress("seasons across the posterior", done, total)
+
+    return harden_across_posterior(
+        scenario, post, result, seed=seed, progress=None if progress is None else across
+    )
 
 
 def print_robustness(robust: Robustness) -> None:
@@ -110,12 +162,14 @@ def print_robustness(robust: Robustness) -> None:
     out.print(robust.sentence, markup=False, soft_wrap=True)
 
 
-def exposure_bands(scenario: Scenario, path: Path) -> tuple[Scenario, ExposureBands]:
+def exposure_bands(
+    scenario: Scenario, path: Path, *, other_scenario: bool = False
+) -> tuple[Scenario, ExposureBands]:
     """The scenario at the posterior medians, and each row's exact chance across the draws."""
     from tipoff.analysis.calibration import exposure_across_posterior
     from tipoff.scenario import with_params
 
-    post = load_posterior(path, scenario)
+    post = load_posterior(path, scenario, other_scenario=other_scenario)
     median = post.quantile(0.5)
     values = {
         u: float(median[j]) for j, u in enumerate(post.unknowns) if not u.startswith("reporting.")

@@ -24,6 +24,7 @@ from tipoff.cli._log_opts import (
     read_log,
 )
 from tipoff.cli._outputs import check_targets
+from tipoff.cli._posterior_opt import OtherScenarioOption, check_other_scenario
 from tipoff.errors import UsageError
 
 
@@ -87,6 +88,7 @@ def report_cmd(
             "draws, and the report gains a calibration section.",
         ),
     ] = None,
+    posterior_from_other_scenario: OtherScenarioOption = False,
 ) -> None:
     """Write one offline HTML report: scenario, season, exposure, hardening, attribution.
 
@@ -97,6 +99,7 @@ def report_cmd(
     """
     if runs < 2 or runs > 100_000:
         raise UsageError(f"--runs must be from 2 to 100000, got {runs}")
+    check_other_scenario(posterior, posterior_from_other_scenario)
     if seed is not None and seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {seed}")
     if max_fee is not None and not 0.0 <= max_fee <= 1.0:
@@ -148,7 +151,7 @@ def report_cmd(
     if posterior is not None:
         from tipoff.cli._posterior_opt import load_posterior
 
-        post = load_posterior(posterior, spec)
+        post = load_posterior(posterior, spec, other_scenario=posterior_from_other_scenario)
     data = build_report(
         spec,
         posterior=post,

@@ -28,6 +28,7 @@ from tipoff.cli._crypto_opts import (
     encryption_from,
 )
 from tipoff.cli._outputs import check_targets, claim_stdout, write_output
+from tipoff.cli._posterior_opt import OtherScenarioOption, check_other_scenario
 from tipoff.cli._safe import safe, safe_markup
 
 if TYPE_CHECKING:
@@ -201,6 +202,7 @@ def run(
             "parameters from a posterior draw, so the ranges include what is not known.",
         ),
     ] = None,
+    posterior_from_other_scenario: OtherScenarioOption = False,
 ) -> None:
     """Simulate seasons of the operation against a scenario and summarise them.
 
@@ -214,6 +216,7 @@ def run(
     from tipoff.errors import UsageError
     from tipoff.results import daily_frame, incident_log_text, summarize, truth_document
 
+    check_other_scenario(posterior, posterior_from_other_scenario)
     to_stdout = claim_stdout(
         json_out=json_out, log_out=log_out, truth_out=truth_out, table_out=table_out
     )
@@ -233,7 +236,15 @@ def run(
             from tipoff.cli._posterior_opt import seasons_over_posterior
 
             output = seasons_over_posterior(
-                scenario, posterior, runs, seed, workers, cluster, want_record, progress
+                scenario,
+                posterior,
+                runs,
+                seed,
+                workers,
+                cluster,
+                want_record,
+                progress,
+                other_scenario=posterior_from_other_scenario,
             )
         else:
             output = simulate_season(

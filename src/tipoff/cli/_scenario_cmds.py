@@ -78,12 +78,9 @@ def validate(
 
 def count_routes(model: CompiledModel) -> int:
     """Routes a delivery may take: distinct (sender, relays, courier, recipient) paths."""
-    from tipoff.engines.exact import model_deliveries
+    from tipoff.analysis import route_count
 
-    rows = model_deliveries(model)
-    return len(
-        set(zip(rows.sender.tolist(), rows.chain.tolist(), rows.recipient.tolist(), strict=True))
-    )
+    return route_count(model)
 
 
 def schema(

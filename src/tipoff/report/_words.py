@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tipoff.analysis._step_words import ITEM_WORDS, advice_sentence, days, names, step_words
+
 if TYPE_CHECKING:
     from tipoff.analysis import (
         AttributionResult,
@@ -64,31 +66,6 @@ CAUSE_SHORT = {
     "tracing": "traced through a family",
     "background": "checkpoints, phones",
 }
-ITEM_WORDS = {
-    "recipient_identity": "who the family is",
-    "recipient_address": "the family's address",
-    "schedule": "the day of the hand-over",
-    "courier_identity": "who the courier is",
-    "sender_identity": "who the sender is",
-    "amount": "the amount",
-    "meeting_point": "the meeting point",
-}
-_WHO = {
-    "sender": "the sender",
-    "relay": "every relay on the path",
-    "first_relay": "the first relay",
-    "last_relay": "the last relay",
-    "courier": "the courier",
-    "recipient": "the family",
-}
-_WHOM = {
-    "sender": ("the senders", "them"),
-    "relay": ("the relays", "them"),
-    "first_relay": ("the first relay", "it"),
-    "last_relay": ("the last relay", "it"),
-    "courier": ("the couriers", "them"),
-    "recipient": ("the families", "them"),
-}
 STATUS_WORDS = {"R": "reported practice", "Rec": "recommended", "I": "hypothesis"}
 
 ATTRIBUTION_ADVICE = (
@@ -142,59 +119,23 @@ def pct_range(lo: float, hi: float) -> str:
     return f"{a}-{b}%"
 
 
-def names(ids: list[str] | tuple[str, ...]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    ids = list(ids)
-    if not ids:
-        return ""
-    return ", ".join(ids[:-1]) + (" and " if len(ids) > 1 else "") + ids[-1]
-
-
 def _days(n: float) -> str:
-    return "1 day" if n == 1 else f"{n:g} days"
-
-
-def _who(name: str) -> str:
-    return _WHO.get(name, f"party {name}")
+    return days(n)
 
 
 def step_sentence(step: Step) -> str:
     """One protocol step in plain words: who tells whom what, and how early."""
-    items = names([ITEM_WORDS.get(i.value, i.value) for i in step.items])
-    when = (
-        "on the day of the hand-over"
-        if step.lead_days == 0
-        else f"{_days(step.lead_days)} before the hand-over"
-    )
-    text = f"{_who(step.from_)} tells {_who(step.to)} {items}, {when}."
-    return text[0].upper() + text[1:]
+    return step_words(step.from_, step.to, [i.value for i in step.items], step.lead_days)
 
 
 def exposure_advice(report: ExposureReport, protocol: Sequence[Step], delay_days: int) -> str:
-    """What to change first, from the step whose removal avoids the most interceptions."""
-    total = report.output.expected_interceptions
-    if not report.steps or total <= 0:
-        return "No step of the procedure exposes these deliveries under this operation."
-    best = max(report.steps, key=lambda s: s.attributable)
-    if best.attributable <= 1e-12:
-        return (
-            "No single step drives the exposure: the interceptions come from background losses "
-            "or from several steps telling the same thing; compare the options for changing the "
-            "procedure instead."
-        )
-    whom, them = _WHOM.get(best.target, (f"party {best.target}", "it"))
-    what = names([ITEM_WORDS.get(i, i) for i in (best.relevant_items or best.items)])
-    said = step_sentence(protocol[best.step]).rstrip(".")
-    text = (
-        f"Tell {whom} less. Dropping step {best.step + 1} ({said[0].lower() + said[1:]}) would "
-        f"avoid about {best.attributable:.2f} of the {total:.2f} expected interceptions."
-    )
-    if delay_days > 0:
-        return (
-            f"{text} If {whom} must know {what}, tell {them} less than {_days(delay_days)} "
-            "before the hand-over: too late for a tip to reach the service in time."
-        )
-    return f"{text} Above all, stop telling {them} {what}."
+    """What to change first, from the step whose removal avoids the most interceptions.
+
+    The words of :attr:`~tipoff.analysis.ExposureReport.advice` (one implementation), for the
+    operation's relay delay ``delay_days``; ``protocol`` is the scenario's (kept for callers).
+    """
+    del protocol  # the steps carry what the sentence needs
+    return advice_sentence(report.steps, report.output.expected_interceptions, delay_days)
 
 
 def _per_delivery(s: SeasonSummary) -> float:

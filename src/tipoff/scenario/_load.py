@@ -190,7 +190,7 @@ def parse_scenario(text: str, /, *, source: str = "<string>") -> Scenario:
         for err in exc.errors(include_url=False, include_context=True):
             loc = _clean_loc(doc, tuple(err["loc"]))
             if loc not in scan.refused:  # a value not read says so once, not twice
-                found.at(scan, loc, _message(err, loc), doc=doc)
+                found.at(scan, loc, _message(err, loc), doc=doc, key=_is_key_problem(err))
     for loc, message in _reference_problems(scenario, doc):
         found.at(scan, loc, _redact(message), doc=doc)
     if scenario is None or found.problems:
@@ -220,8 +220,9 @@ class _Found:
         line, col = self.index.position(offset)
         self.problems.add(line, col, message, path=_format_loc(loc, doc), privacy=privacy)
 
-    def at(self, scan: _Scan, loc: Loc, message: str, *, doc: object) -> None:
-        self.add(scan.position(loc), loc, message, doc=doc)
+    def at(self, scan: _Scan, loc: Loc, message: str, *, doc: object, key: bool = False) -> None:
+        """A problem at ``loc``: at its value, or at its key when ``key`` (see ``_Scan.position``)."""
+        self.add(scan.position(loc, key=key), loc, message, doc=doc)
 
     def error(self) -> ScenarioError:
         cls = PrivacyError if self.problems.privacy else ScenarioError
@@ -289,6 +290,15 @@ def _message(err: Any, loc: Loc) -> str:
             assert share is not None
             return f"{msg}: write a share between 0 and 1, not a percentage (did you mean {share / 100:g}?)"
     return msg
+
+
+#: pydantic error types that are about a key (placed at the key), not about a value.
+_KEY_PROBLEMS = frozenset({"missing", "extra_forbidden"})
+
+
+def _is_key_problem(err: Any) -> bool:
+    """Whether a pydantic error is about a key (unknown or missing) rather than its value."""
+    return err.get("type") in _KEY_PROBLEMS
 
 
 def _is_number(value: object) -> bool:
@@ -431,10 +441,21 @@ class _Scan:
     root: object = None
     documents: int = 0
     positions: dict[Loc, int] = field(default_factory=dict)
+    # where a mapping entry's value starts, for values that are scalars or aliases: a problem with
+    # the value points there, one with the key (unknown, missing, duplicate) at the key
+    value_positions: dict[Loc, int] = field(default_factory=dict)
     refused: set[Loc] = field(default_factory=set)  # values already reported, not read
 
-    def position(self, loc: Loc) -> int:
-        """The character offset of the deepest node of ``loc`` that exists."""
+    def position(self, loc: Loc, *, key: bool = False) -> int:
+        """The character offset of the deepest node of ``loc`` that exists.
+
+        A mapping entry whose value is a scalar is placed at its value, unless ``key`` (the problem
+        is with the key: unknown, say); one whose value is a list or mapping at its key (which
+        names the whole of it); a node that does not exist (a missing key) at the key of the
+        deepest one that does.
+        """
+        if not key and (pos := self.value_positions.get(tuple(loc))) is not None:
+            return pos
         for k in range(len(loc), -1, -1):
             pos = self.positions.get(tuple(loc[:k]))
             if pos is not None:
@@ -473,6 +494,13 @@ class _Scan:
         loc, is_key = _place(self.stack, ev)
         # a mapping entry is where its key is (seen first), a list item where the item is
         self.positions.setdefault(loc, mark)
+        if (
+            not is_key
+            and isinstance(ev, ScalarEvent | AliasEvent)
+            and self.stack
+            and isinstance(self.stack[-1].container, dict)
+        ):
+            self.value_positions.setdefault(loc, mark)  # a duplicate key's value: the first one
         if self.stack and not is_key and not self._room(self.stack[-1], mark, loc):
             return False
         if isinstance(ev, AliasEvent):
@@ -634,7 +662,7 @@ def _add_yaml_error(exc: MarkedYAMLError, found: _Found) -> None:
 # --------------------------------------------------------------------------------- positions --
 
 
-def position(doc: object, loc: Sequence[Any], /) -> tuple[int, int]:
+def position(doc: object, loc: Sequence[Any], /, *, value: bool = False) -> tuple[int, int]:
     """The 1-based ``(line, col)`` in the source of the node that ``loc`` leads to.
 
     Walks ``loc`` (a pydantic-style path of keys and indices) through the round-trip document;
@@ -646,18 +674,24 @@ def position(doc: object, loc: Sequence[Any], /) -> tuple[int, int]:
         The round-trip document (a ``CommentedMap`` from ``YAML(typ="rt")``).
     loc
         Keys and list indices from the top of the document.
+    value
+        Place a mapping entry whose value is a scalar at its value rather than its key (for a
+        problem with the value; a list or mapping value stays at its key, which names it).
 
     Returns
     -------
     tuple of int
-        Line and column, both from 1: of the key for a mapping entry, of the item for a list entry.
+        Line and column, both from 1: of the key for a mapping entry (of the value with
+        ``value``), of the item for a list entry.
     """
     line, col = _own_position(doc)
     node = doc
-    for part in loc:
+    last = len(loc) - 1
+    for i, part in enumerate(loc):
         try:
             if isinstance(node, CommentedMap) and _has_key(node, part):
-                pos = node.lc.key(part)
+                at_value = value and i == last and not isinstance(node[part], dict | list)
+                pos = node.lc.value(part) if at_value else node.lc.key(part)
                 node = node[part]
             elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
                 pos = node.lc.item(part)

@@ -34,6 +34,7 @@ from tipoff.scenario._load import (
     MAX_FILE_BYTES,
     _clean_loc,
     _Found,
+    _is_key_problem,
     _redact,
     _scan_events,
 )
@@ -61,6 +62,7 @@ COUNT_KINDS = ("arrests", "interceptions", "money_lost")
 #: Prefix of reporting-probability unknowns (``reporting.NAME``).
 REPORTING = "reporting."
 _PRESET_SUFFIX = ".observations.yaml"
+_KEY = "[key]"  # a problem loc's last part when the problem is with the key, not its value
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,39}$")
 _RELATION = re.compile(r"^\s*(==|>=|>|<=|<)\s*(\d{1,12})\s*$")
 _RANGE = re.compile(r"^\s*(\d{1,12})\s*\.\.\s*(\d{1,12})\s*$")
@@ -276,14 +278,17 @@ class Observations(_Strict):
 def _semantic_problems(
     obs: Observations, scenario: Scenario | None
 ) -> list[tuple[tuple[Any, ...], str]]:
-    """Cross-references: parameter paths, prior supports, reporting names, groups, towns, days."""
+    """Cross-references: parameter paths, prior supports, reporting names, groups, towns, days.
+
+    A problem with an unknown's name (its dotted path, the key) is at ``(*loc, "[key]")``.
+    """
     found: list[tuple[tuple[Any, ...], str]] = []
     for path, prior in obs.unknowns.items():
         loc: tuple[Any, ...] = ("unknowns", path)
         if path.startswith(REPORTING):
             name = path[len(REPORTING) :]
             if not _NAME.match(name):
-                found.append((loc, "a reporting unknown is reporting.NAME (a short name)"))
+                found.append(((*loc, _KEY), "a reporting unknown is reporting.NAME (a short name)"))
             lo, hi = prior.bounds
             if lo < 0.0 or hi > 1.0:
                 found.append((loc, "the prior of a reporting probability must lie within [0, 1]"))
@@ -291,10 +296,12 @@ def _semantic_problems(
         try:
             info = param_info(path)
         except UsageError as exc:
-            found.append((loc, str(exc)))
+            found.append(((*loc, _KEY), str(exc)))
             continue
         if info.kind is not float:
-            found.append((loc, "only real-valued parameters can be unknowns (this one is whole)"))
+            found.append(
+                ((*loc, _KEY), "only real-valued parameters can be unknowns (this one is whole)")
+            )
             continue
         lo, hi = prior.bounds
         if lo < info.lower or hi > info.upper:
@@ -416,10 +423,12 @@ def parse_observations(
             message = err["msg"].removeprefix("Value error, ")
             loc = _clean_loc(doc, tuple(err["loc"]))
             if loc not in scan.refused:  # a value refused by the guard says so once
-                found.at(scan, loc, message, doc=doc)
+                found.at(scan, loc, message, doc=doc, key=_is_key_problem(err))
     if obs is not None:
         for loc, message in _semantic_problems(obs, scenario):
-            found.at(scan, loc, _redact(message), doc=doc)
+            key = loc[-1:] == (_KEY,)
+            loc = loc[:-1] if key else loc
+            found.at(scan, loc, _redact(message), doc=doc, key=key)
     if obs is None or found.problems:
         raise found.error()
     return obs

@@ -8,7 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from tipoff.analysis.calibration import calibrate, current_values, summarize_posterior
+from tipoff.analysis.calibration import (
+    calibrate,
+    calibration_digest,
+    current_values,
+    summarize_posterior,
+)
 from tipoff.errors import InputError
 from tipoff.results import read_posterior, write_posterior
 from tipoff.scenario import load_preset, parse_observations
@@ -55,6 +60,7 @@ def test_same_seed_same_posterior_whatever_the_workers(classroom) -> None:
     prov = one.provenance
     assert prov["seed"] == 7 and prov["method"] == "smc-pseudo-marginal"
     assert len(prov["scenario_digest"]) == 16 and len(prov["observations_digest"]) == 16
+    assert prov["calibration_digest"] == calibration_digest(classroom, one.unknowns)
     assert (one.draws[:, 0] >= 0.01).all() and (one.draws[:, 0] <= 0.6).all()
     assert [p["id"] for p in one.predictive] == ["arrests", "all together"]
     assert 0.0 <= one.predictive[0]["posterior"] <= 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -101,3 +102,44 @@ def test_bad_options_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str])
     code, _, err = invoke(["harden", "classroom", *argv], capsys)
     assert code == EXIT_USAGE, err
     assert "error:" in err
+
+
+def _terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """Standard error as a terminal (the bar draws only there), captured."""
+    from rich.console import Console
+
+    import tipoff.cli._progress as progress_module
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100, highlight=False, emoji=False)
+    monkeypatch.setattr(progress_module, "err", console)
+    return screen
+
+
+def test_a_progress_bar_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    screen = _terminal(monkeypatch)
+    code, out, err = invoke(["harden", "classroom", "--runs", "4", "--seed", "1"], capsys)
+    assert code == 0, err
+    drawn = screen.getvalue()
+    assert "simulating seasons" in drawn  # the last stage, drawn when the bar stops
+    assert "Recommended plan" in out and "simulating seasons" not in out
+
+
+def test_no_bar_with_json_even_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    screen = _terminal(monkeypatch)
+    code, out, err = invoke(["harden", "classroom", "--runs", "4", "--json"], capsys)
+    assert code == 0, err
+    assert screen.getvalue() == ""
+    json.loads(out)  # stdout is the JSON document alone
+
+
+def test_no_bar_when_standard_error_is_not_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = invoke(["harden", "classroom", "--runs", "4"], capsys)
+    assert code == 0 and "Recommended plan" in out
+    assert err == ""  # not even the empty line a finished bar leaves

@@ -165,3 +165,32 @@ def test_beam_matches_exhaustive_on_the_seed_preset() -> None:
     a = harden(seed, max_fee=0.1, max_days=7, n_runs=0, method="exhaustive")
     b = harden(seed, max_fee=0.1, max_days=7, n_runs=0, method="beam", beam_width=4)
     assert b.best.p_intercept == pytest.approx(a.best.p_intercept, abs=1e-12)
+
+
+def test_progress_reports_each_plan_scored_then_each_plans_seasons() -> None:
+    seen: list[tuple[str, int, int | None]] = []
+    result = harden(
+        load_preset("classroom"),
+        max_fee=0.05,
+        n_runs=4,
+        seed=1,
+        progress=lambda *a: seen.append(a),
+    )
+    scoring = [s for s in seen if s[0] == "scoring plans"]
+    seasons = [s for s in seen if s[0] == "simulating seasons"]
+    assert seen == [*scoring, *seasons]  # the stages in order, none else
+    # the exhaustive search scores every plan once: 1, 2, ... 2**n of 2**n
+    n_plans = 2 ** len(result.measures)
+    assert [d for _, d, _ in scoring] == list(range(1, n_plans + 1))
+    assert {t for _, _, t in scoring} == {n_plans}
+    assert result.n_evaluated == n_plans
+    # today's procedure and every option, simulated: 0 first, then each plan as it finishes
+    n_sim = 1 + len(result.options)
+    assert [d for _, d, _ in seasons] == list(range(n_sim + 1))
+    assert {t for _, _, t in seasons} == {n_sim}
+
+
+def test_progress_of_a_search_whose_length_is_not_known_ahead() -> None:
+    seen: list[tuple[str, int, int | None]] = []
+    harden(load_preset("classroom"), n_runs=0, method="greedy", progress=lambda *a: seen.append(a))
+    assert seen and all(s == ("scoring plans", k + 1, None) for k, s in enumerate(seen))

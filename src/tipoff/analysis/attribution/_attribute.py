@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,12 @@ from tipoff.analysis.attribution._evidence import (
 from tipoff.analysis.attribution._exact import exact_cost, exact_fit, max_exact_candidates
 from tipoff.analysis.attribution._fit import Fit, RatePriors
 from tipoff.analysis.attribution._gibbs import BLOCK_MAX, gibbs_fit
-from tipoff.analysis.attribution._result import AttributionResult, PartyAttribution, RateEstimate
+from tipoff.analysis.attribution._result import (
+    FEW_INTERCEPTIONS,
+    AttributionResult,
+    PartyAttribution,
+    RateEstimate,
+)
 from tipoff.engines import Provenance
 from tipoff.errors import UsageError
 from tipoff.model import ROLE_CODE, CompiledModel
@@ -34,6 +41,10 @@ METHODS = ("auto", "exact", "gibbs")
 #: than ``AUTO_EXACT_COST``; beyond, Gibbs samples them one candidate at a time.
 AUTO_EXACT_COST = 3e8
 AUTO_EXACT_CANDIDATES = 16
+#: The one-interception check (``PartyAttribution.if_one_safe_lo``/``_hi``) attributes the log
+#: again once per interception, with the exact method only, when that costs at most this many
+#: floating-point operations in all (the log's interceptions times one exact fit).
+SENSITIVITY_COST = 3e8
 #: Prior weights, in deliveries' worth of evidence, of the effectiveness and the background.
 DEFAULT_STRENGTH = (10.0, 100.0)
 _ROLE_NAME = {v: k for k, v in ROLE_CODE.items()}
@@ -246,20 +257,54 @@ def attribute(
     }
     if chosen == "gibbs":
         options.update(n_chains=n_chains, n_warmup=n_warmup, n_draws=n_draws, stop_early=stop_early)
-    return _result(
-        ev,
-        model,
-        fit,
-        priors,
-        Provenance(
-            method=f"attribution-{chosen}",
-            seed=seed,
-            scenario=model.name,
-            scenario_digest=model.digest,
-            options=options,
-        ),
-        chosen,
+    provenance = Provenance(
+        method=f"attribution-{chosen}",
+        seed=seed,
+        scenario=model.name,
+        scenario_digest=model.digest,
+        options=options,
     )
+    result = _result(ev, model, fit, priors, provenance, chosen)
+    intercepted = [k for k, d in enumerate(log.deliveries) if d.outcome == "intercepted"]
+    if chosen == "exact" and len(intercepted) * max(exact_cost(ev), 1.0) <= SENSITIVITY_COST:
+
+        def again(flipped: IncidentLog) -> AttributionResult:
+            ev2 = build_evidence(flipped, model, by_day=turning, watched=watched, traced=traced)
+            return _result(ev2, model, exact_fit(ev2, priors), priors, provenance, chosen)
+
+        result = _if_one_safe(result, log, intercepted, again)
+    return result
+
+
+def _if_one_safe(
+    result: AttributionResult,
+    log: IncidentLog,
+    intercepted: list[int],
+    again: Callable[[IncidentLog], AttributionResult],
+) -> AttributionResult:
+    """Each party whose probability rests on 1 to ``FEW_INTERCEPTIONS - 1`` interceptions, with
+    the lowest and highest ``p_compromised`` the log gives when one of them is read as a safe
+    delivery instead (attributed again, the rest of the log as it is)."""
+    few = {p.id: p for p in result.parties if 0 < p.exposed_interceptions < FEW_INTERCEPTIONS}
+    if not few:
+        return result
+    seen: dict[str, list[float]] = {pid: [] for pid in few}
+    rows = list(log.deliveries)
+    for k in intercepted:
+        safe = dataclasses.replace(rows[k], outcome="delivered", family_arrested=None)
+        flipped = dataclasses.replace(log, deliveries=(*rows[:k], safe, *rows[k + 1 :]))
+        by_id = {q.id: q for q in again(flipped).parties}
+        for pid, p in few.items():
+            q = by_id.get(pid)
+            if q is not None and q.exposed_interceptions == p.exposed_interceptions - 1:
+                seen[pid].append(q.p_compromised)  # row k was one of its interceptions
+    parties = tuple(
+        dataclasses.replace(p, if_one_safe_lo=min(seen[p.id]), if_one_safe_hi=max(seen[p.id]))
+        if seen.get(p.id)
+        else p
+        for p in result.parties
+    )
+    return dataclasses.replace(result, parties=parties)
 
 
 def _indistinguishable(ev: Evidence, model: CompiledModel) -> tuple[tuple[str, ...], ...]:

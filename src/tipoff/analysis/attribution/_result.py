@@ -56,6 +56,11 @@ class PartyAttribution:
         Of the interceptions the party could have caused, about how many homes watched after an
         arrested courier talked explain instead (an estimate: each loss shared among its sources
         in proportion to their hazards at the rates' posterior means).
+    if_one_safe_lo, if_one_safe_hi
+        For a party whose probability rests on fewer than ``FEW_INTERCEPTIONS`` interceptions
+        (exact method, small logs): the lowest and highest ``p_compromised`` when one of those
+        interceptions is read as a safe delivery and the log attributed again; None otherwise.
+        How much the number rests on any single outcome.
     """
 
     id: str
@@ -82,6 +87,8 @@ class PartyAttribution:
     traced_day_lo: float | None = None
     traced_day_hi: float | None = None
     watched_home_losses: float = 0.0
+    if_one_safe_lo: float | None = None
+    if_one_safe_hi: float | None = None
 
     @property
     def cause(self) -> str:
@@ -124,6 +131,11 @@ class PartyAttribution:
             "prior": self.prior,
             "attributable_interceptions": self.attributable_interceptions,
             "watched_home_losses": self.watched_home_losses,
+            "if_one_interception_safe": (
+                None
+                if self.if_one_safe_lo is None or self.if_one_safe_hi is None
+                else {"lo": self.if_one_safe_lo, "hi": self.if_one_safe_hi}
+            ),
             "exposures": self.exposures,
             "exposed_interceptions": self.exposed_interceptions,
             "from_day": self.from_day,
@@ -157,6 +169,13 @@ STANDS_OUT = 3.0
 #: The evidence behind a flagged party is thin when this many more safe deliveries told only to
 #: it would take it below the threshold (docs/attribution.md, "Thin evidence").
 FRAGILE_STEPS = 2
+#: ... or when its flag rests on fewer interceptions than this (among the deliveries it could have
+#: exposed): so few outcomes cannot test the assumptions the probability is computed under (how
+#: often deliveries are lost for other reasons, who else could have passed the address on), and
+#: its interval, which spans only the unknown rates, does not show that doubt. On the sample
+#: spreadsheet log (7 outcomes), one of r2's 3 interceptions read as a safe delivery moves it
+#: from 96% to 75-93%, two of them to 50-69% (docs/attribution.md, "Thin evidence").
+FEW_INTERCEPTIONS = 5
 
 
 def _pct(x: float) -> str:
@@ -165,6 +184,46 @@ def _pct(x: float) -> str:
     if 0 < x < 0.005:
         return "<1%"
     return f"{100 * x:.0f}%"
+
+
+def _interval(lo: float, hi: float) -> str:
+    """``94-96%``: a 90% interval as the table writes it (``97% to >99%``, never ``97->99%``,
+    which reads as a minus sign; ``about 12%`` when both ends round alike).
+
+    >>> _interval(0.94, 0.96), _interval(0.97, 0.999), _interval(0.121, 0.124)
+    ('94-96%', '97% to >99%', 'about 12%')
+    """
+    a, b = _pct(lo), _pct(hi)
+    if a == b:
+        return f"about {a}" if a[0].isdigit() else a
+    if b.startswith(">") or a.startswith("<"):
+        return f"{a} to {b}"
+    return f"{a.rstrip('%')}-{b}"
+
+
+def _one_safe(p: PartyAttribution) -> str:
+    """`` Had any one of them arrived safely, it would stand at 75% to 93%.`` (or "")."""
+    lo, hi = p.if_one_safe_lo, p.if_one_safe_hi
+    if lo is None or hi is None:
+        return ""
+    at = _pct(lo) if _pct(lo) == _pct(hi) else f"{_pct(lo)} to {_pct(hi)}"
+    if p.exposed_interceptions == 1:
+        return f" Had that one arrived safely, it would stand at {at}."
+    return f" Had any one of them arrived safely, it would stand at {at}."
+
+
+def _with_causes(p: PartyAttribution) -> str:
+    """``96% (90% interval 94-96%; as an informant 77% (69-83%), traced 18% (13-26%))``."""
+    text = f"{_pct(p.p_compromised)} (90% interval {_interval(p.lo, p.hi)}"
+    if p.p_informant == p.p_informant:  # not NaN
+        text += (
+            f"; as an informant {_pct(p.p_informant)} ({_interval(p.informant_lo, p.informant_hi)})"
+        )
+    if p.p_traced > 0:
+        text += (
+            f", traced by the service {_pct(p.p_traced)} ({_interval(p.traced_lo, p.traced_hi)})"
+        )
+    return text + ")"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,31 +286,50 @@ class AttributionResult:
     def thin_reason(self, threshold: float = 0.5) -> str | None:
         """One plain sentence when the evidence is thin (None when it is not).
 
-        Thin: a party at or above ``threshold`` would fall below it with ``FRAGILE_STEPS`` more
-        safe deliveries told only to it (:meth:`one_more`): its flag rests on an outcome or two;
-        or nobody's odds of leaking rose ``STANDS_OUT``-fold over the prior (the log cannot
-        separate the parties).
+        Thin, for the first party at or above ``threshold`` that is:
+
+        - *fragile*: ``FRAGILE_STEPS`` more safe deliveries told only to it (:meth:`one_more`)
+          would take it below the threshold: its flag rests on an outcome or two;
+        - *few interceptions*: its flag rests on fewer than ``FEW_INTERCEPTIONS`` interceptions
+          among the deliveries it could have exposed;
+
+        or, with nobody flagged that way, nobody's odds of leaking rose ``STANDS_OUT``-fold over
+        the prior (the log cannot separate the parties). The sentence gives the party's
+        probability with its 90% interval, per cause. The probabilities themselves are not
+        changed: the rule is about what they can be trusted for.
         """
         if not self.parties:
             return None
         n = self.deliveries.get("delivered", 0) + self.deliveries.get("intercepted", 0)
+        outcomes = f"{n} known outcome{'' if n == 1 else 's'}"
+        caution = "Read these numbers as a reason to look closer and to tell less, not as findings."
         for p in self.flagged(threshold):
             down, _ = self.one_more(p)
             down2, _ = self.one_more(p, FRAGILE_STEPS)
             if down2 < threshold:
                 return (
-                    f"The evidence on {p.id} is thin: one more delivery through it that arrives "
-                    f"safely would move it from {_pct(p.p_compromised)} to {_pct(down)}, two to "
-                    f"{_pct(down2)} (the log holds {n} known outcome{'' if n == 1 else 's'}). "
-                    "Read these numbers as a reason to look closer and to tell less, not as "
-                    "findings."
+                    f"The evidence on {p.id} is thin: its chance of leaking, {_with_causes(p)}, "
+                    f"would fall to {_pct(down)} with one more delivery through it that arrives "
+                    f"safely, to {_pct(down2)} with two (the log holds {outcomes}). {caution}"
+                )
+            k = p.exposed_interceptions
+            if k < FEW_INTERCEPTIONS:
+                return (
+                    f"The evidence on {p.id} is thin: its chance of leaking, {_with_causes(p)}, "
+                    f"rests on {k} "
+                    f"interception{'' if k == 1 else 's'} among the {p.exposures} "
+                    f"deliver{'y' if p.exposures == 1 else 'ies'} it could have exposed (the log "
+                    f"holds {outcomes}).{_one_safe(p)} So few outcomes cannot test what the "
+                    "number assumes "
+                    "(how often deliveries are lost for other reasons, who else could have "
+                    "passed the address on), and the interval, which spans only the unknown "
+                    f"rates, does not show that doubt. {caution}"
                 )
         if not any(p.odds_ratio >= STANDS_OUT for p in self.parties):
             return (
-                f"The evidence is too thin to separate these parties: {n} known outcome"
-                f"{'' if n == 1 else 's'} did not raise anyone's odds of leaking even threefold "
-                "over the scenario's prior. Treat everyone told the address as equally at risk, "
-                "and tell them all less."
+                f"The evidence is too thin to separate these parties: {outcomes} did not raise "
+                "anyone's odds of leaking even threefold over the scenario's prior. Treat "
+                "everyone told the address as equally at risk, and tell them all less."
             )
         return None
 

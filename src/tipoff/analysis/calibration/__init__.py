@@ -1,13 +1,16 @@
 """Calibration: the posterior of a scenario's unknown parameters given reported counts."""
 
 from tipoff.analysis.calibration._across import (
+    FITTED_PARTS,
     ExposureBands,
+    PosteriorFit,
+    calibration_digest,
     exposure_across_posterior,
     posterior_digest,
     posterior_draw_indices,
+    posterior_fit,
     posterior_models,
     posterior_scenarios,
-    posterior_warning,
     simulate_over_posterior,
 )
 from tipoff.analysis.calibration._calibrate import (
@@ -38,12 +41,14 @@ from tipoff.analysis.calibration._summary import (
 )
 
 __all__ = [
+    "FITTED_PARTS",
     "METHOD",
     "CalibrationSummary",
     "ExposureBands",
     "LogLikelihood",
     "ObservationModel",
     "PlanRobustness",
+    "PosteriorFit",
     "Robustness",
     "SMCOptions",
     "SMCResult",
@@ -51,6 +56,7 @@ __all__ = [
     "TallyRequest",
     "UnknownSummary",
     "calibrate",
+    "calibration_digest",
     "current_values",
     "default_runs_per_particle",
     "exposure_across_posterior",
@@ -60,9 +66,9 @@ __all__ = [
     "plan_name",
     "posterior_digest",
     "posterior_draw_indices",
+    "posterior_fit",
     "posterior_models",
     "posterior_scenarios",
-    "posterior_warning",
     "run_smc",
     "simulate_batches",
     "simulate_counts",

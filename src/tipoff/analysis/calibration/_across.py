@@ -7,8 +7,11 @@ Draws are taken by weight with a systematic scheme, so a draw of weight ``w`` se
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import json
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -19,15 +22,19 @@ from tipoff.errors import UsageError
 from tipoff.model import CompiledModel, compile_scenario, recompile_operation
 from tipoff.results import Posterior
 from tipoff.scenario import Scenario, scenario_digest, with_params
+from tipoff.scenario._privacy import privacy_problem
 
 __all__ = [
+    "FITTED_PARTS",
     "ExposureBands",
+    "PosteriorFit",
+    "calibration_digest",
     "exposure_across_posterior",
     "posterior_digest",
     "posterior_draw_indices",
+    "posterior_fit",
     "posterior_models",
     "posterior_scenarios",
-    "posterior_warning",
     "simulate_over_posterior",
 ]
 
@@ -40,16 +47,104 @@ def posterior_digest(posterior: Posterior, /) -> str:
     return h.hexdigest()[:16]
 
 
-def posterior_warning(scenario: Scenario, posterior: Posterior, /) -> str | None:
-    """A sentence when the posterior was fitted to another scenario than ``scenario``, else None."""
-    fitted = posterior.provenance.get("scenario_digest")
-    if fitted and fitted != scenario_digest(scenario):
-        return (
-            f"the posterior was fitted to scenario {posterior.provenance.get('scenario', '?')} "
-            f"(digest {fitted}); it is applied here to {scenario.name} "
-            f"(digest {scenario_digest(scenario)}), with the unknowns set from its draws"
+#: The parts of a scenario a calibration's posterior depends on: the network, the workload, the
+#: horizon and currency, and the operation's parameters other than the unknowns. Left out: the
+#: name and description (words), the procedure (``protocol``, ``handover``, ``countermeasures``:
+#: what ``harden`` changes, the operation staying the same) and the unknowns' own values (the
+#: posterior's draws replace them).
+FITTED_PARTS = ("horizon_days", "currency", "parties", "generate", "links", "workload", "operation")
+
+
+def calibration_digest(scenario: Scenario, unknowns: Sequence[str], /) -> str:
+    """First 16 hex digits of the SHA-256 of the parts of ``scenario`` a posterior over
+    ``unknowns`` depends on (:data:`FITTED_PARTS`, the unknowns' values blanked).
+
+    Two scenarios with the same calibration digest give a posterior the same meaning; recorded by
+    :func:`calibrate` and checked by :func:`posterior_fit`.
+    """
+    doc: dict[str, Any] = scenario.model_dump(mode="json", by_alias=True, include=set(FITTED_PARTS))
+    for path in unknowns:
+        node: Any = doc
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and leaf in node:
+            node[leaf] = None
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PosteriorFit:
+    """Whether a posterior was fitted to this scenario, as far as its provenance can tell.
+
+    Attributes
+    ----------
+    verdict : {"same", "other", "unproven"}
+        ``same``: fitted to this scenario, or to one that differs only in parts the posterior
+        does not depend on (name, description, procedure, the unknowns' values); ``other``:
+        fitted to a scenario whose network or operation differs (the posterior would mean
+        something else here); ``unproven``: the scenario digest differs but the file, written
+        before calibration digests were recorded, cannot say in which part.
+    sentence : str or None
+        What to tell the user (None for ``same``).
+    """
+
+    verdict: Literal["same", "other", "unproven"]
+    sentence: str | None = None
+
+
+def posterior_fit(scenario: Scenario, posterior: Posterior, /) -> PosteriorFit:
+    """Compare the scenario a posterior was fitted to (its provenance's digests) with ``scenario``.
+
+    Examples
+    --------
+    >>> from tipoff.results import Posterior
+    >>> from tipoff.scenario import load_preset
+    >>> s = load_preset("classroom")
+    >>> unknowns = ("operation.recruitment.initial",)
+    >>> prov = {"scenario": s.name, "calibration_digest": calibration_digest(s, unknowns)}
+    >>> post = Posterior(unknowns=unknowns, priors=(None,), draws=np.zeros((1, 1)),
+    ...                  weights=np.ones(1), provenance=prov)
+    >>> posterior_fit(s, post).verdict
+    'same'
+    >>> posterior_fit(s.with_params({"horizon_days": 90}), post).verdict
+    'other'
+    """
+    prov = posterior.provenance
+    fitted_to = _shown_name(prov.get("scenario"))
+    fitted = prov.get("calibration_digest")
+    if isinstance(fitted, str) and fitted:
+        if fitted == calibration_digest(scenario, posterior.unknowns):
+            return PosteriorFit(verdict="same")
+        return PosteriorFit(
+            verdict="other",
+            sentence=(
+                f"the posterior was fitted to scenario {fitted_to}, whose network or operation "
+                f"differs from {scenario.name}'s: its draws would mean something else here"
+            ),
         )
-    return None
+    digest = prov.get("scenario_digest")
+    if not digest or digest == scenario_digest(scenario):
+        return PosteriorFit(verdict="same")
+    return PosteriorFit(
+        verdict="unproven",
+        sentence=(
+            f"the posterior was fitted to scenario {fitted_to} (digest {_shown_name(digest)}), "
+            f"not to {scenario.name} as it is now (digest {scenario_digest(scenario)}); the file "
+            "is older than the check of which parts differ, so check that the network and the "
+            "operation are the same, or calibrate again"
+        ),
+    )
+
+
+def _shown_name(value: object) -> str:
+    """A name from a posterior file, shown only when it is a short plain name (the file may hold
+    anything)."""
+    text = str(value) if isinstance(value, str | int) else ""
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}", text) and privacy_problem(text) is None:
+        return text
+    return "(not shown)"
 
 
 def posterior_draw_indices(posterior: Posterior, n: int, /, *, seed: int) -> npt.NDArray[np.int64]:

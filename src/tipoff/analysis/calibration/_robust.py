@@ -17,6 +17,7 @@ one with the fewest expected arrests.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,6 +122,7 @@ def harden_across_posterior(
     n_draws: int = 64,
     n_runs: int = 100,
     seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Robustness:
     """Rank ``result``'s plans within the budget by expected arrests over the posterior.
 
@@ -136,6 +138,9 @@ def harden_across_posterior(
         Posterior draws, and seasons per draw and plan.
     seed
         Seeds the draws taken and the seasons; the same for every plan.
+    progress
+        Called as ``progress(done, total)`` after each plan's seasons at each draw taken
+        (``total``: plans times draws).
     """
     seed = make_seed(seed)
     draws = posterior_draw_indices(posterior, n_draws, seed=seed)
@@ -152,6 +157,8 @@ def harden_across_posterior(
         ):
             out = simulate_season(model, n_runs=n_runs, seed=seeds[k], record_run=None)
             arrests[i, k] = (out.total("couriers_arrested") + out.total("family_arrested")).mean()
+            if progress is not None:
+                progress(i * n_draws + k + 1, len(plans) * n_draws)
     best = arrests.min(axis=0)
     regret = arrests - best
     rows = [

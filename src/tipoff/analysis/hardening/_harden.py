@@ -19,7 +19,7 @@ The steps, in order:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from tipoff.analysis.hardening._search import (
     Plan,
     pareto_front,
     rank_key,
+    resolve_method,
     search_plans,
     within_budget,
 )
@@ -50,6 +51,8 @@ from tipoff.scenario import Scenario, scenario_digest
 __all__ = ["HardeningResult", "PlanResult", "candidates", "harden", "recommend"]
 
 METHOD = "harden"
+#: The stages ``harden`` reports to its ``progress`` callback, in order.
+STAGES = ("scoring plans", "simulating seasons")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -278,6 +281,7 @@ def harden(
     beam_width: int = 4,
     n_workers: int = 1,
     cluster: str | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> HardeningResult:
     """Find the changes to the procedure that cut interceptions most within a budget.
 
@@ -308,6 +312,11 @@ def harden(
     n_workers, cluster
         Where the plans' seasons run: local worker processes, or a Dask scheduler's address
         (see :func:`tipoff.engines.run_tasks`). The results do not depend on it.
+    progress : callable or None
+        Called as ``progress(stage, done, total)`` while it works: ``"scoring plans"`` after
+        each plan scored with the exact engine (``total`` is ``2**n`` for the exhaustive search,
+        None for the others, whose count is not known ahead), then ``"simulating seasons"``
+        after each plan's seasons (``total``: the plans simulated, today's included).
 
     Returns
     -------
@@ -333,9 +342,13 @@ def harden(
     def chosen(plan: Plan) -> list[Countermeasure]:
         return [cands[i] for i in plan]
 
+    n_plans = 2 ** len(cands) if resolve_method(len(cands), method) == "exhaustive" else None
+
     def score(plan: Plan) -> float:
         if plan not in scores:
             scores[plan] = score_plan(scenario, chosen(plan), contact_risk=contact_risk)
+            if progress is not None:
+                progress(STAGES[0], len(scores), n_plans)
         return scores[plan].per_transfer
 
     def cost(plan: Plan) -> Cost:
@@ -376,7 +389,12 @@ def harden(
              base_fee + cost(p).fee)
             for p in plans
         ]  # fmt: skip
-        done = run_tasks(_season_task, tasks, n_workers=n_workers, cluster=cluster)
+        on_task = None if progress is None else (lambda k: progress(STAGES[1], k, len(tasks)))
+        if on_task is not None:
+            on_task(0)
+        done = run_tasks(
+            _season_task, tasks, n_workers=n_workers, cluster=cluster, progress=on_task
+        )
         runs.update(zip(plans, done, strict=True))
 
     def result(p: Plan) -> PlanResult:

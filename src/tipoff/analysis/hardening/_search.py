@@ -21,6 +21,7 @@ __all__ = [
     "SearchResult",
     "pareto_front",
     "rank_key",
+    "resolve_method",
     "search_plans",
     "within_budget",
 ]
@@ -62,6 +63,14 @@ class SearchResult:
     method: str
     best: Plan
     evaluated: tuple[tuple[Plan, float, Cost], ...]
+
+
+def resolve_method(n: int, method: str, /) -> str:
+    """The search ``method`` runs over ``n`` candidates (``auto``: exhaustive up to
+    ``EXHAUSTIVE_LIMIT``, else beam)."""
+    if method != "auto":
+        return method
+    return "exhaustive" if n <= EXHAUSTIVE_LIMIT else "beam"
 
 
 def search_plans(
@@ -112,7 +121,7 @@ def search_plans(
         raise ValueError(f"method must be one of {', '.join(SEARCH_METHODS)}, got {method!r}")
     if beam_width < 1:
         raise ValueError(f"beam_width must be at least 1, got {beam_width}")
-    used = method if method != "auto" else ("exhaustive" if n <= EXHAUSTIVE_LIMIT else "beam")
+    used = resolve_method(n, method)
     seen: dict[Plan, tuple[float, Cost]] = {}
 
     def evaluate(plans: Iterable[Plan]) -> list[Plan]:
