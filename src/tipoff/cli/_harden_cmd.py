@@ -22,7 +22,7 @@ from tipoff.cli._safe import safe_markup
 from tipoff.errors import UsageError
 
 if TYPE_CHECKING:
-    from tipoff.analysis.hardening import Cost, Countermeasure, HardeningResult, PlanResult
+    from tipoff.analysis.hardening import Cost, Countermeasure, HardeningResult
     from tipoff.scenario import Scenario
 
 SEARCH_METHODS = ("auto", "exhaustive", "beam", "greedy")
@@ -82,15 +82,6 @@ def _print_list(scenario: Scenario, measures: tuple[Countermeasure, ...]) -> Non
     )
 
 
-def _season_cell(r: PlanResult) -> str:
-    if r.season is None:
-        return "-"
-    a = r.season.totals["arrests"]
-    d = r.season.versus_baseline["arrests"]
-    mark = "" if not d.significant else (" fewer" if d.mean < 0 else " more")
-    return f"{a.mean:.1f} ({d.mean:+.1f} ± {d.stderr:.1f}{mark})"
-
-
 def _short_cost(c: Cost) -> str:
     parts = []
     if c.fee:
@@ -105,6 +96,8 @@ def _short_cost(c: Cost) -> str:
 
 
 def _print_options(result: HardeningResult) -> None:
+    from tipoff.report import arrests_cell
+
     base = result.baseline.p_intercept
     table = new_table(
         "Options: each measure alone, the Pareto front, the best plans", show_lines=True
@@ -130,7 +123,7 @@ def _print_options(result: HardeningResult) -> None:
             plan,
             f"{r.p_intercept:.3f} ({change:+.0%})",
             _short_cost(r.cost),
-            _season_cell(r),
+            arrests_cell(r),
         )
     print_table(table)
     out.print(

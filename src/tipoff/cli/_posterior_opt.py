@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tipoff.cli._common import err, load_scenario_arg, out
+from tipoff.cli._common import (
+    add_id_column,
+    err,
+    load_scenario_arg,
+    new_table,
+    out,
+    print_table,
+    say,
+)
+from tipoff.cli._safe import safe
 
 if TYPE_CHECKING:
     from tipoff.analysis.calibration import ExposureBands, Robustness
@@ -72,14 +81,13 @@ def load_posterior(path: Path, scenario: Scenario, *, other_scenario: bool = Fal
             )
         )
     if fit.sentence:
-        err.print(f"Note: {fit.sentence}.", markup=False, soft_wrap=True)
+        err.print(safe(f"Note: {fit.sentence}."), markup=False)
     converged = post.diagnostics.get("converged")
     if converged is False:
         err.print(
             "Note: this posterior did not converge (see `tipoff calibrate`); its spread may be "
             "off.",
             markup=False,
-            soft_wrap=True,
         )
     return post
 
@@ -136,15 +144,10 @@ def harden_robustness(
 
 def print_robustness(robust: Robustness) -> None:
     """The plans ranked by expected arrests across the posterior, and the sentence."""
-    from rich.table import Table
-
     from tipoff.analysis.calibration import plan_name
 
-    table = Table(
-        title=f"Across the posterior ({robust.n_draws} draws x {robust.n_runs} seasons)",
-        title_justify="left",
-    )
-    table.add_column("plan", overflow="fold")
+    table = new_table(f"Across the posterior ({robust.n_draws} draws x {robust.n_runs} seasons)")
+    table.add_column("plan")
     table.add_column("arrests", justify="right")
     table.add_column("best", justify="right")
     table.add_column("within 5%", justify="right")
@@ -158,8 +161,8 @@ def print_robustness(robust: Robustness) -> None:
             f"{p.regret_p90:.1f}",
         )
     out.print()
-    out.print(table)
-    out.print(robust.sentence, markup=False, soft_wrap=True)
+    print_table(table)
+    say(robust.sentence)
 
 
 def exposure_bands(
@@ -180,19 +183,16 @@ def exposure_bands(
 def print_bands(bands: ExposureBands, rows: tuple[int, ...], ids: tuple[str, ...]) -> None:
     """The most exposed rows' chance across the posterior (mean and 90% band over draws)."""
     from rich.markup import escape
-    from rich.table import Table
 
     out.print()
-    out.print(
+    say(
         "Above: the unknowns at their posterior medians. Across the posterior's draws "
         f"({bands.n_draws} exact evaluations), a delivery is intercepted with probability "
         f"{bands.overall_mean:.3f} on average (90% of draws: {bands.overall_lo:.3f} to "
-        f"{bands.overall_hi:.3f}).",
-        markup=False,
-        soft_wrap=True,
+        f"{bands.overall_hi:.3f})."
     )
-    table = Table(title="Most exposed deliveries across the posterior", title_justify="left")
-    table.add_column("delivery")
+    table = new_table("Most exposed deliveries across the posterior")
+    add_id_column(table, "delivery", [ids[r] for r in rows])
     table.add_column("P(intercepted)", justify="right")
     table.add_column("90% of draws", justify="right")
     for r in rows:
@@ -201,4 +201,4 @@ def print_bands(bands: ExposureBands, rows: tuple[int, ...], ids: tuple[str, ...
             f"{bands.p_mean[r]:.3f}",
             f"{bands.p_lo[r]:.3f} to {bands.p_hi[r]:.3f}",
         )
-    out.print(table)
+    print_table(table)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
+from tipoff._numbers import plus_minus
 from tipoff.cli._common import (
     CLUSTER_HELP,
     err,
@@ -81,20 +82,6 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
             bar.update(task, completed=done, total=total)
 
         yield update
-
-
-def plus_minus(mean: float, half: float) -> str:
-    """``mean ± half`` to two decimals, the half-width with more when it is under 0.005: never
-    "± 0.00" for an interval that is not exactly 0 wide.
-
-    Examples
-    --------
-    >>> plus_minus(1.5, 0.25), plus_minus(2.0, 0.0), plus_minus(1.0, 0.0012)
-    ('1.50 ± 0.25', '2.00 ± 0', '1.00 ± 0.001')
-    """
-    if half == 0:
-        return f"{mean:.2f} ± 0"
-    return f"{mean:.2f} ± {half:.2f}" if half >= 0.005 else f"{mean:.2f} ± {half:.1g}"
 
 
 def short_names(paths: tuple[str, ...] | list[str]) -> list[str]:

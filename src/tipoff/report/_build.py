@@ -249,16 +249,6 @@ def _exposure(r: ExposureReport, m: CompiledModel, scenario: Scenario) -> Exposu
     )
 
 
-def _season_cell(p: PlanResult, baseline: bool) -> str:
-    if p.season is None:
-        return "-"
-    a, d = p.season.totals["arrests"], p.season.versus_baseline["arrests"]
-    if baseline:
-        return f"{a.mean:.1f}"
-    mark = "" if not d.significant else (" fewer" if d.mean < 0 else " more")
-    return f"{a.mean:.1f} ({d.mean:+.1f} ± {d.stderr:.1f}{mark})"
-
-
 def _hardening(r: HardeningResult, currency: str) -> HardeningSection:
     def option(k: int, p: PlanResult, recommended: bool) -> HardeningOption:
         c = p.cost
@@ -271,7 +261,7 @@ def _hardening(r: HardeningResult, currency: str) -> HardeningSection:
             days=c.days,
             contacts=c.contacts,
             cost=w.cost_text(c.fee, c.days, c.contacts, c.handovers),
-            arrests=_season_cell(p, k == 0),
+            arrests=w.arrests_cell(p, baseline=k == 0),
             pareto=p.pareto,
             recommended=recommended,
             within_budget=p.within_budget,
