@@ -4,12 +4,14 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/compile_scaling.py [--mechanisms 120] [--fields 10 30 60]
 
-The run loop (``tipoff.engines.season._kernel.simulate_runs``) reads its state from three named
-tuples (the model's tables, about 65 fields; the run's work arrays, 25; its deliveries, 27) and
-inlines its mechanisms, each reading a few fields. numba keeps each such variable in memory as
-one LLVM aggregate, and every field read loads the whole aggregate before taking the field (the
-run loop's unoptimised IR holds about 450 such whole-tuple loads and 140 whole-tuple copies, one
-per argument of each inlined mechanism); LLVM's passes then spend their time taking those apart.
+The run loop (``tipoff.engines.season._kernel.simulate_runs``) inlines its mechanisms, each
+reading a few fields of the state. It used to read that state from three wide named tuples (the
+model's tables, about 65 fields; the run's work arrays, 25; its deliveries, 27): numba keeps each
+such variable in memory as one LLVM aggregate, and every field read loads the whole aggregate
+before taking the field (the run loop's unoptimised IR held about 450 such whole-tuple loads and
+140 whole-tuple copies, one per argument of each inlined mechanism); LLVM's passes then spent
+their time taking those apart. The state is now small groups of at most nine fields, each
+mechanism taking only the groups it reads.
 
 This script builds the same shape in miniature, each in a fresh process: a loop that inlines
 ``--mechanisms`` small mechanisms, each reading two arrays of a named tuple and writing a third,
