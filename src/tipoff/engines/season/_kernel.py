@@ -151,11 +151,13 @@ _RUN_LOOP: dict[str, Any] = {
 # (see ``benchmarks/compile_scaling.py``).
 mechanism = numba.njit(inline="always", nogil=True)
 # Mechanisms that run on rare events (a sweep, an interrogation, a tally of an arrest) or only for
-# the recorded run are compiled on their own and called: LLVM's time grows faster than the size
-# of the function it optimises, so keeping them out of the run loop cut the cold compile by about
-# a fifth (21 to 17 s of CPU), and the smaller loop even runs a little faster; their calls pass
-# the state tuples' fields one by one, a cost paid only when such an event happens. (The same for
-# a mechanism called on every delivery or day made the engine 10% to 4 times slower.)
+# the recorded run are compiled on their own (numba) and called: keeping them out of the run
+# loop's numba IR cut the cold compile by about a fifth (21 to 17 s of CPU). They take the whole
+# state (``tb``, ``w``, ``dl``) and pick their groups themselves: a call that passes every array's
+# fields one by one is one LLVM inlines into the run loop, and the engine runs faster so (given
+# only their groups they stayed calls, and the engine ran 8-15% slower: 26-28 against 24 us a run
+# on the seed preset, alternating runs). (A mechanism called on every delivery or day compiled on
+# its own made the engine 10% to 4 times slower.)
 _RARE: dict[str, Any] = {
     "nogil": True,
     "_nrt": False,
@@ -202,7 +204,7 @@ def simulate_runs(
         start_run(sz, rc, tp, ps, cs, dy, cm)
         for t in range(sz.T):  # the day loop
             if dy.counter[NEXT_SWEEP] <= t:
-                sweep(ig, pa, tl, ps, cs, dy, hs, out, r, t)
+                sweep(tb, tl, w, dl, out, r, t)
             replace(cs, dy, t)
             lo, hi = dy.day_start[t], dy.day_start[t + 1]
             if lo == hi:
@@ -223,7 +225,7 @@ def simulate_runs(
                     ft.wanted[n_wanted] = i
                     n_wanted += 1
                 if recorded:
-                    keep_tipped(sz, tp, sc, kn, rec, i)
+                    keep_tipped(tb, w, dl, rec, i)
             stake_out(rp, kn, ft, n_wanted)
             for i in range(lo, hi):
                 intercept(rp, ps, dr, kn, ft, i, t)
@@ -233,23 +235,24 @@ def simulate_runs(
                     rp, nw, pa, tl, ps, cs, dy, dr, kn, ft, hs, out, r, i, t, n_arrested
                 )
                 if recorded:
-                    keep_delivery(nw, cs, dr, kn, ft, rec, i, t)
+                    keep_delivery(tb, w, dl, rec, i, t)
             dy.daily[_DELIVERIES, t] += hi - lo
             if n_arrested:
-                arrest(ig, ps, cs, dy, hs, t, n_arrested)
+                arrest(tb, w, dl, t, n_arrested)
         finish_run(sz, nw, ps, dy, kn, hs, out, rec, r, recorded, n)
     return R
 
 
 @mechanism
-def arrest(ig: Any, ps: Any, cs: Any, dy: Any, hs: Any, t: int, n_arrested: int) -> None:
+def arrest(tb: Any, w: Any, dl: Any, t: int, n_arrested: int) -> None:
     """The day's arrested couriers leave their slots, and are interrogated."""
+    cs, dy = w.couriers, w.days
     for k in range(n_arrested):
         c = cs.arrested[k]
         cs.free[c] = 0
         cs.vacated[c] = t
         cs.sweep[c] = NEVER
-    earliest = interrogate(ig, ps, cs, dy, hs, t, n_arrested)
+    earliest = interrogate(tb, w, dl, t, n_arrested)
     if earliest < dy.counter[NEXT_SWEEP]:
         dy.counter[NEXT_SWEEP] = earliest
     dy.daily[_COURIERS, t] += n_arrested
@@ -449,11 +452,10 @@ def finish_run(
 
 
 @rare
-def sweep(
-    ig: Any, pa: Any, tl: Any, ps: Any, cs: Any, dy: Any, hs: Any, out: Any, r: int, t: int
-) -> None:
+def sweep(tb: Any, tl: Any, w: Any, dl: Any, out: Any, r: int, t: int) -> None:
     """Couriers revealed by an interrogation and still free are arrested today (at home), and
     interrogated in turn."""
+    pa, cs, dy = tb.parties, w.couriers, w.days
     C = cs.free.shape[0]
     n_swept = 0
     for c in range(C):
@@ -470,7 +472,7 @@ def sweep(
             out.courier_places[r, home] += 1
             tally(out.tally_counts[r], tl, TALLY_COURIER_ARRESTS, t, home, home, 1)
     if n_swept:
-        interrogate(ig, ps, cs, dy, hs, t, n_swept)
+        interrogate(tb, w, dl, t, n_swept)
         dy.daily[_COURIERS, t] += n_swept
         dy.daily[_SWEEPS, t] += n_swept
     nxt = NEVER
@@ -905,9 +907,10 @@ def settle(
 
 
 @rare
-def interrogate(ig: Any, ps: Any, cs: Any, dy: Any, hs: Any, t: int, n_arrested: int) -> int:
+def interrogate(tb: Any, w: Any, dl: Any, t: int, n_arrested: int) -> int:
     """Arrested couriers reveal recipients of their hand-overs (homes watched) and other couriers
     (swept later). Returns the earliest sweep day it set (NEVER if none)."""
+    ig, ps, cs, dy, hs = tb.interrogation, w.parties, w.couriers, w.days, dl.history
     earliest = NEVER
     if ig.watches:
         until = t + ig.watch_days
@@ -954,8 +957,9 @@ def tally(counts: Any, tl: Any, kind: int, t: int, where: int, home: int, weight
 
 
 @rare
-def keep_tipped(sz: Any, tp: Any, sc: Any, kn: Any, rec: Any, i: int) -> None:
+def keep_tipped(tb: Any, w: Any, dl: Any, rec: Any, i: int) -> None:
     """Who was told about the recorded run's delivery ``i``, and whose tip got through."""
+    sz, tp, sc, kn = tb.sizes, tb.tips, w.scratch, dl.known
     for j in range(sz.n_slots):
         rec.slot_party[i, j] = sc.slot[SLOT_PARTY, j]
         rec.relayed[i, j] = (
@@ -964,8 +968,9 @@ def keep_tipped(sz: Any, tp: Any, sc: Any, kn: Any, rec: Any, i: int) -> None:
 
 
 @rare
-def keep_delivery(nw: Any, cs: Any, dr: Any, kn: Any, ft: Any, rec: Any, i: int, t: int) -> None:
+def keep_delivery(tb: Any, w: Any, dl: Any, rec: Any, i: int, t: int) -> None:
     """The recorded run's delivery ``i`` as the defender saw it, and its truth."""
+    nw, cs, dr, kn, ft = tb.network, w.couriers, dl.drawn, dl.known, dl.fates
     g = kn.perm[i]
     chain = kn.chain[i]
     row = rec.ints[i]
