@@ -278,7 +278,7 @@ def draw_run(
     run: int,
 ) -> int:
     """Draw everything run ``run`` needs, in the one fixed order of its stream; returns its
-    number of deliveries (drawing stops after the counts when they do not fit ``dl``)."""
+    number of deliveries (drawing stops after the counts when they do not fit ``dr``)."""
     st = sc.stream
     rng.seed_stream(st, entropy, run)
     nc = rc.coercible.shape[0]
