@@ -30,11 +30,14 @@ from tipoff.scenario import load_preset
 
 @numba.njit(_nrt=False)
 def _draws(tb: Any, w: Any, dl: Any, entropy: Any, n_runs: int, sort: bool) -> int:
+    sz, wl, rc, _, _, ig, _, _, ex = tb
+    ps, cs, dy, _, sc = w
+    dr, kn, _, _ = dl
     total = 0
     for run in range(n_runs):
-        n = _kernel.draw_run(tb, w, dl, entropy, run)
+        n = _kernel.draw_run(sz, wl, rc, ig, ex, ps, cs, dy, sc, dr, kn, entropy, run)
         if sort:
-            _kernel.sort_by_day(tb, w, dl, n)
+            _kernel.sort_by_day(sz, dy, dr, kn, n)
         total += n
     return total
 

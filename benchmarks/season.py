@@ -48,18 +48,19 @@ def numbers_per_run(model: CompiledModel, deliveries_per_run: float) -> dict[str
     """Mean count of random numbers one run draws, by draw (``_kernel.draw_run``'s order): each
     distribution draw counts as one number (a rejection sampler may use a few raw outputs)."""
     tb = build_tables(model)
-    nc = tb.coercible.shape[0]
+    sz, wl, rc = tb.sizes, tb.workload, tb.recruitment
+    nc = rc.coercible.shape[0]
     n = deliveries_per_run
-    n_gen = n - tb.explicit_day.shape[0]
+    n_gen = n - tb.explicit.day.shape[0]
     return {
         "informant_uniforms": nc,
-        "turning_days": nc if tb.hazard > 0 else 0,
-        "sender_counts": tb.n_senders if tb.lam_deliveries > 0 else 0,
+        "turning_days": nc if rc.hazard > 0 else 0,
+        "sender_counts": sz.n_senders if wl.lam_deliveries > 0 else 0,
         "delivery_days": n_gen,
         "amount_normals": n,
-        "decision_uniforms": n * tb.n_cols,
-        "recruits": tb.T if tb.lam_replace > 0 else 0,
-        "courier_reveals": tb.n_pairs if tb.reveal_couriers > 0 else 0,
+        "decision_uniforms": n * sz.n_cols,
+        "recruits": sz.T if wl.lam_replace > 0 else 0,
+        "courier_reveals": sz.n_pairs if tb.interrogation.reveal_couriers > 0 else 0,
     }
 
 

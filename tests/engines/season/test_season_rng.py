@@ -181,37 +181,41 @@ def test_a_runs_draws_are_numpys_calls_in_the_documented_order(factory: Any) -> 
     tb = build_tables(model)
     work = new_work(tb, model.n_parties, model.n_couriers)
     dl = new_deliveries(tb, 20_000)
+    sz, wl, rc, ig = tb.sizes, tb.workload, tb.recruitment, tb.interrogation
+    groups = (sz, wl, rc, ig, tb.explicit, *work[:3], work.scratch, dl.drawn, dl.known)
     coercible = np.flatnonzero(model.party_coercible)
     n_ex = model.explicit_day.size
     for run in (0, 1, 17):
-        n = _kernel.draw_run(tb, work, dl, seed_words(2024), run)
+        n = _kernel.draw_run(*groups, seed_words(2024), run)
         gen = run_generators(2024, run, run + 1)[0]
         u0 = gen.random(coercible.size)
         informant = np.where(u0 < model.party_rho0[coercible], 0, _kernel.NEVER)
-        if tb.hazard > 0:
-            turned = gen.geometric(tb.hazard, coercible.size)
+        if rc.hazard > 0:
+            turned = gen.geometric(rc.hazard, coercible.size)
             informant = np.where(informant == 0, 0, np.minimum(turned, _kernel.NEVER))
-        np.testing.assert_array_equal(work.informant_day[coercible], informant)
-        counts = gen.poisson(tb.lam_deliveries, model.n_senders)
+        np.testing.assert_array_equal(work.parties.informant_day[coercible], informant)
+        counts = gen.poisson(wl.lam_deliveries, model.n_senders)
         n_gen = int(counts.sum())
         assert n == n_gen + n_ex
-        np.testing.assert_array_equal(work.counts[: model.n_senders], counts)
+        np.testing.assert_array_equal(work.scratch.counts[: model.n_senders], counts)
         days = gen.integers(0, model.horizon_days, n_gen, dtype=np.int32)
-        np.testing.assert_array_equal(dl.day[:n], np.r_[days, model.explicit_day])
-        np.testing.assert_array_equal(dl.sender[:n_gen], np.repeat(np.arange(counts.size), counts))
+        np.testing.assert_array_equal(dl.drawn.day[:n], np.r_[days, model.explicit_day])
+        np.testing.assert_array_equal(
+            dl.drawn.sender[:n_gen], np.repeat(np.arange(counts.size), counts)
+        )
         z = gen.standard_normal(n)
-        np.testing.assert_array_equal(dl.z[:n], z)
+        np.testing.assert_array_equal(dl.drawn.z[:n], z)
         amount = model.amount_median * np.exp(model.amount_spread * z)
         given = np.r_[np.full(n_gen, np.nan), model.explicit_amount]
         amount = np.maximum(1, np.rint(np.where(np.isnan(given), amount, given)))
-        np.testing.assert_array_equal(dl.amount[:n], amount.astype(np.int64))
-        np.testing.assert_array_equal(dl.uniforms[:n], gen.random((n, tb.n_cols)))
-        if tb.lam_replace > 0:
+        np.testing.assert_array_equal(dl.drawn.amount[:n], amount.astype(np.int64))
+        np.testing.assert_array_equal(dl.known.uniforms[:n], gen.random((n, sz.n_cols)))
+        if wl.lam_replace > 0:
             np.testing.assert_array_equal(
-                work.replacements, gen.poisson(tb.lam_replace, model.horizon_days)
+                work.days.replacements, gen.poisson(wl.lam_replace, model.horizon_days)
             )
-        if tb.reveal_couriers > 0:
-            np.testing.assert_array_equal(work.pair_reveal, gen.random(tb.n_pairs))
+        if ig.reveal_couriers > 0:
+            np.testing.assert_array_equal(work.couriers.pair_reveal, gen.random(sz.n_pairs))
         # nothing else was drawn: the run's stream is where numpy's is
-        st = work.stream
+        st = work.scratch.stream
         assert _kernel.rng.next_double(st) == gen.random()

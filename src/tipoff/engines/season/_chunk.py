@@ -92,9 +92,9 @@ def simulate_chunk(
         if done == R:
             break
         # run ``done`` did not fit: grow the buffers, go on from it
-        need = int(work.counter[kernel.NEED])
-        if need > dl.day.shape[0]:
-            dl = new_deliveries(tb, max(need, 2 * dl.day.shape[0]))
+        need = int(work.days.counter[kernel.NEED])
+        if need > dl.drawn.day.shape[0]:
+            dl = new_deliveries(tb, max(need, 2 * dl.drawn.day.shape[0]))
         if done == local and need > rec.ints.shape[0]:
             rec = new_record(tb, max(need, 2 * rec.ints.shape[0]), model.n_parties)
     return ChunkResult(

@@ -81,7 +81,7 @@ __all__ = ["simulate_runs"]
 # constants) must change this file too, or a stale cached engine would run. Hence this digest,
 # checked on import: whoever changes those modules updates it here (the error says to what).
 _READS = ("_pcg.py", "_state.py", "_tables.py", "_tallies.py")
-_READS_DIGEST = "2624eb652aed0aee"
+_READS_DIGEST = "770288fc3e7c4c17"
 
 
 def _digest() -> str:
@@ -143,14 +143,21 @@ _RUN_LOOP: dict[str, Any] = {
 # inlined function's IR once per block with its whole variable scope, so inlining a day function
 # (itself made of every inlined mechanism) cost about 7 s of the cold compile (measured, see
 # docs/performance.md); plain calls instead (non-inlined) pass hundreds of flattened array fields
-# per call and made the engine 3-4 times slower.
+# per call and made the engine 3-4 times slower. The state comes as small named tuples grouped
+# by concern (``_tables.Tables``, ``_state.Work``, ``_state.Deliveries``), unpacked once at the
+# top of the run loop, and each mechanism takes only the groups it reads: numba holds a tuple
+# variable as one aggregate and loads or copies it whole on every field read and every inlined
+# call, so one wide tuple per kind of state made LLVM's share of the compile grow with its width
+# (see ``benchmarks/compile_scaling.py``).
 mechanism = numba.njit(inline="always", nogil=True)
 # Mechanisms that run on rare events (a sweep, an interrogation, a tally of an arrest) or only for
-# the recorded run are compiled on their own and called: LLVM's time grows faster than the size
-# of the function it optimises, so keeping them out of the run loop cut the cold compile by about
-# a fifth (21 to 17 s of CPU), and the smaller loop even runs a little faster; their calls pass
-# the state tuples' fields one by one, a cost paid only when such an event happens. (The same for
-# a mechanism called on every delivery or day made the engine 10% to 4 times slower.)
+# the recorded run are compiled on their own (numba) and called: keeping them out of the run
+# loop's numba IR cut the cold compile by about a fifth (21 to 17 s of CPU). They take the whole
+# state (``tb``, ``w``, ``dl``) and pick their groups themselves: a call that passes every array's
+# fields one by one is one LLVM inlines into the run loop, and the engine runs faster so (given
+# only their groups they stayed calls, and the engine ran 8-15% slower: 26-28 against 24 us a run
+# on the seed preset, alternating runs). (A mechanism called on every delivery or day compiled on
+# its own made the engine 10% to 4 times slower.)
 _RARE: dict[str, Any] = {
     "nogil": True,
     "_nrt": False,
@@ -181,154 +188,174 @@ def simulate_runs(
     mechanism by mechanism, in the model's order of events.
 
     Returns the first run not done: R when all are, fewer when a run does not fit the deliveries'
-    buffers (its size is left in ``w.counter[NEED]``; the caller grows them and calls again).
+    buffers (its size is left in ``w.days.counter[NEED]``; the caller grows them and calls again).
     """
+    sz, wl, rc, tp, rp, ig, nw, pa, ex = tb  # each mechanism takes only the groups it reads
+    ps, cs, dy, cm, sc = w
+    dr, kn, ft, hs = dl
     R = out.totals.shape[0]
     for r in range(first, R):
-        n = draw_run(tb, w, dl, entropy, first_run + r)
-        if n > dl.day.shape[0] or (r == record_run and n > rec.ints.shape[0]):
-            w.counter[NEED] = n
+        n = draw_run(sz, wl, rc, ig, ex, ps, cs, dy, sc, dr, kn, entropy, first_run + r)
+        if n > dr.day.shape[0] or (r == record_run and n > rec.ints.shape[0]):
+            dy.counter[NEED] = n
             return r
         recorded = r == record_run
-        sort_by_day(tb, w, dl, n)
-        start_run(tb, w)
-        for t in range(tb.T):  # the day loop
-            if w.counter[NEXT_SWEEP] <= t:
+        sort_by_day(sz, dy, dr, kn, n)
+        start_run(sz, rc, tp, ps, cs, dy, cm)
+        for t in range(sz.T):  # the day loop
+            if dy.counter[NEXT_SWEEP] <= t:
                 sweep(tb, tl, w, dl, out, r, t)
-            replace(w, t)
-            lo, hi = w.day_start[t], w.day_start[t + 1]
+            replace(cs, dy, t)
+            lo, hi = dy.day_start[t], dy.day_start[t + 1]
             if lo == hi:
                 continue
-            ref = max(0, t - tb.delay)  # tips reach the service after the relay delay
-            if tb.off_route:
-                count_informants(tb, w, ref)
+            ref = max(0, t - tp.delay)  # tips reach the service after the relay delay
+            if tp.off_route:
+                count_informants(dy, cm, ref)
             n_wanted = 0
             for i in range(lo, hi):
-                dl.staked[i] = 0
-                chain = route(tb, w, dl, i)
+                ft.staked[i] = 0
+                chain = route(nw, pa, cs, dr, kn, i)
                 if chain < 0:
                     continue
-                learn(tb, w, dl, i, chain, ref)
-                a = catch(dl.direct[i] | dl.harvest[i] | dl.traced[i], dl.mode[dl.perm[i]], tb)
-                dl.a[i] = a
+                learn(sz, tp, nw, pa, ps, cm, sc, dr, kn, i, chain, ref)
+                a = catch(kn.direct[i] | kn.harvest[i] | kn.traced[i], dr.mode[kn.perm[i]], rp)
+                ft.a[i] = a
                 if a > 0:
-                    dl.wanted[n_wanted] = i
+                    ft.wanted[n_wanted] = i
                     n_wanted += 1
                 if recorded:
                     keep_tipped(tb, w, dl, rec, i)
-            stake_out(tb, dl, n_wanted)
+            stake_out(rp, kn, ft, n_wanted)
             for i in range(lo, hi):
-                intercept(tb, w, dl, i, t)
+                intercept(rp, ps, dr, kn, ft, i, t)
             n_arrested = 0
             for i in range(lo, hi):
-                n_arrested = settle(tb, tl, w, dl, out, r, i, t, n_arrested)
+                n_arrested = settle(
+                    rp, nw, pa, tl, ps, cs, dy, dr, kn, ft, hs, out, r, i, t, n_arrested
+                )
                 if recorded:
                     keep_delivery(tb, w, dl, rec, i, t)
-            w.daily[_DELIVERIES, t] += hi - lo
+            dy.daily[_DELIVERIES, t] += hi - lo
             if n_arrested:
                 arrest(tb, w, dl, t, n_arrested)
-        finish_run(tb, w, dl, out, rec, r, recorded, n)
+        finish_run(sz, nw, ps, dy, kn, hs, out, rec, r, recorded, n)
     return R
 
 
 @mechanism
 def arrest(tb: Any, w: Any, dl: Any, t: int, n_arrested: int) -> None:
     """The day's arrested couriers leave their slots, and are interrogated."""
+    cs, dy = w.couriers, w.days
     for k in range(n_arrested):
-        c = w.arrested[k]
-        w.free[c] = 0
-        w.vacated[c] = t
-        w.sweep[c] = NEVER
+        c = cs.arrested[k]
+        cs.free[c] = 0
+        cs.vacated[c] = t
+        cs.sweep[c] = NEVER
     earliest = interrogate(tb, w, dl, t, n_arrested)
-    if earliest < w.counter[NEXT_SWEEP]:
-        w.counter[NEXT_SWEEP] = earliest
-    w.daily[_COURIERS, t] += n_arrested
+    if earliest < dy.counter[NEXT_SWEEP]:
+        dy.counter[NEXT_SWEEP] = earliest
+    dy.daily[_COURIERS, t] += n_arrested
 
 
 # ---------------------------------------------------------------------------- a run's numbers --
 
 
 @mechanism
-def draw_run(tb: Any, w: Any, dl: Any, entropy: Any, run: int) -> int:
+def draw_run(
+    sz: Any,
+    wl: Any,
+    rc: Any,
+    ig: Any,
+    ex: Any,
+    ps: Any,
+    cs: Any,
+    dy: Any,
+    sc: Any,
+    dr: Any,
+    kn: Any,
+    entropy: Any,
+    run: int,
+) -> int:
     """Draw everything run ``run`` needs, in the one fixed order of its stream; returns its
-    number of deliveries (drawing stops after the counts when they do not fit ``dl``)."""
-    st = w.stream
+    number of deliveries (drawing stops after the counts when they do not fit ``dr``)."""
+    st = sc.stream
     rng.seed_stream(st, entropy, run)
-    nc = tb.coercible.shape[0]
+    nc = rc.coercible.shape[0]
     # 1. who is an informant from the start, 2. when the others turn (geometric days)
-    rng.fill_doubles(st, w.u0, nc)
-    if tb.hazard > 0:
+    rng.fill_doubles(st, sc.u0, nc)
+    if rc.hazard > 0:
         for i in range(nc):
-            w.turned[i] = rng.random_geometric(st, tb.hazard, tb.log1p_neg_hazard)
+            sc.turned[i] = rng.random_geometric(st, rc.hazard, rc.log1p_neg_hazard)
     for i in range(nc):
-        if w.u0[i] < tb.coercible_rho0[i]:
-            w.informant_day[tb.coercible[i]] = 0
-        elif tb.hazard > 0:
-            w.informant_day[tb.coercible[i]] = min(w.turned[i], NEVER)
+        if sc.u0[i] < rc.coercible_rho0[i]:
+            ps.informant_day[rc.coercible[i]] = 0
+        elif rc.hazard > 0:
+            ps.informant_day[rc.coercible[i]] = min(sc.turned[i], NEVER)
         else:
-            w.informant_day[tb.coercible[i]] = NEVER
+            ps.informant_day[rc.coercible[i]] = NEVER
     # 3. each sender's number of deliveries
     n_gen = 0
-    if tb.lam_deliveries > 0:
+    if wl.lam_deliveries > 0:
         rng.fill_poisson(
-            st, tb.lam_deliveries, tb.exp_neg_lam_deliveries, w.counts, tb.n_senders, dl.raw
+            st, wl.lam_deliveries, wl.exp_neg_lam_deliveries, sc.counts, sz.n_senders, dr.raw
         )
-        for s in range(tb.n_senders):
-            n_gen += w.counts[s]
-    n_ex = tb.explicit_day.shape[0]
+        for s in range(sz.n_senders):
+            n_gen += sc.counts[s]
+    n_ex = ex.day.shape[0]
     n = n_gen + n_ex
-    if n > dl.day.shape[0]:
+    if n > dr.day.shape[0]:
         return n
     g = 0
-    for s in range(tb.n_senders):
-        for _ in range(w.counts[s] if tb.lam_deliveries > 0 else 0):
-            dl.sender[g] = s
-            dl.candidates[g] = s
-            dl.mode[g] = tb.handover_mode
-            dl.label[g] = -1
-            dl.exrec[g] = -1
+    for s in range(sz.n_senders):
+        for _ in range(sc.counts[s] if wl.lam_deliveries > 0 else 0):
+            dr.sender[g] = s
+            dr.candidates[g] = s
+            dr.mode[g] = wl.handover_mode
+            dr.label[g] = -1
+            dr.exrec[g] = -1
             g += 1
     # 4. the generated deliveries' days
     for g in range(n_gen):
-        dl.day[g] = np.int32(rng.bounded_uint32(st, np.uint64(tb.T - 1)))
+        dr.day[g] = np.int32(rng.bounded_uint32(st, np.uint64(sz.T - 1)))
     for e in range(n_ex):
         g = n_gen + e
-        dl.day[g] = tb.explicit_day[e]
-        dl.sender[g] = tb.explicit_sender[e]
-        dl.candidates[g] = tb.n_senders + e
-        dl.mode[g] = tb.explicit_mode[e]
-        dl.label[g] = e
-        dl.exrec[g] = tb.explicit_recipient[e]
+        dr.day[g] = ex.day[e]
+        dr.sender[g] = ex.sender[e]
+        dr.candidates[g] = sz.n_senders + e
+        dr.mode[g] = ex.mode[e]
+        dr.label[g] = e
+        dr.exrec[g] = ex.recipient[e]
     # 5. amounts (log-normal), 6. every delivery's block of uniforms (rows in day order)
-    rng.fill_normals(st, dl.z, n, dl.raw)
+    rng.fill_normals(st, dr.z, n, dr.raw)
     for g in range(n):
-        x = tb.amount_median * np.exp(tb.amount_spread * dl.z[g])
-        if g >= n_gen and not np.isnan(tb.explicit_amount[g - n_gen]):
-            x = tb.explicit_amount[g - n_gen]
-        dl.amount[g] = np.int64(max(1.0, np.rint(x)))
-    rng.fill_doubles(st, dl.uniforms.reshape(dl.uniforms.size), n * tb.n_cols)
+        x = wl.amount_median * np.exp(wl.amount_spread * dr.z[g])
+        if g >= n_gen and not np.isnan(ex.amount[g - n_gen]):
+            x = ex.amount[g - n_gen]
+        dr.amount[g] = np.int64(max(1.0, np.rint(x)))
+    rng.fill_doubles(st, kn.uniforms.reshape(kn.uniforms.size), n * sz.n_cols)
     # 7. recruits each day, 8. which courier names which under interrogation
-    if tb.lam_replace > 0:
-        rng.fill_poisson(st, tb.lam_replace, tb.exp_neg_lam_replace, w.replacements, tb.T, dl.raw)
+    if wl.lam_replace > 0:
+        rng.fill_poisson(st, wl.lam_replace, wl.exp_neg_lam_replace, dy.replacements, sz.T, dr.raw)
     else:
-        w.replacements[:] = 0
-    if tb.reveal_couriers > 0:
-        rng.fill_doubles(st, w.pair_reveal, tb.n_pairs)
+        dy.replacements[:] = 0
+    if ig.reveal_couriers > 0:
+        rng.fill_doubles(st, cs.pair_reveal, sz.n_pairs)
     return n
 
 
 @mechanism
-def sort_by_day(tb: Any, w: Any, dl: Any, n: int) -> None:
-    """``dl.perm``: the run's deliveries by day (a stable counting sort), then by sender and label
-    within the day (a stable insertion sort); ``w.day_start``: where each day begins."""
-    T, ds, perm = tb.T, w.day_start, dl.perm
+def sort_by_day(sz: Any, dy: Any, dr: Any, kn: Any, n: int) -> None:
+    """``kn.perm``: the run's deliveries by day (a stable counting sort), then by sender and label
+    within the day (a stable insertion sort); ``dy.day_start``: where each day begins."""
+    T, ds, perm = sz.T, dy.day_start, kn.perm
     ds[: T + 1] = 0
     for d in range(n):
-        ds[dl.day[d] + 1] += 1
+        ds[dr.day[d] + 1] += 1
     for t in range(T):
         ds[t + 1] += ds[t]
     for d in range(n):
-        t = dl.day[d]
+        t = dr.day[d]
         perm[ds[t]] = d
         ds[t] += 1
     for t in range(T - 1, 0, -1):
@@ -340,8 +367,8 @@ def sort_by_day(tb: Any, w: Any, dl: Any, n: int) -> None:
             j = i - 1
             while j >= ds[t]:
                 e = perm[j]
-                if dl.sender[e] > dl.sender[d] or (
-                    dl.sender[e] == dl.sender[d] and dl.label[e] > dl.label[d]
+                if dr.sender[e] > dr.sender[d] or (
+                    dr.sender[e] == dr.sender[d] and dr.label[e] > dr.label[d]
                 ):
                     perm[j + 1] = e
                     j -= 1
@@ -351,64 +378,74 @@ def sort_by_day(tb: Any, w: Any, dl: Any, n: int) -> None:
 
 
 @mechanism
-def start_run(tb: Any, w: Any) -> None:
+def start_run(sz: Any, rc: Any, tp: Any, ps: Any, cs: Any, dy: Any, cm: Any) -> None:
     """Fresh state (traced days and watches were reset where the last run set them)."""
-    w.daily[:, :] = 0
-    w.free[:] = 1
-    w.generation[:] = 0
-    w.vacated[:] = NEVER
-    w.sweep[:] = NEVER
-    w.head[:] = -1
-    w.tail[:] = -1
-    w.arrested_on[:] = -1
-    w.counter[N_HIST] = 0
-    w.counter[NEXT_SWEEP] = NEVER
-    w.counter[COUNTED_TO] = -1
-    if tb.off_route:
+    dy.daily[:, :] = 0
+    cs.free[:] = 1
+    cs.generation[:] = 0
+    cs.vacated[:] = NEVER
+    cs.sweep[:] = NEVER
+    cs.head[:] = -1
+    cs.tail[:] = -1
+    cs.arrested_on[:] = -1
+    dy.counter[N_HIST] = 0
+    dy.counter[NEXT_SWEEP] = NEVER
+    dy.counter[COUNTED_TO] = -1
+    if tp.off_route:
         # community members by the day they turn informant (for the off-route counts)
-        T, bs = tb.T, w.bucket_start
+        T, bs = sz.T, cm.bucket_start
         bs[:] = 0
-        for k in range(tb.member_party.shape[0]):
-            f = w.informant_day[tb.member_party[k]]
+        for k in range(rc.member_party.shape[0]):
+            f = ps.informant_day[rc.member_party[k]]
             if f < T:
                 bs[f + 1] += 1
         for t in range(T + 1):
             bs[t + 1] += bs[t]
-        for k in range(tb.member_party.shape[0]):
-            f = w.informant_day[tb.member_party[k]]
+        for k in range(rc.member_party.shape[0]):
+            f = ps.informant_day[rc.member_party[k]]
             if f < T:
-                w.bucket_comm[bs[f]] = tb.member_comm[k]
+                cm.bucket_comm[bs[f]] = rc.member_comm[k]
                 bs[f] += 1
         for t in range(T, 0, -1):
             bs[t] = bs[t - 1]
         bs[0] = 0
-        w.community_count[:] = 0
+        cm.community_count[:] = 0
 
 
 @mechanism
 def finish_run(
-    tb: Any, w: Any, dl: Any, out: Any, rec: Any, r: int, recorded: bool, n: int
+    sz: Any,
+    nw: Any,
+    ps: Any,
+    dy: Any,
+    kn: Any,
+    hs: Any,
+    out: Any,
+    rec: Any,
+    r: int,
+    recorded: bool,
+    n: int,
 ) -> None:
     """The run's totals and the chunk's daily sums; reset what the run set in party state."""
     for m in range(_N_METRICS):
         total = 0
-        for t in range(tb.T):
-            v = w.daily[m, t]
+        for t in range(sz.T):
+            v = dy.daily[m, t]
             total += v
             out.daily_sum[m, t] += v
             out.daily_sumsq[m, t] += v * v
         out.totals[r, m] = total
     if recorded:
-        for p in range(w.traced.shape[0]):
-            rec.traced[p] = w.traced[p]
-            rec.informant[p] = w.informant_day[p]
+        for p in range(ps.traced.shape[0]):
+            rec.traced[p] = ps.traced[p]
+            rec.informant[p] = ps.informant_day[p]
         rec.n[0] = n
     # watched homes are recipients of its hand-overs, traced relays the last relays of its chains
-    for e in range(w.counter[N_HIST]):
-        w.watch[dl.h_recipient[e]] = -1
+    for e in range(dy.counter[N_HIST]):
+        ps.watch[hs.recipient[e]] = -1
     for i in range(n):
-        if dl.chain[i] >= 0:
-            w.traced[tb.chain_last_relay[dl.chain[i]]] = NEVER
+        if kn.chain[i] >= 0:
+            ps.traced[nw.chain_last_relay[kn.chain[i]]] = NEVER
 
 
 # ------------------------------------------------------------------------------ the mechanisms --
@@ -418,125 +455,153 @@ def finish_run(
 def sweep(tb: Any, tl: Any, w: Any, dl: Any, out: Any, r: int, t: int) -> None:
     """Couriers revealed by an interrogation and still free are arrested today (at home), and
     interrogated in turn."""
-    C = w.free.shape[0]
+    pa, cs, dy = tb.parties, w.couriers, w.days
+    C = cs.free.shape[0]
     n_swept = 0
     for c in range(C):
-        if w.sweep[c] == t and w.free[c]:
-            w.arrested[n_swept] = c
+        if cs.sweep[c] == t and cs.free[c]:
+            cs.arrested[n_swept] = c
             n_swept += 1
     for k in range(n_swept):
-        c = w.arrested[k]
-        w.free[c] = 0
-        w.vacated[c] = t
-        w.sweep[c] = NEVER
-        home = tb.courier_home[c]
+        c = cs.arrested[k]
+        cs.free[c] = 0
+        cs.vacated[c] = t
+        cs.sweep[c] = NEVER
+        home = pa.courier_home[c]
         if home >= 0:
             out.courier_places[r, home] += 1
             tally(out.tally_counts[r], tl, TALLY_COURIER_ARRESTS, t, home, home, 1)
     if n_swept:
         interrogate(tb, w, dl, t, n_swept)
-        w.daily[_COURIERS, t] += n_swept
-        w.daily[_SWEEPS, t] += n_swept
+        dy.daily[_COURIERS, t] += n_swept
+        dy.daily[_SWEEPS, t] += n_swept
     nxt = NEVER
     for c in range(C):
-        nxt = min(nxt, w.sweep[c])
-    w.counter[NEXT_SWEEP] = nxt
+        nxt = min(nxt, cs.sweep[c])
+    dy.counter[NEXT_SWEEP] = nxt
 
 
 @mechanism
-def replace(w: Any, t: int) -> None:
+def replace(cs: Any, dy: Any, t: int) -> None:
     """Today's recruits fill the slots vacant longest (ties: the lower slot): a new generation,
     who knows nothing of its predecessor's recipients."""
-    n_new = w.replacements[t]
+    n_new = dy.replacements[t]
     while n_new > 0:
         best = -1
-        for c in range(w.free.shape[0]):
-            if not w.free[c] and (best < 0 or w.vacated[c] < w.vacated[best]):
+        for c in range(cs.free.shape[0]):
+            if not cs.free[c] and (best < 0 or cs.vacated[c] < cs.vacated[best]):
                 best = c
         if best < 0:
             return
-        w.free[best] = 1
-        w.generation[best] += 1
-        w.vacated[best] = NEVER
-        w.head[best] = -1
+        cs.free[best] = 1
+        cs.generation[best] += 1
+        cs.vacated[best] = NEVER
+        cs.head[best] = -1
         n_new -= 1
 
 
 @mechanism
-def count_informants(tb: Any, w: Any, ref: int) -> None:
+def count_informants(dy: Any, cm: Any, ref: int) -> None:
     """Community informants turned by day ``ref``, by community (for off-route overhearing)."""
-    while w.counter[COUNTED_TO] < ref:
-        w.counter[COUNTED_TO] += 1
-        d = w.counter[COUNTED_TO]
-        for k in range(w.bucket_start[d], w.bucket_start[d + 1]):
-            w.community_count[w.bucket_comm[k]] += 1
+    while dy.counter[COUNTED_TO] < ref:
+        dy.counter[COUNTED_TO] += 1
+        d = dy.counter[COUNTED_TO]
+        for k in range(cm.bucket_start[d], cm.bucket_start[d + 1]):
+            cm.community_count[cm.bucket_comm[k]] += 1
 
 
 @mechanism
-def route(tb: Any, w: Any, dl: Any, i: int) -> int:
+def route(nw: Any, pa: Any, cs: Any, dr: Any, kn: Any, i: int) -> int:
     """The delivery's recipient, and its chain: one of its candidates whose courier is free this
     morning, uniformly; -1 (stalled) if none is."""
-    g = dl.perm[i]
-    s = dl.sender[g]
-    u = dl.uniforms[i]
-    rec = dl.exrec[g]
+    g = kn.perm[i]
+    s = dr.sender[g]
+    u = kn.uniforms[i]
+    rec = dr.exrec[g]
     if rec < 0:
-        first = tb.recipient_ptr[s]
-        n_r = tb.recipient_ptr[s + 1] - first
+        first = pa.recipient_ptr[s]
+        n_r = pa.recipient_ptr[s + 1] - first
         pick = first + min(int(u[COL_RECIPIENT] * n_r), n_r - 1)
         if pick < 0:
-            pick += tb.recipient_idx.shape[0]
-        rec = tb.recipient_idx[pick]
-    dl.recipient[i] = rec
-    row = tb.candidate_pad[dl.candidates[g]]
+            pick += pa.recipient_idx.shape[0]
+        rec = pa.recipient_idx[pick]
+    kn.recipient[i] = rec
+    row = nw.candidate_pad[dr.candidates[g]]
     n_free = 0
     for ch in row:
-        if ch >= 0 and w.free[tb.chain_courier[ch]]:
+        if ch >= 0 and cs.free[nw.chain_courier[ch]]:
             n_free += 1
     chain = -1
     if n_free:
         k = min(int(u[COL_ROUTE] * n_free), n_free - 1)
         for ch in row:
-            if ch >= 0 and w.free[tb.chain_courier[ch]]:
+            if ch >= 0 and cs.free[nw.chain_courier[ch]]:
                 if k == 0:
                     chain = ch
                     break
                 k -= 1
-    dl.chain[i] = chain
+    kn.chain[i] = chain
     return chain
 
 
 @mechanism
-def learn(tb: Any, w: Any, dl: Any, i: int, chain: int, ref: int) -> None:
+def learn(
+    sz: Any,
+    tp: Any,
+    nw: Any,
+    pa: Any,
+    ps: Any,
+    cm: Any,
+    sc: Any,
+    dr: Any,
+    kn: Any,
+    i: int,
+    chain: int,
+    ref: int,
+) -> None:
     """What the service knows of the delivery by its day: items from informants on the route
     whose tip gets through (``direct``), overheard in their communities or by off-route members
     (``harvest``), and from traced relays (``traced``)."""
-    sp = tb.sender_party[dl.sender[dl.perm[i]]]
-    rec = dl.recipient[i]
+    sp = pa.sender_party[dr.sender[kn.perm[i]]]
+    rec = kn.recipient[i]
     if (
-        tb.chain_fast[chain]
-        and tb.party_community[sp] < 0
-        and tb.party_community[rec] < 0
-        and not tb.party_in_slots[sp]
-        and not tb.party_in_slots[rec]
+        nw.chain_fast[chain]
+        and pa.party_community[sp] < 0
+        and pa.party_community[rec] < 0
+        and not pa.party_in_slots[sp]
+        and not pa.party_in_slots[rec]
         and sp != rec
     ):
-        direct, harvest, traced, source = _learn_simple(tb, w, dl.uniforms[i], chain, sp, rec, ref)
+        direct, harvest, traced, source = _learn_simple(
+            sz, tp, nw, ps, cm, sc, kn.uniforms[i], chain, sp, rec, ref
+        )
     else:
-        direct, harvest, traced, source = _learn_general(tb, w, dl.uniforms[i], chain, sp, rec, ref)
-    dl.direct[i] = direct
-    dl.harvest[i] = harvest & ~direct
-    dl.traced[i] = traced & ~(direct | harvest)
-    dl.community[i] = source
+        direct, harvest, traced, source = _learn_general(
+            sz, tp, nw, pa, ps, cm, sc, kn.uniforms[i], chain, sp, rec, ref
+        )
+    kn.direct[i] = direct
+    kn.harvest[i] = harvest & ~direct
+    kn.traced[i] = traced & ~(direct | harvest)
+    kn.community[i] = source
 
 
 @mechanism
 def _learn_simple(
-    tb: Any, w: Any, u: Any, chain: int, sp: int, rec: int, ref: int
+    sz: Any,
+    tp: Any,
+    nw: Any,
+    ps: Any,
+    cm: Any,
+    sc: Any,
+    u: Any,
+    chain: int,
+    sp: int,
+    rec: int,
+    ref: int,
 ) -> tuple[int, int, int, int]:
     """:func:`learn` when no party is in two slots and the community groups are the chain's own
     (worked out per chain beforehand): the same decisions as the general case, fewer steps."""
-    S, sl = tb.n_slots, w.slot
+    S, sl = sz.n_slots, sc.slot
     relay, har, com = _FIXED, _FIXED + S, _FIXED + 2 * S
     direct = 0
     traced = 0
@@ -544,42 +609,42 @@ def _learn_simple(
     source = -1
     for j in range(S):
         if j == 0:
-            pj, tip = sp, tb.sender_mask
+            pj, tip = sp, tp.sender_mask
         elif j == S - 1:
-            pj, tip = rec, tb.recipient_mask
+            pj, tip = rec, tp.recipient_mask
         else:
-            pj, tip = tb.chain_slot_party[chain, j - 1], tb.chain_slot_tip[chain, j - 1]
+            pj, tip = nw.chain_slot_party[chain, j - 1], nw.chain_slot_tip[chain, j - 1]
         sl[SLOT_PARTY, j] = pj
         sl[SLOT_INF, j] = 0
         if pj < 0:
             continue
-        rep = tb.chain_rep[chain, j]
+        rep = nw.chain_rep[chain, j]
         if rep == j:
             sl[SLOT_ON_ROUTE, j] = 0
-        passes = u[relay + j] < tb.relay_success
-        if w.informant_day[pj] <= ref:
+        passes = u[relay + j] < tp.relay_success
+        if ps.informant_day[pj] <= ref:
             sl[SLOT_INF, j] = 1
             if rep >= 0:
                 sl[SLOT_ON_ROUTE, rep] += 1
             if passes:
                 direct |= tip
                 # an informant whose tip gets through, overhearing its community
-                if rep >= 0 and u[har + j] < tb.harvest:
-                    harvest |= tb.chain_union[chain, rep]
+                if rep >= 0 and u[har + j] < tp.harvest:
+                    harvest |= nw.chain_union[chain, rep]
                     if source < 0:
-                        source = tb.chain_comm[chain, j]
-        elif w.traced[pj] <= ref and passes:
+                        source = nw.chain_comm[chain, j]
+        elif ps.traced[pj] <= ref and passes:
             traced |= tip
-    if tb.off_route:
+    if tp.off_route:
         off = 0
         off_from = -1
         for j in range(1, S - 1):
-            if tb.chain_rep[chain, j] != j:
+            if nw.chain_rep[chain, j] != j:
                 continue
-            cj = tb.chain_comm[chain, j]
-            m_off = max(0, w.community_count[cj] - sl[SLOT_ON_ROUTE, j])
-            if u[com + j] < tb.p_off[m_off]:
-                off |= tb.chain_union[chain, j]
+            cj = nw.chain_comm[chain, j]
+            m_off = max(0, cm.community_count[cj] - sl[SLOT_ON_ROUTE, j])
+            if u[com + j] < tp.p_off[m_off]:
+                off |= nw.chain_union[chain, j]
                 if off_from < 0:
                     off_from = cj
         if source < 0:
@@ -590,19 +655,30 @@ def _learn_simple(
 
 @mechanism
 def _learn_general(
-    tb: Any, w: Any, u: Any, chain: int, sp: int, rec: int, ref: int
+    sz: Any,
+    tp: Any,
+    nw: Any,
+    pa: Any,
+    ps: Any,
+    cm: Any,
+    sc: Any,
+    u: Any,
+    chain: int,
+    sp: int,
+    rec: int,
+    ref: int,
 ) -> tuple[int, int, int, int]:
     """:func:`learn` in general: a party in two slots is told once (the union of its items), and
     slots group by community (the sender's and recipient's too)."""
-    S, sl = tb.n_slots, w.slot
+    S, sl = sz.n_slots, sc.slot
     relay, har, com = _FIXED, _FIXED + S, _FIXED + 2 * S
     party, tipm, comm, inf = sl[SLOT_PARTY], sl[SLOT_TIP], sl[SLOT_COMM], sl[SLOT_INF]
     union, reps, on_route = sl[SLOT_UNION], sl[SLOT_REP], sl[SLOT_ON_ROUTE]
-    party[0], tipm[0] = sp, tb.sender_mask
+    party[0], tipm[0] = sp, tp.sender_mask
     for j in range(S - 2):
-        party[j + 1] = tb.chain_slot_party[chain, j]
-        tipm[j + 1] = tb.chain_slot_tip[chain, j]
-    party[S - 1], tipm[S - 1] = rec, tb.recipient_mask
+        party[j + 1] = nw.chain_slot_party[chain, j]
+        tipm[j + 1] = nw.chain_slot_tip[chain, j]
+    party[S - 1], tipm[S - 1] = rec, tp.recipient_mask
     for j in range(1, S):
         if party[j] >= 0:
             for q in range(j):
@@ -616,15 +692,15 @@ def _learn_general(
     for j in range(S):
         pj = party[j]
         inf[j] = 0
-        comm[j] = -1 if pj < 0 else tb.party_community[pj]
+        comm[j] = -1 if pj < 0 else pa.party_community[pj]
         if pj < 0:
             continue
-        passes = u[relay + j] < tb.relay_success
-        if w.informant_day[pj] <= ref:
+        passes = u[relay + j] < tp.relay_success
+        if ps.informant_day[pj] <= ref:
             inf[j] = 1
             if passes:
                 direct |= tipm[j]
-        elif w.traced[pj] <= ref and passes:
+        elif ps.traced[pj] <= ref and passes:
             traced |= tipm[j]
     # community groups: each slot's first slot of its community, and for that first slot the
     # group's union of items and its informants
@@ -648,19 +724,19 @@ def _learn_general(
     source = -1
     for j in range(S):
         # an informant whose tip gets through and who overhears its community
-        if inf[j] and reps[j] >= 0 and u[relay + j] < tb.relay_success and u[har + j] < tb.harvest:
+        if inf[j] and reps[j] >= 0 and u[relay + j] < tp.relay_success and u[har + j] < tp.harvest:
             harvest |= union[reps[j]]
             if source < 0:
                 source = comm[j]
-    if tb.off_route:
+    if tp.off_route:
         # the community's informants off the route, pooled: 1 - (1 - sigma pi)^m
         off = 0
         off_from = -1
         for j in range(S):
             if reps[j] != j:
                 continue
-            m_off = max(0, w.community_count[comm[j]] - on_route[j])
-            if u[com + j] < tb.p_off[m_off]:
+            m_off = max(0, cm.community_count[comm[j]] - on_route[j])
+            if u[com + j] < tp.p_off[m_off]:
                 off |= union[j]
                 if off_from < 0:
                     off_from = comm[j]
@@ -671,9 +747,9 @@ def _learn_general(
 
 
 @mechanism
-def catch(known: int, mode: int, tb: Any) -> float:
+def catch(known: int, mode: int, rp: Any) -> float:
     """a(K): a stake-out's chance with the items ``known``, as ``tipoff.model.stakeout_catch``."""
-    return _catch(known, mode, tb.catch_as, tb.catch_a, tb.mp_factor)
+    return _catch(known, mode, rp.catch_as, rp.catch_a, rp.mp_factor)
 
 
 @njit
@@ -685,49 +761,49 @@ def _catch(known: int, mode: int, catch_as: float, catch_a: float, mp_factor: fl
 
 
 @mechanism
-def stake_out(tb: Any, dl: Any, n_wanted: int) -> None:
+def stake_out(rp: Any, kn: Any, ft: Any, n_wanted: int) -> None:
     """The day's stake-outs: the best a(K) first, ties by the tie-break uniform, up to capacity."""
-    wanted = dl.wanted
-    if tb.capacity < 0 or n_wanted <= tb.capacity:
+    wanted = ft.wanted
+    if rp.capacity < 0 or n_wanted <= rp.capacity:
         for k in range(n_wanted):
-            dl.staked[wanted[k]] = 1
+            ft.staked[wanted[k]] = 1
         return
     for k in range(1, n_wanted):
         i = wanted[k]
         j = k - 1
         while j >= 0:
             e = wanted[j]
-            if dl.a[e] < dl.a[i] or (
-                dl.a[e] == dl.a[i] and dl.uniforms[e, COL_TIEBREAK] > dl.uniforms[i, COL_TIEBREAK]
+            if ft.a[e] < ft.a[i] or (
+                ft.a[e] == ft.a[i] and kn.uniforms[e, COL_TIEBREAK] > kn.uniforms[i, COL_TIEBREAK]
             ):
                 wanted[j + 1] = e
                 j -= 1
             else:
                 break
         wanted[j + 1] = i
-    for k in range(tb.capacity):
-        dl.staked[wanted[k]] = 1
+    for k in range(rp.capacity):
+        ft.staked[wanted[k]] = 1
 
 
 @mechanism
-def intercept(tb: Any, w: Any, dl: Any, i: int, t: int) -> None:
+def intercept(rp: Any, ps: Any, dr: Any, kn: Any, ft: Any, i: int, t: int) -> None:
     """The hand-over's fate: caught by a stake-out or at a home watched this morning, else
     through the courier's identity, else by background chance; the cause is the first source
     that would have sufficed (informant, harvest, tracing; interrogation for a watched home)."""
-    if dl.chain[i] < 0:
-        dl.intercepted[i] = 0
-        dl.handover[i] = 0
+    if kn.chain[i] < 0:
+        ft.intercepted[i] = 0
+        ft.handover[i] = 0
         return
-    md = dl.mode[dl.perm[i]]
-    u = dl.uniforms[i]
-    k1 = dl.direct[i]
-    k2 = k1 | dl.harvest[i]
-    k3 = k2 | dl.traced[i]
+    md = dr.mode[kn.perm[i]]
+    u = kn.uniforms[i]
+    k1 = kn.direct[i]
+    k2 = k1 | kn.harvest[i]
+    k3 = k2 | kn.traced[i]
     a1 = a2 = a3 = 0.0
-    if dl.staked[i]:
-        a1, a2, a3 = catch(k1, md, tb), catch(k2, md, tb), catch(k3, md, tb)
-    watched = w.watch[dl.recipient[i]] >= t
-    aw = catch(ADDRESS | SCHEDULE, md, tb) if watched else 0.0
+    if ft.staked[i]:
+        a1, a2, a3 = catch(k1, md, rp), catch(k2, md, rp), catch(k3, md, rp)
+    watched = ps.watch[kn.recipient[i]] >= t
+    aw = catch(ADDRESS | SCHEDULE, md, rp) if watched else 0.0
     us = u[COL_STAKEOUT]
     at_handover = us < max(a3, aw)
     if us < a1:
@@ -741,77 +817,92 @@ def intercept(tb: Any, w: Any, dl: Any, i: int, t: int) -> None:
     intercepted = at_handover
     if not at_handover:
         ui = u[COL_IDENTITY]
-        b1 = tb.catch_id if k1 & COURIER_IDENTITY else 0.0
-        b2 = tb.catch_id if k2 & COURIER_IDENTITY else 0.0
-        b3 = tb.catch_id if k3 & COURIER_IDENTITY else 0.0
+        b1 = rp.catch_id if k1 & COURIER_IDENTITY else 0.0
+        b2 = rp.catch_id if k2 & COURIER_IDENTITY else 0.0
+        b3 = rp.catch_id if k3 & COURIER_IDENTITY else 0.0
         if ui < b3:
             intercepted = True
             cause = CAUSE_INFORMANT if ui < b1 else (CAUSE_HARVEST if ui < b2 else CAUSE_TRACING)
-        elif u[COL_BACKGROUND] < tb.background:
+        elif u[COL_BACKGROUND] < rp.background:
             intercepted = True
             cause = CAUSE_BACKGROUND
-    dl.intercepted[i] = 1 if intercepted else 0
-    dl.handover[i] = 1 if at_handover else 0
-    dl.cause[i] = cause if intercepted else -1
+    ft.intercepted[i] = 1 if intercepted else 0
+    ft.handover[i] = 1 if at_handover else 0
+    ft.cause[i] = cause if intercepted else -1
 
 
 @mechanism
 def settle(
-    tb: Any, tl: Any, w: Any, dl: Any, out: Any, r: int, i: int, t: int, n_arrested: int
+    rp: Any,
+    nw: Any,
+    pa: Any,
+    tl: Any,
+    ps: Any,
+    cs: Any,
+    dy: Any,
+    dr: Any,
+    kn: Any,
+    ft: Any,
+    hs: Any,
+    out: Any,
+    r: int,
+    i: int,
+    t: int,
+    n_arrested: int,
 ) -> int:
     """The hand-over's consequences: counts and money; for an interception, the courier's arrest
     (once a day, where its first interception happened: the family's town at a hand-over, else
     its own), the family's arrest at a hand-over, and tracing of the last relay; the hand-over
     joins the courier's history. Returns the day's arrests so far."""
-    chain = dl.chain[i]
-    g = dl.perm[i]
+    chain = kn.chain[i]
+    g = kn.perm[i]
     if chain < 0:
-        w.daily[_STALLED, t] += 1
+        dy.daily[_STALLED, t] += 1
         return n_arrested
-    w.daily[_ATTEMPTED, t] += 1
-    c = tb.chain_courier[chain]
-    rec = dl.recipient[i]
-    home = tb.party_home[rec]
-    dl.family[i] = 0
-    if dl.intercepted[i]:
-        w.daily[_INTERCEPTED, t] += 1
-        w.daily[_LOST, t] += dl.amount[g]
-        out.causes[r, dl.cause[i]] += 1
+    dy.daily[_ATTEMPTED, t] += 1
+    c = nw.chain_courier[chain]
+    rec = kn.recipient[i]
+    home = pa.party_home[rec]
+    ft.family[i] = 0
+    if ft.intercepted[i]:
+        dy.daily[_INTERCEPTED, t] += 1
+        dy.daily[_LOST, t] += dr.amount[g]
+        out.causes[r, ft.cause[i]] += 1
         counts = out.tally_counts[r]
         tally(counts, tl, TALLY_INTERCEPTIONS, t, home, home, 1)
-        tally(counts, tl, TALLY_MONEY_LOST, t, home, home, dl.amount[g])
-        if w.arrested_on[c] != t:
-            w.arrested_on[c] = t
-            w.arrested[n_arrested] = c
+        tally(counts, tl, TALLY_MONEY_LOST, t, home, home, dr.amount[g])
+        if cs.arrested_on[c] != t:
+            cs.arrested_on[c] = t
+            cs.arrested[n_arrested] = c
             n_arrested += 1
-            place = home if dl.handover[i] else tb.courier_home[c]
+            place = home if ft.handover[i] else pa.courier_home[c]
             if place >= 0:
                 out.courier_places[r, place] += 1
-            tally(counts, tl, TALLY_COURIER_ARRESTS, t, place, tb.courier_home[c], 1)
-        u = dl.uniforms[i]
-        if dl.handover[i] and u[COL_FAMILY] < tb.family:
-            dl.family[i] = 1
-            w.daily[_FAMILY, t] += 1
+            tally(counts, tl, TALLY_COURIER_ARRESTS, t, place, pa.courier_home[c], 1)
+        u = kn.uniforms[i]
+        if ft.handover[i] and u[COL_FAMILY] < rp.family:
+            ft.family[i] = 1
+            dy.daily[_FAMILY, t] += 1
             if home >= 0:
                 out.family_places[r, home] += 1
             tally(counts, tl, TALLY_FAMILY_ARRESTS, t, home, home, 1)
-            if u[COL_TRACING] < tb.tracing:
-                last = tb.chain_last_relay[chain]
-                w.traced[last] = min(w.traced[last], t + 1)
+            if u[COL_TRACING] < rp.tracing:
+                last = nw.chain_last_relay[chain]
+                ps.traced[last] = min(ps.traced[last], t + 1)
     else:
-        w.daily[_DELIVERED, t] += 1
-        w.daily[_MONEY_DELIVERED, t] += dl.amount[g]
+        dy.daily[_DELIVERED, t] += 1
+        dy.daily[_MONEY_DELIVERED, t] += dr.amount[g]
     # the hand-over joins the courier's history (its current generation)
-    e = w.counter[N_HIST]
-    dl.h_recipient[e] = rec
-    dl.h_reveal[e] = dl.uniforms[i, COL_REVEAL]
-    dl.h_next[e] = -1
-    if w.head[c] < 0:
-        w.head[c] = e
+    e = dy.counter[N_HIST]
+    hs.recipient[e] = rec
+    hs.reveal[e] = kn.uniforms[i, COL_REVEAL]
+    hs.next[e] = -1
+    if cs.head[c] < 0:
+        cs.head[c] = e
     else:
-        dl.h_next[w.tail[c]] = e
-    w.tail[c] = e
-    w.counter[N_HIST] = e + 1
+        hs.next[cs.tail[c]] = e
+    cs.tail[c] = e
+    dy.counter[N_HIST] = e + 1
     return n_arrested
 
 
@@ -819,32 +910,33 @@ def settle(
 def interrogate(tb: Any, w: Any, dl: Any, t: int, n_arrested: int) -> int:
     """Arrested couriers reveal recipients of their hand-overs (homes watched) and other couriers
     (swept later). Returns the earliest sweep day it set (NEVER if none)."""
+    ig, ps, cs, dy, hs = tb.interrogation, w.parties, w.couriers, w.days, dl.history
     earliest = NEVER
-    if tb.interrogation_watches:
-        until = t + tb.watch_days
+    if ig.watches:
+        until = t + ig.watch_days
         for k in range(n_arrested):
-            w.counter[STAMP] += 1
-            stamp = w.counter[STAMP]
+            dy.counter[STAMP] += 1
+            stamp = dy.counter[STAMP]
             # the courier's hand-overs of its current generation, in order: one draw per
             # recipient, the first hand-over's
-            e = w.head[w.arrested[k]]
+            e = cs.head[cs.arrested[k]]
             while e >= 0:
-                rp = dl.h_recipient[e]
-                if w.seen[rp] != stamp:
-                    w.seen[rp] = stamp
-                    if dl.h_reveal[e] < tb.reveal_recipients and w.watch[rp] < until:
-                        w.watch[rp] = until
-                e = dl.h_next[e]
-    if tb.interrogation_sweeps:
-        when = t + max(1, tb.sweep_delay)
+                rp = hs.recipient[e]
+                if ps.seen[rp] != stamp:
+                    ps.seen[rp] = stamp
+                    if hs.reveal[e] < ig.reveal_recipients and ps.watch[rp] < until:
+                        ps.watch[rp] = until
+                e = hs.next[e]
+    if ig.sweeps:
+        when = t + max(1, ig.sweep_delay)
         for k in range(n_arrested):
-            c = w.arrested[k]
-            for q in range(tb.pair_ptr[c], tb.pair_ptr[c + 1]):
-                p = tb.pair_ids[q]
-                to = tb.pair_to[p]
+            c = cs.arrested[k]
+            for q in range(ig.pair_ptr[c], ig.pair_ptr[c + 1]):
+                p = ig.pair_ids[q]
+                to = ig.pair_to[p]
                 # only a courier still free can be swept
-                if w.pair_reveal[p] < tb.reveal_couriers and w.free[to]:
-                    w.sweep[to] = min(w.sweep[to], when)
+                if cs.pair_reveal[p] < ig.reveal_couriers and cs.free[to]:
+                    cs.sweep[to] = min(cs.sweep[to], when)
                     earliest = min(earliest, when)
     return earliest
 
@@ -867,25 +959,27 @@ def tally(counts: Any, tl: Any, kind: int, t: int, where: int, home: int, weight
 @rare
 def keep_tipped(tb: Any, w: Any, dl: Any, rec: Any, i: int) -> None:
     """Who was told about the recorded run's delivery ``i``, and whose tip got through."""
-    for j in range(tb.n_slots):
-        rec.slot_party[i, j] = w.slot[SLOT_PARTY, j]
+    sz, tp, sc, kn = tb.sizes, tb.tips, w.scratch, dl.known
+    for j in range(sz.n_slots):
+        rec.slot_party[i, j] = sc.slot[SLOT_PARTY, j]
         rec.relayed[i, j] = (
-            w.slot[SLOT_INF, j] != 0 and dl.uniforms[i, _FIXED + j] < tb.relay_success
+            sc.slot[SLOT_INF, j] != 0 and kn.uniforms[i, _FIXED + j] < tp.relay_success
         )
 
 
 @rare
 def keep_delivery(tb: Any, w: Any, dl: Any, rec: Any, i: int, t: int) -> None:
     """The recorded run's delivery ``i`` as the defender saw it, and its truth."""
-    g = dl.perm[i]
-    chain = dl.chain[i]
+    nw, cs, dr, kn, ft = tb.network, w.couriers, dl.drawn, dl.known, dl.fates
+    g = kn.perm[i]
+    chain = kn.chain[i]
     row = rec.ints[i]
     row[R_DAY] = t
-    row[R_SENDER] = dl.sender[g]
-    row[R_RECIPIENT] = dl.recipient[i]
-    row[R_LABEL] = dl.label[g]
+    row[R_SENDER] = dr.sender[g]
+    row[R_RECIPIENT] = kn.recipient[i]
+    row[R_LABEL] = dr.label[g]
     row[R_LOCAL] = i
-    row[R_MODE] = dl.mode[g]
+    row[R_MODE] = dr.mode[g]
     row[R_CHAIN] = chain
     row[R_GENERATION] = 0
     row[R_INTERCEPTED] = 0
@@ -893,8 +987,8 @@ def keep_delivery(tb: Any, w: Any, dl: Any, rec: Any, i: int, t: int) -> None:
     row[R_COMMUNITY] = -1
     row[R_FAMILY] = 0
     if chain >= 0:
-        row[R_GENERATION] = w.generation[tb.chain_courier[chain]]
-        row[R_COMMUNITY] = dl.community[i]
-        row[R_INTERCEPTED] = dl.intercepted[i]
-        row[R_CAUSE] = dl.cause[i]
-        row[R_FAMILY] = dl.family[i]
+        row[R_GENERATION] = cs.generation[nw.chain_courier[chain]]
+        row[R_COMMUNITY] = kn.community[i]
+        row[R_INTERCEPTED] = ft.intercepted[i]
+        row[R_CAUSE] = ft.cause[i]
+        row[R_FAMILY] = ft.family[i]

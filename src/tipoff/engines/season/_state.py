@@ -1,8 +1,10 @@
 """What the compiled season engine works on: the names of its outputs and its per-run state.
 
-The state is a few named tuples of arrays, allocated once per chunk and reused run after run
-(nothing is allocated per run or per day). Scalars that change live in small arrays
-(``Work.counter``), since a tuple's fields cannot be assigned in compiled code.
+The state is small named tuples of arrays grouped by concern (:class:`Work`: parties, couriers,
+days, communities, scratch; :class:`Deliveries`: drawn, known, fates, history), allocated once
+per chunk and reused run after run (nothing is allocated per run or per day). Scalars that change
+live in small arrays (``Days.counter``), since a tuple's fields cannot be assigned in compiled
+code.
 """
 
 from __future__ import annotations
@@ -17,9 +19,18 @@ __all__ = [
     "CAUSES",
     "METRICS",
     "NEVER",
+    "Communities",
+    "CourierState",
+    "Days",
     "Deliveries",
+    "Drawn",
+    "Fates",
+    "History",
+    "Known",
     "Outputs",
+    "PartyState",
     "Record",
+    "Scratch",
     "TallySpec",
     "Work",
     "new_deliveries",
@@ -50,9 +61,9 @@ METRICS = (
 )
 M = {name: k for k, name in enumerate(METRICS)}
 
-# Work.counter
+# Days.counter
 N_HIST, NEXT_SWEEP, COUNTED_TO, STAMP, NEED = range(5)
-# Work.slot rows: the parties told something about the delivery being worked out
+# Scratch.slot rows: the parties told something about the delivery being worked out
 SLOT_PARTY, SLOT_TIP, SLOT_COMM, SLOT_INF, SLOT_UNION, SLOT_REP, SLOT_ON_ROUTE = range(7)
 # Record.ints columns
 R_DAY, R_SENDER, R_RECIPIENT, R_LABEL, R_LOCAL, R_MODE, R_CHAIN = 0, 1, 2, 3, 4, 5, 6
@@ -60,60 +71,97 @@ R_GENERATION, R_INTERCEPTED, R_CAUSE, R_FAMILY, R_COMMUNITY = 7, 8, 9, 10, 11
 N_R = 12
 
 
-class Work(NamedTuple):
-    """One run's state (parties, couriers, days) and scratch, reset at the start of each run."""
+class PartyState(NamedTuple):
+    """The parties' state in a run (``ps`` in the engine); (P,) each."""
 
-    informant_day: np.ndarray  # (P,) first day as informant, NEVER if not
-    traced: np.ndarray  # (P,) first day a relay is traced, NEVER if not
-    watch: np.ndarray  # (P,) last day a home is watched, -1 none
-    seen: np.ndarray  # (P,) stamps: recipients already drawn for in an interrogation
-    free: np.ndarray  # (C,) the courier slot's holder is free
-    generation: np.ndarray  # (C,) how many times the slot was refilled
-    vacated: np.ndarray  # (C,) day the slot was vacated, NEVER if held
-    sweep: np.ndarray  # (C,) day a revealed courier is arrested, NEVER none
-    head: np.ndarray  # (C,) first hand-over of the courier's current generation, -1 none
-    tail: np.ndarray  # (C,) last hand-over of it
-    arrested_on: np.ndarray  # (C,) last day the courier was arrested
-    arrested: np.ndarray  # (C,) couriers arrested today
-    replacements: np.ndarray  # (T,) recruits each day
+    informant_day: np.ndarray  # first day as informant, NEVER if not
+    traced: np.ndarray  # first day a relay is traced, NEVER if not
+    watch: np.ndarray  # last day a home is watched, -1 none
+    seen: np.ndarray  # stamps: recipients already drawn for in an interrogation
+
+
+class CourierState(NamedTuple):
+    """The courier slots' state in a run (``cs``); (C,) each but ``pair_reveal``."""
+
+    free: np.ndarray  # the courier slot's holder is free
+    generation: np.ndarray  # how many times the slot was refilled
+    vacated: np.ndarray  # day the slot was vacated, NEVER if held
+    sweep: np.ndarray  # day a revealed courier is arrested, NEVER none
+    head: np.ndarray  # first hand-over of the courier's current generation, -1 none
+    tail: np.ndarray  # last hand-over of it
+    arrested_on: np.ndarray  # last day the courier was arrested
+    arrested: np.ndarray  # couriers arrested today
     pair_reveal: np.ndarray  # (n_pairs,) uniforms: an arrested courier names the other
+
+
+class Days(NamedTuple):
+    """The run's days and counters (``dy``)."""
+
+    replacements: np.ndarray  # (T,) recruits each day
     day_start: np.ndarray  # (T + 2,) deliveries of day t: day_start[t]:day_start[t + 1]
+    daily: np.ndarray  # (n_metrics, T) the run's counts by day
+    counter: np.ndarray  # N_HIST, NEXT_SWEEP, COUNTED_TO, STAMP, NEED
+
+
+class Communities(NamedTuple):
+    """Community informants, for off-route overhearing (``cm``)."""
+
     bucket_start: np.ndarray  # (T + 2,) community members by the day they turn
     bucket_comm: np.ndarray  # their communities
     community_count: np.ndarray  # informants of each community turned by the reference day
-    daily: np.ndarray  # (n_metrics, T) the run's counts by day
-    counter: np.ndarray  # N_HIST, NEXT_SWEEP, COUNTED_TO, STAMP, NEED
-    slot: np.ndarray  # (7, S) SLOT_* rows
+
+
+class Scratch(NamedTuple):
+    """The run's random stream and scratch arrays (``sc``)."""
+
     stream: np.ndarray  # uint64: the run's random stream (``_pcg.new_stream``)
     u0: np.ndarray  # (coercible,) informant at day 0
     turned: np.ndarray  # (coercible,) day turned
     counts: np.ndarray  # (senders,) deliveries of each sender
+    slot: np.ndarray  # (7, S) SLOT_* rows: the delivery being worked out
 
 
-class Deliveries(NamedTuple):
-    """One run's deliveries (up to the capacity ``day.shape[0]``).
+class Work(NamedTuple):
+    """One run's state (parties, couriers, days) and scratch, reset at the start of each run."""
 
-    Fields drawn per delivery are in *draw order* (``g``: generated by sender, then explicit by
-    label); the engine's fields are in *day order* (``i``), ``perm[i]`` being the draw index.
-    """
+    parties: PartyState
+    couriers: CourierState
+    days: Days
+    communities: Communities
+    scratch: Scratch
 
-    day: np.ndarray  # (cap,) by g
+
+class Drawn(NamedTuple):
+    """The run's deliveries as drawn, in *draw order* ``g`` (generated by sender, then explicit
+    by label) (``dr`` in the engine)."""
+
+    day: np.ndarray  # (cap,)
     sender: np.ndarray
-    candidates: np.ndarray  # row of Tables.candidate_pad
+    candidates: np.ndarray  # row of Network.candidate_pad
     label: np.ndarray  # explicit delivery index, -1 for generated
     exrec: np.ndarray  # explicit recipient, -1 to pick
     mode: np.ndarray
     amount: np.ndarray
     z: np.ndarray  # standard normals of the amounts
     raw: np.ndarray  # uint64 buffer of the stream's raw outputs
-    uniforms: np.ndarray  # (cap, n_cols) by i
-    perm: np.ndarray  # by i
+
+
+class Known(NamedTuple):
+    """Each delivery's route and what the service knows of it, in *day order* ``i`` (``kn``)."""
+
+    uniforms: np.ndarray  # (cap, n_cols)
+    perm: np.ndarray  # the draw index g of delivery i
     recipient: np.ndarray
     chain: np.ndarray  # -1: stalled
     direct: np.ndarray  # items known from informants on the route
     harvest: np.ndarray  # ... overheard in a community
     traced: np.ndarray  # ... from traced relays
     community: np.ndarray  # the community first overheard, -1 none
+
+
+class Fates(NamedTuple):
+    """Each delivery's stake-out and fate, in day order ``i`` (``ft``)."""
+
     a: np.ndarray  # a(K) of the delivery
     wanted: np.ndarray  # the day's candidates for a stake-out
     staked: np.ndarray
@@ -121,9 +169,23 @@ class Deliveries(NamedTuple):
     handover: np.ndarray  # intercepted at the hand-over
     cause: np.ndarray  # -1 if not intercepted
     family: np.ndarray  # the family was arrested
-    h_next: np.ndarray  # hand-over history (per courier, linked)
-    h_recipient: np.ndarray
-    h_reveal: np.ndarray
+
+
+class History(NamedTuple):
+    """The hand-overs in order, linked per courier (``hi``)."""
+
+    next: np.ndarray
+    recipient: np.ndarray
+    reveal: np.ndarray
+
+
+class Deliveries(NamedTuple):
+    """One run's deliveries (up to the capacity, ``drawn.day.shape[0]``)."""
+
+    drawn: Drawn
+    known: Known
+    fates: Fates
+    history: History
 
 
 class Outputs(NamedTuple):
@@ -162,70 +224,89 @@ class Record(NamedTuple):
 def new_work(tb: Tables, n_parties: int, n_couriers: int) -> Work:
     from tipoff.engines.season._pcg import new_stream  # (imports numba: only when simulating)
 
-    P, C, T, i64 = n_parties, n_couriers, tb.T, np.int64
-    width = max(1, tb.member_party.size, tb.n_communities)
-    n_draw = max(1, tb.coercible.size, tb.n_senders)
-    counter = np.zeros(5, dtype=i64)
+    sz = tb.sizes
+    P, C, T, i64 = n_parties, n_couriers, sz.T, np.int64
+    width = max(1, tb.recruitment.member_party.size, sz.n_communities)
+    n_draw = max(1, tb.recruitment.coercible.size, sz.n_senders)
     return Work(
-        informant_day=np.full(P, NEVER, dtype=np.int32),
-        traced=np.full(P, NEVER, dtype=i64),
-        watch=np.full(P, -1, dtype=i64),
-        seen=np.full(P, -1, dtype=i64),
-        free=np.ones(C, dtype=i64),
-        generation=np.zeros(C, dtype=i64),
-        vacated=np.full(C, NEVER, dtype=i64),
-        sweep=np.full(C, NEVER, dtype=i64),
-        head=np.full(C, -1, dtype=i64),
-        tail=np.full(C, -1, dtype=i64),
-        arrested_on=np.full(C, -1, dtype=i64),
-        arrested=np.zeros(C, dtype=i64),
-        replacements=np.zeros(T, dtype=i64),
-        pair_reveal=np.ones(tb.n_pairs, dtype=np.float64),
-        day_start=np.zeros(T + 2, dtype=i64),
-        bucket_start=np.zeros(T + 2, dtype=i64),
-        bucket_comm=np.zeros(width, dtype=i64),
-        community_count=np.zeros(width, dtype=i64),
-        daily=np.zeros((len(METRICS), T), dtype=i64),
-        counter=counter,
-        slot=np.zeros((7, tb.n_slots), dtype=i64),
-        stream=new_stream(),
-        u0=np.zeros(n_draw, dtype=np.float64),
-        turned=np.zeros(n_draw, dtype=i64),
-        counts=np.zeros(n_draw, dtype=i64),
+        parties=PartyState(
+            informant_day=np.full(P, NEVER, dtype=np.int32),
+            traced=np.full(P, NEVER, dtype=i64),
+            watch=np.full(P, -1, dtype=i64),
+            seen=np.full(P, -1, dtype=i64),
+        ),
+        couriers=CourierState(
+            free=np.ones(C, dtype=i64),
+            generation=np.zeros(C, dtype=i64),
+            vacated=np.full(C, NEVER, dtype=i64),
+            sweep=np.full(C, NEVER, dtype=i64),
+            head=np.full(C, -1, dtype=i64),
+            tail=np.full(C, -1, dtype=i64),
+            arrested_on=np.full(C, -1, dtype=i64),
+            arrested=np.zeros(C, dtype=i64),
+            pair_reveal=np.ones(sz.n_pairs, dtype=np.float64),
+        ),
+        days=Days(
+            replacements=np.zeros(T, dtype=i64),
+            day_start=np.zeros(T + 2, dtype=i64),
+            daily=np.zeros((len(METRICS), T), dtype=i64),
+            counter=np.zeros(5, dtype=i64),
+        ),
+        communities=Communities(
+            bucket_start=np.zeros(T + 2, dtype=i64),
+            bucket_comm=np.zeros(width, dtype=i64),
+            community_count=np.zeros(width, dtype=i64),
+        ),
+        scratch=Scratch(
+            stream=new_stream(),
+            u0=np.zeros(n_draw, dtype=np.float64),
+            turned=np.zeros(n_draw, dtype=i64),
+            counts=np.zeros(n_draw, dtype=i64),
+            slot=np.zeros((7, sz.n_slots), dtype=i64),
+        ),
     )
 
 
 def new_deliveries(tb: Tables, cap: int) -> Deliveries:
     i32, i64, f64 = np.int32, np.int64, np.float64
+    sz = tb.sizes
     cap = max(1, cap)
     return Deliveries(
-        day=np.zeros(cap, dtype=i32),
-        sender=np.zeros(cap, dtype=i32),
-        candidates=np.zeros(cap, dtype=i32),
-        label=np.zeros(cap, dtype=i32),
-        exrec=np.zeros(cap, dtype=i32),
-        mode=np.zeros(cap, dtype=np.int8),
-        amount=np.zeros(cap, dtype=i64),
-        z=np.zeros(cap, dtype=f64),
-        raw=np.zeros(max(cap, tb.n_senders, tb.T, tb.n_pairs, 1), dtype=np.uint64),
-        uniforms=np.zeros((cap, tb.n_cols), dtype=f64),
-        perm=np.zeros(cap, dtype=i64),
-        recipient=np.zeros(cap, dtype=i64),
-        chain=np.zeros(cap, dtype=i64),
-        direct=np.zeros(cap, dtype=i64),
-        harvest=np.zeros(cap, dtype=i64),
-        traced=np.zeros(cap, dtype=i64),
-        community=np.zeros(cap, dtype=i64),
-        a=np.zeros(cap, dtype=f64),
-        wanted=np.zeros(cap, dtype=i64),
-        staked=np.zeros(cap, dtype=i64),
-        intercepted=np.zeros(cap, dtype=i64),
-        handover=np.zeros(cap, dtype=i64),
-        cause=np.zeros(cap, dtype=i64),
-        family=np.zeros(cap, dtype=i64),
-        h_next=np.zeros(cap, dtype=i64),
-        h_recipient=np.zeros(cap, dtype=i64),
-        h_reveal=np.zeros(cap, dtype=f64),
+        drawn=Drawn(
+            day=np.zeros(cap, dtype=i32),
+            sender=np.zeros(cap, dtype=i32),
+            candidates=np.zeros(cap, dtype=i32),
+            label=np.zeros(cap, dtype=i32),
+            exrec=np.zeros(cap, dtype=i32),
+            mode=np.zeros(cap, dtype=np.int8),
+            amount=np.zeros(cap, dtype=i64),
+            z=np.zeros(cap, dtype=f64),
+            raw=np.zeros(max(cap, sz.n_senders, sz.T, sz.n_pairs, 1), dtype=np.uint64),
+        ),
+        known=Known(
+            uniforms=np.zeros((cap, sz.n_cols), dtype=f64),
+            perm=np.zeros(cap, dtype=i64),
+            recipient=np.zeros(cap, dtype=i64),
+            chain=np.zeros(cap, dtype=i64),
+            direct=np.zeros(cap, dtype=i64),
+            harvest=np.zeros(cap, dtype=i64),
+            traced=np.zeros(cap, dtype=i64),
+            community=np.zeros(cap, dtype=i64),
+        ),
+        fates=Fates(
+            a=np.zeros(cap, dtype=f64),
+            wanted=np.zeros(cap, dtype=i64),
+            staked=np.zeros(cap, dtype=i64),
+            intercepted=np.zeros(cap, dtype=i64),
+            handover=np.zeros(cap, dtype=i64),
+            cause=np.zeros(cap, dtype=i64),
+            family=np.zeros(cap, dtype=i64),
+        ),
+        history=History(
+            next=np.zeros(cap, dtype=i64),
+            recipient=np.zeros(cap, dtype=i64),
+            reveal=np.zeros(cap, dtype=f64),
+        ),
     )
 
 
@@ -233,8 +314,8 @@ def new_outputs(tb: Tables, n_runs: int, n_places: int, n_tallies: int) -> Outpu
     i64 = np.int64
     return Outputs(
         totals=np.zeros((n_runs, len(METRICS)), dtype=i64),
-        daily_sum=np.zeros((len(METRICS), tb.T), dtype=i64),
-        daily_sumsq=np.zeros((len(METRICS), tb.T), dtype=i64),
+        daily_sum=np.zeros((len(METRICS), tb.sizes.T), dtype=i64),
+        daily_sumsq=np.zeros((len(METRICS), tb.sizes.T), dtype=i64),
         causes=np.zeros((n_runs, len(CAUSES)), dtype=i64),
         courier_places=np.zeros((n_runs, max(1, n_places)), dtype=i64),
         family_places=np.zeros((n_runs, max(1, n_places)), dtype=i64),
@@ -245,8 +326,8 @@ def new_outputs(tb: Tables, n_runs: int, n_places: int, n_tallies: int) -> Outpu
 def new_record(tb: Tables, cap: int, n_parties: int) -> Record:
     return Record(
         ints=np.zeros((cap, N_R), dtype=np.int64),
-        slot_party=np.full((cap, tb.n_slots), -1, dtype=np.int32),
-        relayed=np.zeros((cap, tb.n_slots), dtype=np.bool_),
+        slot_party=np.full((cap, tb.sizes.n_slots), -1, dtype=np.int32),
+        relayed=np.zeros((cap, tb.sizes.n_slots), dtype=np.bool_),
         traced=np.full(n_parties, NEVER, dtype=np.int32),
         informant=np.full(n_parties, NEVER, dtype=np.int32),
         n=np.zeros(1, dtype=np.int64),
