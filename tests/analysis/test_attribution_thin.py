@@ -154,3 +154,41 @@ def test_the_check_is_left_out_where_it_does_not_apply() -> None:
         n_draws=50,
     )
     assert all(p.if_one_safe_lo is None for p in gibbs.parties)  # exact method only
+
+
+def test_every_flagged_party_whose_flag_is_thin_is_named() -> None:
+    """Not only the first: a party flagged on one interception, below a better-supported one,
+    gets its own sentence (simulated logs of the seed preset, where several parties are flagged)."""
+    from tipoff.engines import simulate_season
+    from tipoff.results import incident_log_text
+
+    model = compile_scenario(load_preset("north-hamgyong-spring"))
+    several = 0
+    for seed in range(12):
+        out = simulate_season(model, n_runs=1, seed=seed, record_run=0)
+        assert out.record is not None
+        r = attribute(parse_incident_log(incident_log_text(out.record), model=model), model)
+        reason = r.thin_reason(0.5) or ""
+        flagged = r.flagged(0.5)
+        several += len(flagged) > 1
+        for p in flagged:
+            thin = (
+                p.exposed_interceptions < FEW_INTERCEPTIONS or r.one_more(p, FRAGILE_STEPS)[0] < 0.5
+            )
+            assert (f"The evidence on {p.id} is thin" in reason) == thin, (seed, p.id)
+    assert several >= 3  # the check saw logs with more than one flagged party
+
+
+def test_the_false_alarm_estimate_shares_the_doubt_of_thin_evidence() -> None:
+    from tipoff.report._words import attribution_flagged
+
+    r = _attribute(_through_r3("xx.x"))
+    text = attribution_flagged(r, 0.5)
+    _, rate = r.false_alarms(0.5)
+    assert "shares the same doubt" in text
+    # the count and the rate agree: never "0.0, a rate of 4%"
+    count = text.split("do not reach the service at all): ")[1].split(",")[0]
+    assert float(count) > 0 or rate < 0.005
+    many = _attribute(_through_r3("x" * FEW_INTERCEPTIONS + "."))
+    assert many.thin_reason(0.5) is None
+    assert "shares the same doubt" not in attribution_flagged(many, 0.5)

@@ -116,7 +116,7 @@ def pct_range(lo: float, hi: float) -> str:
     """An interval of probabilities: "12-41%", or "about 1%" when both ends round alike."""
     a, b = pct(lo, False), pct(hi, False)
     if a == b:
-        return f"about {b}%"
+        return f"{b}%" if b[0] in "<>" else f"about {b}%"
     if b.startswith(">") or a.startswith("<"):  # "97->99%" would read as a minus sign
         return f"{a}% to {b}%"
     return f"{a}-{b}%"
@@ -162,13 +162,24 @@ def season_sentence(
         "members are arrested."
     )
     if lead is not None:
-        text += f" Most interceptions ({s.causes[lead]:.0%}) come from {CAUSE_WORDS[lead]}."
+        text += " " + _lead_cause(s.causes, lead)
     if lead in ("informant", "harvest"):
         text += (
             " Telling China-side parties less (above all the family's address) is the change"
             f" to test first: {see}."
         )
     return text
+
+
+def _lead_cause(causes: dict[str, float], lead: str) -> str:
+    """Where most interceptions come from, or the largest share when none is a majority (and
+    which other cause is about as large)."""
+    share = causes[lead]
+    if share > 0.5:
+        return f"Most interceptions ({share:.0%}) come from {CAUSE_WORDS[lead]}."
+    close = [c for c in causes if c != lead and share - causes[c] < 0.05]
+    also = "".join(f", about as many as from {CAUSE_WORDS[c]} ({causes[c]:.0%})" for c in close)
+    return f"The largest share of interceptions ({share:.0%}) comes from {CAUSE_WORDS[lead]}{also}."
 
 
 def operation_sentences(op: OperationParams, horizon_days: int) -> tuple[str, ...]:
@@ -415,12 +426,19 @@ def attribution_flagged(r: AttributionResult, threshold: float) -> str:
         )
     expected, rate = r.false_alarms(threshold)
     n = len(flagged)
-    return (
+    count = f"{expected:.1f}" if expected >= 0.05 or expected == 0 else f"{expected:.2f}"
+    text = (
         f"{n} part{'y is' if n == 1 else 'ies are'} at or above {threshold:.0%} (each with its "
         f"90% interval below): {names([p.id for p in flagged])}. Expected false alarms among "
-        f"them (parties whose messages do not reach the service at all): {expected:.1f}, a rate "
-        f"of {rate:.0%}."
+        f"them (parties whose messages do not reach the service at all): {count}, a rate "
+        f"of {pct(rate)}."
     )
+    if r.thin_reason(threshold) is not None:
+        text += (
+            " That estimate takes the model's numbers as they are: where the evidence is thin "
+            "(above), it shares the same doubt."
+        )
+    return text
 
 
 def attribution_learned(r: AttributionResult) -> str:
@@ -444,5 +462,7 @@ def arrests_cell(p: PlanResult, /, *, baseline: bool = False) -> str:
     a, d = p.season.totals["arrests"], p.season.versus_baseline["arrests"]
     if baseline:
         return f"{a.mean:.1f}"
+    if d.mean == 0 and d.stderr == 0:  # the same arrests in every season: nothing changed
+        return f"{a.mean:.1f} (no change)"
     mark = "" if not d.significant else (" fewer" if d.mean < 0 else " more")
     return f"{a.mean:.1f} ({plus_minus(d.mean, d.stderr, decimals=1, sign=True)}{mark})"

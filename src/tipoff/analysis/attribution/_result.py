@@ -284,9 +284,9 @@ class AttributionResult:
         return down, up
 
     def thin_reason(self, threshold: float = 0.5) -> str | None:
-        """One plain sentence when the evidence is thin (None when it is not).
+        """Plain sentences when the evidence is thin (None when it is not).
 
-        Thin, for the first party at or above ``threshold`` that is:
+        One sentence for every party at or above ``threshold`` whose flag is thin:
 
         - *fragile*: ``FRAGILE_STEPS`` more safe deliveries told only to it (:meth:`one_more`)
           would take it below the threshold: its flag rests on an outcome or two;
@@ -294,7 +294,7 @@ class AttributionResult:
           among the deliveries it could have exposed;
 
         or, with nobody flagged that way, nobody's odds of leaking rose ``STANDS_OUT``-fold over
-        the prior (the log cannot separate the parties). The sentence gives the party's
+        the prior (the log cannot separate the parties). Each sentence gives the party's
         probability with its 90% interval, per cause. The probabilities themselves are not
         changed: the rule is about what they can be trusted for.
         """
@@ -303,33 +303,39 @@ class AttributionResult:
         n = self.deliveries.get("delivered", 0) + self.deliveries.get("intercepted", 0)
         outcomes = f"{n} known outcome{'' if n == 1 else 's'}"
         caution = "Read these numbers as a reason to look closer and to tell less, not as findings."
-        for p in self.flagged(threshold):
-            down, _ = self.one_more(p)
-            down2, _ = self.one_more(p, FRAGILE_STEPS)
-            if down2 < threshold:
-                return (
-                    f"The evidence on {p.id} is thin: its chance of leaking, {_with_causes(p)}, "
-                    f"would fall to {_pct(down)} with one more delivery through it that arrives "
-                    f"safely, to {_pct(down2)} with two (the log holds {outcomes}). {caution}"
-                )
-            k = p.exposed_interceptions
-            if k < FEW_INTERCEPTIONS:
-                return (
-                    f"The evidence on {p.id} is thin: its chance of leaking, {_with_causes(p)}, "
-                    f"rests on {k} "
-                    f"interception{'' if k == 1 else 's'} among the {p.exposures} "
-                    f"deliver{'y' if p.exposures == 1 else 'ies'} it could have exposed (the log "
-                    f"holds {outcomes}).{_one_safe(p)} So few outcomes cannot test what the "
-                    "number assumes "
-                    "(how often deliveries are lost for other reasons, who else could have "
-                    "passed the address on), and the interval, which spans only the unknown "
-                    f"rates, does not show that doubt. {caution}"
-                )
+        thin = [t for p in self.flagged(threshold) if (t := self._thin_for(p, threshold, outcomes))]
+        if thin:
+            return " ".join([*thin, caution])
         if not any(p.odds_ratio >= STANDS_OUT for p in self.parties):
             return (
                 f"The evidence is too thin to separate these parties: {outcomes} did not raise "
                 "anyone's odds of leaking even threefold over the scenario's prior. Treat "
                 "everyone told the address as equally at risk, and tell them all less."
+            )
+        return None
+
+    def _thin_for(self, p: PartyAttribution, threshold: float, outcomes: str) -> str | None:
+        """The sentence for one flagged party whose flag is thin (see :meth:`thin_reason`)."""
+        down, _ = self.one_more(p)
+        down2, _ = self.one_more(p, FRAGILE_STEPS)
+        if down2 < threshold:
+            return (
+                f"The evidence on {p.id} is thin: its chance of leaking, {_with_causes(p)}, "
+                f"would fall to {_pct(down)} with one more delivery through it that arrives "
+                f"safely, to {_pct(down2)} with two (the log holds {outcomes})."
+            )
+        k = p.exposed_interceptions
+        if k < FEW_INTERCEPTIONS:
+            return (
+                f"The evidence on {p.id} is thin: its chance of leaking, {_with_causes(p)}, "
+                f"rests on {k} "
+                f"interception{'' if k == 1 else 's'} among the {p.exposures} "
+                f"deliver{'y' if p.exposures == 1 else 'ies'} it could have exposed (the log "
+                f"holds {outcomes}).{_one_safe(p)} So few outcomes cannot test what the "
+                "number assumes "
+                "(how often deliveries are lost for other reasons, who else could have "
+                "passed the address on), and the interval, which spans only the unknown "
+                "rates, does not show that doubt."
             )
         return None
 
