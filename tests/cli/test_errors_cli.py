@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from tipoff.cli import main
-from tipoff.errors import ScenarioError
 from tipoff.scenario import _load
 
 VALID = """\
@@ -267,17 +266,28 @@ def test_an_internal_error_exits_1_without_a_traceback(
     assert "Traceback" not in out + err
 
 
-def test_debug_lets_an_internal_error_propagate(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_debug_shows_an_internal_errors_traceback_and_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("tipoff.engines.simulate_season", _broken_engine)
-    with pytest.raises(RuntimeError, match="engine exploded"):
+    with pytest.raises(SystemExit) as info:
         main(["--debug", "run", "classroom", "--runs", "2"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "engine exploded" in err
 
 
-def test_debug_lets_an_input_error_propagate(tmp_path: Path) -> None:
+def test_debug_keeps_an_input_errors_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "bad.yaml"
     target.write_text(BAD_FILES["probability_above_one"][0], encoding="utf-8")
-    with pytest.raises(ScenarioError, match=r"operation\.recruitment\.initial"):
+    with pytest.raises(SystemExit) as info:
         main(["--debug", "scenario", "validate", str(target)])
+    assert info.value.code == 3  # the same code as without --debug: scripts can rely on it
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ScenarioError" in err
+    assert f"{target}:" in err  # and the problems, as without --debug
 
 
 def test_in_a_real_process_bad_input_shows_no_traceback_unless_debug(tmp_path: Path) -> None:
@@ -297,7 +307,7 @@ def test_in_a_real_process_bad_input_shows_no_traceback_unless_debug(tmp_path: P
         timeout=120,
         check=False,
     )
-    assert debug.returncode != 0
+    assert debug.returncode == plain.returncode == 3
     assert "Traceback" in debug.stderr
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -148,7 +149,8 @@ def report_input_error(exc: InputError) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script; maps errors to the documented exit codes."""
+    """Entry point of the console script; maps errors to the documented exit codes (with
+    ``--debug``, after the Python traceback: the same code either way)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     install_signal_handlers()  # SIGTERM/SIGHUP unwind like Ctrl-C: temporary files removed
     try:
@@ -160,12 +162,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except InputError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         report_input_error(exc)
         sys.exit(EXIT_INPUT)
     except TipoffError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         text = exc.worded(OPTION_NAMES) if isinstance(exc, UsageError) else str(exc)
         message = without_personal_data(safe_lines(text))
         err.print(f"error: {message}", markup=False, soft_wrap=True)
@@ -176,12 +178,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_OUTPUT)
     except OSError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         err.print(f"error: {safe_lines(output_error(exc))}", markup=False, soft_wrap=True)
         sys.exit(EXIT_OUTPUT)
     except MemoryError:
         if debug:
-            raise
+            traceback.print_exc()
         err.print(
             "error: ran out of memory: the scenario is too large for this machine; simulate "
             "fewer runs, a shorter horizon or fewer deliveries",
@@ -191,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INPUT)
     except Exception as exc:
         if debug:
-            raise
+            traceback.print_exc()
         err.print(
             f"internal error: {type(exc).__name__}: {safe(exc)}\nRe-run with --debug for details.",
             markup=False,
