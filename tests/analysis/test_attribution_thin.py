@@ -192,3 +192,23 @@ def test_the_false_alarm_estimate_shares_the_doubt_of_thin_evidence() -> None:
     many = _attribute(_through_r3("x" * FEW_INTERCEPTIONS + "."))
     assert many.thin_reason(0.5) is None
     assert "shares the same doubt" not in attribution_flagged(many, 0.5)
+
+
+def test_the_check_is_left_out_when_reading_the_log_again_would_cost_too_much(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from tipoff.analysis.attribution import _attribute as mod
+
+    log = _through_r3("xx.x")
+    assert _attribute(log).parties[0].if_one_safe_lo is not None
+    monkeypatch.setattr(mod, "SENSITIVITY_ROWS", 3 * 7 - 1)  # 3 interceptions x 7 rows
+    top = _attribute(log).parties[0]
+    assert top.if_one_safe_lo is None and top.p_compromised > 0.95  # the number is unchanged
+
+
+def test_a_flag_with_no_interception_is_not_called_few() -> None:
+    text = HEADER + "u1,3,s003,r3,c2,s003.f1,home,unknown,\n"
+    r = _attribute(text)
+    reason = r.thin_reason(0.01) or ""
+    assert "rests on 0 interceptions" not in reason
+    assert reason.startswith("The evidence is too thin to separate these parties")

@@ -45,6 +45,9 @@ AUTO_EXACT_CANDIDATES = 16
 #: again once per interception, with the exact method only, when that costs at most this many
 #: floating-point operations in all (the log's interceptions times one exact fit).
 SENSITIVITY_COST = 3e8
+#: ... and when reading the log again that often stays small: at most this many rows in all (the
+#: log's interceptions times its rows; each row read costs a few microseconds, so about a second).
+SENSITIVITY_ROWS = 3e5
 #: Prior weights, in deliveries' worth of evidence, of the effectiveness and the background.
 DEFAULT_STRENGTH = (10.0, 100.0)
 _ROLE_NAME = {v: k for k, v in ROLE_CODE.items()}
@@ -266,7 +269,11 @@ def attribute(
     )
     result = _result(ev, model, fit, priors, provenance, chosen)
     intercepted = [k for k, d in enumerate(log.deliveries) if d.outcome == "intercepted"]
-    if chosen == "exact" and len(intercepted) * max(exact_cost(ev), 1.0) <= SENSITIVITY_COST:
+    if (
+        chosen == "exact"
+        and len(intercepted) * max(exact_cost(ev), 1.0) <= SENSITIVITY_COST
+        and len(intercepted) * len(log.deliveries) <= SENSITIVITY_ROWS
+    ):
 
         def again(flipped: IncidentLog) -> AttributionResult:
             ev2 = build_evidence(flipped, model, by_day=turning, watched=watched, traced=traced)
@@ -291,8 +298,9 @@ def _if_one_safe(
     seen: dict[str, list[float]] = {pid: [] for pid in few}
     rows = list(log.deliveries)
     for k in intercepted:
-        safe = dataclasses.replace(rows[k], outcome="delivered", family_arrested=None)
-        flipped = dataclasses.replace(log, deliveries=(*rows[:k], safe, *rows[k + 1 :]))
+        changed = rows.copy()
+        changed[k] = dataclasses.replace(rows[k], outcome="delivered", family_arrested=None)
+        flipped = dataclasses.replace(log, deliveries=tuple(changed))
         by_id = {q.id: q for q in again(flipped).parties}
         for pid, p in few.items():
             q = by_id.get(pid)

@@ -325,7 +325,7 @@ class AttributionResult:
                 f"safely, to {_pct(down2)} with two (the log holds {outcomes})."
             )
         k = p.exposed_interceptions
-        if k < FEW_INTERCEPTIONS:
+        if 0 < k < FEW_INTERCEPTIONS:  # (none at all: its figure is its prior, said below)
             return (
                 f"The evidence on {p.id} is thin: its chance of leaking, {_with_causes(p)}, "
                 f"rests on {k} "
