@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tipoff.analysis.calibration import calibration_digest
+from tipoff.analysis.calibration import calibration_digest, network_digest
 from tipoff.cli import main
 from tipoff.results import Posterior, write_posterior
 from tipoff.scenario import Scenario, Uniform, load_preset, preset_text, scenario_digest
@@ -24,6 +24,7 @@ def posterior_of(scenario: Scenario, *, calibration: bool = True) -> Posterior:
     prov = {"scenario": scenario.name, "scenario_digest": scenario_digest(scenario)}
     if calibration:
         prov["calibration_digest"] = calibration_digest(scenario, UNKNOWNS)
+        prov["network_digest"] = network_digest(scenario, UNKNOWNS)
     return Posterior(
         unknowns=UNKNOWNS,
         priors=(Uniform(low=0.01, high=0.6),),
@@ -76,8 +77,10 @@ def test_every_command_refuses_a_posterior_of_another_scenario(
     assert code == 3, err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith(f"{files['post']}: the posterior was fitted to scenario classroom")
-    assert "network or operation differs" in lines[0] and FLAG in lines[0]
+    assert lines[0].startswith(
+        f"{files['post']}: the posterior was fitted to this scenario as it was when calibrated"
+    )
+    assert "operation (or horizon, or currency) differs" in lines[0] and FLAG in lines[0]
     assert out == "" and not (tmp_path / "r.html").exists()
 
 
@@ -85,8 +88,24 @@ def test_the_flag_uses_it_anyway_with_a_note(files: dict[str, Path], capsys) -> 
     argv = ["exposure", str(files["longer"]), "--posterior", str(files["post"]), "--json"]
     code, out, err = invoke([*argv, FLAG], capsys)
     assert code == 0, err
-    assert "Note: the posterior was fitted to scenario classroom" in err
+    assert "Note: the posterior was fitted to this scenario as it was" in " ".join(err.split())
     assert json.loads(out)["posterior"]["n_draws"] > 0
+
+
+def test_a_network_changed_as_harden_does_gets_a_note_not_a_refusal(
+    files: dict[str, Path], tmp_path: Path, capsys
+) -> None:
+    text = preset_text("classroom")
+    assert "per_sender_per_year: " in text
+    fewer = tmp_path / "lie-low.yaml"  # fewer deliveries a year, as harden's lie-low measure
+    fewer.write_text(
+        text.replace("per_sender_per_year: ", "per_sender_per_year: 0.5 #", 1), encoding="utf-8"
+    )
+    argv = ["exposure", str(fewer), "--posterior", str(files["post"]), "--json"]
+    code, out, err = invoke(argv, capsys)
+    assert code == 0, err
+    assert "network or workload differs" in " ".join(err.split())
+    json.loads(out)
 
 
 def test_the_same_scenario_reworded_is_accepted_without_a_note(

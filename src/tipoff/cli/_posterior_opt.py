@@ -42,8 +42,8 @@ __all__ = [
 #: The flag that applies a posterior to a scenario other than the one it was fitted to.
 OTHER_SCENARIO_FLAG = "--posterior-from-other-scenario"
 OTHER_SCENARIO_HELP = (
-    "Use the --posterior file even though it was fitted to a scenario whose network or operation "
-    "differs from this one (refused otherwise: its draws would mean something else here)."
+    "Use the --posterior file even though it was fitted to a scenario whose operation, horizon or "
+    "currency differs from this one (refused otherwise: its draws would mean something else here)."
 )
 OtherScenarioOption = Annotated[
     bool, typer.Option(OTHER_SCENARIO_FLAG, help=OTHER_SCENARIO_HELP, show_default=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tipoff.analysis.calibration import calibration_digest, posterior_fit
+from tipoff.analysis.calibration import calibration_digest, network_digest, posterior_fit
 from tipoff.results import Posterior
 from tipoff.scenario import Scenario, Uniform, load_preset, scenario_digest
 
@@ -19,6 +19,7 @@ def posterior_of(scenario: Scenario, *, calibration: bool = True) -> Posterior:
     prov = {"scenario": scenario.name, "scenario_digest": scenario_digest(scenario)}
     if calibration:
         prov["calibration_digest"] = calibration_digest(scenario, UNKNOWNS)
+        prov["network_digest"] = network_digest(scenario, UNKNOWNS)
     return Posterior(
         unknowns=UNKNOWNS,
         priors=(Uniform(low=0.01, high=0.6), Uniform(low=0.3, high=1.0)),
@@ -51,16 +52,57 @@ def test_same_meaning_is_accepted_without_a_word(change) -> None:
     "values",
     [
         {"horizon_days": 90},  # the window the reports were counted over
-        {"generate.senders.count": 30},  # the network
         {"operation.recruitment.daily_hazard": 0.002},  # a parameter held fixed, not an unknown
-        {"workload.per_sender_per_year": 3.0},
     ],
 )
-def test_another_network_or_operation_is_other(values: dict[str, float]) -> None:
+def test_another_operation_is_other(values: dict[str, float]) -> None:
     other = CLASSROOM.with_params(values)
     fit = posterior_fit(other, posterior_of(CLASSROOM))
     assert fit.verdict == "other"
-    assert fit.sentence is not None and "network or operation differs" in fit.sentence
+    assert (
+        fit.sentence is not None and "operation (or horizon, or currency) differs" in fit.sentence
+    )
+    assert "classroom" not in fit.sentence  # the same name is not repeated as if another
+    assert "this scenario as it was when calibrated" in fit.sentence
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"generate.senders.count": 30},  # the network
+        {"workload.per_sender_per_year": 3.0},  # as harden's lie-low changes it
+    ],
+)
+def test_another_network_or_workload_is_said_not_refused(values: dict[str, float]) -> None:
+    fit = posterior_fit(CLASSROOM.with_params(values), posterior_of(CLASSROOM))
+    assert fit.verdict == "network"
+    assert fit.sentence is not None and "network or workload differs" in fit.sentence
+
+
+def test_every_measure_harden_can_recommend_keeps_the_posterior() -> None:
+    from tipoff.analysis.hardening import candidates
+
+    seed = load_preset("north-hamgyong-spring")
+    post = posterior_of(seed)
+    measures, _ = candidates(seed)
+    assert len(measures) >= 5
+    for m in measures:
+        assert posterior_fit(m.apply(seed), post).verdict in ("same", "network"), m.id
+
+
+def test_a_damaged_digest_is_not_called_an_old_file() -> None:
+    post = posterior_of(CLASSROOM)
+    damaged = Posterior(
+        unknowns=post.unknowns,
+        priors=post.priors,
+        draws=post.draws,
+        weights=post.weights,
+        provenance={**post.provenance, "calibration_digest": 12345},
+    )
+    fit = posterior_fit(_edited(CLASSROOM, description="edited"), damaged)
+    assert fit.verdict == "unproven"
+    assert fit.sentence is not None and "cannot be read" in fit.sentence
+    assert "older" not in fit.sentence
 
 
 def test_an_old_file_that_cannot_say_what_differs_is_unproven() -> None:

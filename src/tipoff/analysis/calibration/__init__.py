@@ -2,10 +2,12 @@
 
 from tipoff.analysis.calibration._across import (
     FITTED_PARTS,
+    NETWORK_PARTS,
     ExposureBands,
     PosteriorFit,
     calibration_digest,
     exposure_across_posterior,
+    network_digest,
     posterior_digest,
     posterior_draw_indices,
     posterior_fit,
@@ -43,6 +45,7 @@ from tipoff.analysis.calibration._summary import (
 __all__ = [
     "FITTED_PARTS",
     "METHOD",
+    "NETWORK_PARTS",
     "CalibrationSummary",
     "ExposureBands",
     "LogLikelihood",
@@ -62,6 +65,7 @@ __all__ = [
     "exposure_across_posterior",
     "harden_across_posterior",
     "label",
+    "network_digest",
     "observation_model",
     "plan_name",
     "posterior_digest",

@@ -26,10 +26,12 @@ from tipoff.scenario._privacy import privacy_problem
 
 __all__ = [
     "FITTED_PARTS",
+    "NETWORK_PARTS",
     "ExposureBands",
     "PosteriorFit",
     "calibration_digest",
     "exposure_across_posterior",
+    "network_digest",
     "posterior_digest",
     "posterior_draw_indices",
     "posterior_fit",
@@ -47,22 +49,20 @@ def posterior_digest(posterior: Posterior, /) -> str:
     return h.hexdigest()[:16]
 
 
-#: The parts of a scenario a calibration's posterior depends on: the network, the workload, the
-#: horizon and currency, and the operation's parameters other than the unknowns. Left out: the
-#: name and description (words), the procedure (``protocol``, ``handover``, ``countermeasures``:
-#: what ``harden`` changes, the operation staying the same) and the unknowns' own values (the
-#: posterior's draws replace them).
-FITTED_PARTS = ("horizon_days", "currency", "parties", "generate", "links", "workload", "operation")
+#: The parts of a scenario a calibration's posterior means something only under: the horizon and
+#: currency the reports were counted in, and the operation's parameters other than the unknowns.
+#: A posterior applied where these differ would mean something else: refused by the CLI.
+FITTED_PARTS = ("horizon_days", "currency", "operation")
+#: The network and its workload: the reports were produced by them too, but ``harden``'s own
+#: measures change them (lie-low and split transfers the workload, courier rotation the parties
+#: and links), so a difference here is said, not refused. Left out of both: the name and
+#: description (words), the procedure (``protocol``, ``handover``, ``countermeasures``) and the
+#: unknowns' own values (the posterior's draws replace them).
+NETWORK_PARTS = ("parties", "generate", "links", "workload")
 
 
-def calibration_digest(scenario: Scenario, unknowns: Sequence[str], /) -> str:
-    """First 16 hex digits of the SHA-256 of the parts of ``scenario`` a posterior over
-    ``unknowns`` depends on (:data:`FITTED_PARTS`, the unknowns' values blanked).
-
-    Two scenarios with the same calibration digest give a posterior the same meaning; recorded by
-    :func:`calibrate` and checked by :func:`posterior_fit`.
-    """
-    doc: dict[str, Any] = scenario.model_dump(mode="json", by_alias=True, include=set(FITTED_PARTS))
+def _digest_of(scenario: Scenario, parts: Sequence[str], unknowns: Sequence[str]) -> str:
+    doc: dict[str, Any] = scenario.model_dump(mode="json", by_alias=True, include=set(parts))
     for path in unknowns:
         node: Any = doc
         *parents, leaf = path.split(".")
@@ -74,23 +74,41 @@ def calibration_digest(scenario: Scenario, unknowns: Sequence[str], /) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
+def calibration_digest(scenario: Scenario, unknowns: Sequence[str], /) -> str:
+    """First 16 hex digits of the SHA-256 of the parts of ``scenario`` a posterior over
+    ``unknowns`` means something only under (:data:`FITTED_PARTS`, the unknowns' values blanked).
+
+    Recorded by :func:`calibrate` and checked by :func:`posterior_fit`.
+    """
+    return _digest_of(scenario, FITTED_PARTS, unknowns)
+
+
+def network_digest(scenario: Scenario, unknowns: Sequence[str], /) -> str:
+    """First 16 hex digits of the SHA-256 of the network and workload (:data:`NETWORK_PARTS`,
+    the unknowns' values blanked): recorded by :func:`calibrate`; a difference is noted by
+    :func:`posterior_fit`, not refused."""
+    return _digest_of(scenario, NETWORK_PARTS, unknowns)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PosteriorFit:
     """Whether a posterior was fitted to this scenario, as far as its provenance can tell.
 
     Attributes
     ----------
-    verdict : {"same", "other", "unproven"}
+    verdict : {"same", "network", "other", "unproven"}
         ``same``: fitted to this scenario, or to one that differs only in parts the posterior
-        does not depend on (name, description, procedure, the unknowns' values); ``other``:
-        fitted to a scenario whose network or operation differs (the posterior would mean
-        something else here); ``unproven``: the scenario digest differs but the file, written
-        before calibration digests were recorded, cannot say in which part.
+        does not depend on (name, description, procedure, the unknowns' values); ``network``:
+        the operation is the same but the network or workload differs (as ``harden``'s measures
+        change them: said, not refused); ``other``: fitted to a scenario whose operation,
+        horizon or currency differs (the posterior would mean something else here);
+        ``unproven``: the scenario digest differs but the file, written before calibration
+        digests were recorded, cannot say in which part.
     sentence : str or None
         What to tell the user (None for ``same``).
     """
 
-    verdict: Literal["same", "other", "unproven"]
+    verdict: Literal["same", "network", "other", "unproven"]
     sentence: str | None = None
 
 
@@ -113,15 +131,40 @@ def posterior_fit(scenario: Scenario, posterior: Posterior, /) -> PosteriorFit:
     """
     prov = posterior.provenance
     fitted_to = _shown_name(prov.get("scenario"))
+    whom = (
+        "this scenario as it was when calibrated"
+        if fitted_to == scenario.name
+        else f"scenario {fitted_to}"
+    )
     fitted = prov.get("calibration_digest")
     if isinstance(fitted, str) and fitted:
-        if fitted == calibration_digest(scenario, posterior.unknowns):
-            return PosteriorFit(verdict="same")
+        if fitted != calibration_digest(scenario, posterior.unknowns):
+            return PosteriorFit(
+                verdict="other",
+                sentence=(
+                    f"the posterior was fitted to {whom}, whose operation (or horizon, or "
+                    "currency) differs from this one's: its draws would mean something else here"
+                ),
+            )
+        network = prov.get("network_digest")
+        if isinstance(network, str) and network != network_digest(scenario, posterior.unknowns):
+            return PosteriorFit(
+                verdict="network",
+                sentence=(
+                    f"the posterior was fitted to {whom}, whose network or workload differs from "
+                    "this one's (as harden's measures such as lying low or rotating couriers "
+                    "change them); its draws are used as they are, which assumes the operation "
+                    "against this network is the same"
+                ),
+            )
+        return PosteriorFit(verdict="same")
+    if "calibration_digest" in prov:  # there, but not a digest: the file was damaged or edited
         return PosteriorFit(
-            verdict="other",
+            verdict="unproven",
             sentence=(
-                f"the posterior was fitted to scenario {fitted_to}, whose network or operation "
-                f"differs from {scenario.name}'s: its draws would mean something else here"
+                "the posterior file's record of the scenario it was fitted to cannot be read "
+                "(its calibration digest is not one), so check that the operation and the "
+                "network are the same, or calibrate again"
             ),
         )
     digest = prov.get("scenario_digest")

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from tipoff._rng import make_seed
 from tipoff._version import __version__
-from tipoff.analysis.calibration._across import calibration_digest
+from tipoff.analysis.calibration._across import calibration_digest, network_digest
 from tipoff.analysis.calibration._likelihood import (
     ObservationModel,
     TallyRequest,
@@ -280,6 +280,7 @@ def calibrate(
             "scenario": scenario.name,
             "scenario_digest": scenario_digest(scenario),
             "calibration_digest": calibration_digest(scenario, unknowns),
+            "network_digest": network_digest(scenario, unknowns),
             "observations_digest": observations_digest(observations),
             "version": __version__,
             "options": {
