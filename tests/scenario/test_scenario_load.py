@@ -415,6 +415,22 @@ def test_bad_scalar_in_block_mapping_points_at_the_value() -> None:
     assert only(text).startswith("s.yaml:2:15: horizon_days: Input should be a valid integer")
 
 
+def test_an_empty_value_points_at_its_key_not_the_next_line() -> None:
+    # YAML places an empty plain value at the next token (here the next line): shown at the key
+    text = MINIMAL.replace("horizon_days: 30", "horizon_days:")
+    assert only(text).startswith("s.yaml:2:1: horizon_days: Input should be a valid integer")
+
+
+def test_an_empty_value_is_placed_at_its_key_by_position_too() -> None:
+    from ruamel.yaml import YAML
+
+    from tipoff.scenario._load import position
+
+    doc = YAML(typ="rt").load("a: 1\nb:\n\n# later\nc: 2\n")
+    assert position(doc, ["b"], value=True) == (2, 1)
+    assert position(doc, ["c"], value=True) == (5, 4)
+
+
 def test_bad_value_in_flow_mapping_list_item_points_at_the_value() -> None:
     text = MODEL_EXAMPLE.replace("{id: r2, role: relay,", "{id: r2, role: relya,")
     # line 6: '  - {id: r2, role: relya, side: china, community: yanji}'; 'relya' at col 20

@@ -499,6 +499,7 @@ class _Scan:
             and isinstance(ev, ScalarEvent | AliasEvent)
             and self.stack
             and isinstance(self.stack[-1].container, dict)
+            and not _implicit_empty(ev)  # `key:` with nothing after: placed at the key
         ):
             self.value_positions.setdefault(loc, mark)  # a duplicate key's value: the first one
         if self.stack and not is_key and not self._room(self.stack[-1], mark, loc):
@@ -662,6 +663,17 @@ def _add_yaml_error(exc: MarkedYAMLError, found: _Found) -> None:
 # --------------------------------------------------------------------------------- positions --
 
 
+def _implicit_empty(ev: object) -> bool:
+    """A plain scalar with no text (``key:`` and nothing after it): YAML places it at the next
+    token, often on a later line, so a problem with it is shown at its key instead."""
+    return (
+        isinstance(ev, ScalarEvent)
+        and ev.value == ""
+        and not ev.style
+        and ev.start_mark.index == ev.end_mark.index
+    )
+
+
 def position(doc: object, loc: Sequence[Any], /, *, value: bool = False) -> tuple[int, int]:
     """The 1-based ``(line, col)`` in the source of the node that ``loc`` leads to.
 
@@ -690,7 +702,12 @@ def position(doc: object, loc: Sequence[Any], /, *, value: bool = False) -> tupl
     for i, part in enumerate(loc):
         try:
             if isinstance(node, CommentedMap) and _has_key(node, part):
-                at_value = value and i == last and not isinstance(node[part], dict | list)
+                at_value = (
+                    value
+                    and i == last
+                    and not isinstance(node[part], dict | list)
+                    and node[part] is not None  # `key:` with nothing after: at the key
+                )
                 pos = node.lc.value(part) if at_value else node.lc.key(part)
                 node = node[part]
             elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
