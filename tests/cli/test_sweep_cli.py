@@ -85,6 +85,8 @@ def test_human_summary_of_many_points(capsys: pytest.CaptureFixture[str]) -> Non
         (["--vary", f"{SHARE}=uniform(0,1)", "--design", "grid"], "lhs or sobol"),
         (["--vary", f"{SHARE}=0.1", "--design", "cube"], "--design must be one of"),
         (["--vary", f"{SHARE}=0.1", "--design", "grid", "--points", "4"], "--points is for"),
+        # lists alone make a grid (the documented default): --points is not silently an lhs
+        (["--vary", f"{SHARE}=0.1,0.2", "--points", "4"], "add --design lhs"),
         (["--vary", f"{SHARE}=0.1", "--sobol", "8", "--design", "lhs"], "--sobol makes its own"),
         ([], "nothing to vary: give --vary one PATH=SPEC or more"),
     ],

@@ -277,13 +277,17 @@ def sweep_cmd(
     if sobol is not None and (design is not None or points is not None):
         raise UsageError("--sobol makes its own design: leave out --design and --points")
     if design is None:
-        design = "lhs" if has_dist or points is not None else "grid"
+        design = "lhs" if has_dist else "grid"
     if design not in DESIGNS:
         raise UsageError(f"--design must be one of {', '.join(DESIGNS)}, got {design!r}")
     if design != "grid" and points is None:
         points = 64
     if design == "grid" and points is not None:
-        raise UsageError("--points is for --design lhs or sobol; a grid has every combination")
+        raise UsageError(
+            "--points is for --design lhs or sobol (or a --vary given as a distribution); "
+            "lists and ranges make a grid of every combination: leave out --points, or add "
+            "--design lhs"
+        )
     base = load_scenario_arg(scenario)
     with _progress(enabled=not json_out) as progress:
         result = sweep(
