@@ -47,7 +47,10 @@ def claim_stdout(*, json_out: bool = False, **options: object) -> bool:
         claimed.append("json")
     if len(claimed) > 1:
         names = " and ".join("--" + n.replace("_", "-") for n in claimed)
-        raise UsageError(f"{names} would all write to standard output: give files for all but one")
+        both = "both" if len(claimed) == 2 else "all"
+        raise UsageError(
+            f"{names} would {both} write to standard output: give a file to all but one of them"
+        )
     return bool(claimed) and not json_out
 
 

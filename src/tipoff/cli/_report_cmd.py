@@ -108,10 +108,11 @@ def report_cmd(
         raise UsageError(f"--max-days must be at least 0, got {max_days}")
     if not 0.0 <= threshold <= 1.0:
         raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
-    if log is None and log_options_given(columns, season_start):
+    if log is None and (given := log_options_given(columns, season_start)):
+        one = len(given) == 1
         raise UsageError(
-            f"{' and '.join(log_options_given(columns, season_start))}: say how to read a log, "
-            "so they need --log"
+            f"{' and '.join(given)} {'says' if one else 'say'} how to read an incident log: "
+            f"give the log with --log, or leave {'it' if one else 'them'} out"
         )
     if str(output) == "-":
         raise UsageError(
