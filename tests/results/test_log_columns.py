@@ -230,3 +230,15 @@ def test_an_inline_column_map_lists_every_problem_without_echoing_personal_data(
     worded = info.value.worded({"columns": "--columns"}).splitlines()  # the CLI's
     assert all(line.startswith("--columns: ") for line in worded)
     assert "1234" not in str(info.value) and "phone number" in lines[1]
+
+
+def test_a_log_with_headers_of_its_own_is_pointed_at_the_column_map() -> None:
+    from tipoff.results import LogError, parse_incident_log
+
+    text = "No.,Date,Broker(s),Result\n1,2025-03-01,r1,lost\n"
+    with pytest.raises(LogError) as info:
+        parse_incident_log(text)
+    lines = str(info.value).splitlines()
+    assert any("unknown column (its name not shown" in line for line in lines)
+    assert "a column map" in lines[-1]
+    assert "unknown column a column" not in str(info.value)

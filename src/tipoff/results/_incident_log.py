@@ -326,6 +326,7 @@ Row = tuple[int, tuple[str, ...], list[Any]]
 def _check_columns(names: Sequence[str], line: int, found: Problems) -> bool:
     """Every required column once, nothing else but ``exposed_to``. True when usable."""
     ok = True
+    unknown = 0
     seen: set[str] = set()
     for k, name in enumerate(names, start=1):
         why = (
@@ -350,10 +351,11 @@ def _check_columns(names: Sequence[str], line: int, found: Problems) -> bool:
             ok = False
         elif name not in LOG_COLUMNS and name not in OPTIONAL_COLUMNS:
             allowed = LOG_COLUMNS + OPTIONAL_COLUMNS
-            shown = repr(name) if _ID.match(name) else "a column"
+            shown = repr(name) if _ID.match(name) else "(its name not shown: not a plain name)"
             close = difflib.get_close_matches(name, allowed, n=1) if _ID.match(name) else []
             hint = f"; did you mean {close[0]!r}?" if close else ""
             found.add(line, k, f"unknown column {shown} (allowed: {', '.join(allowed)}){hint}")
+            unknown += 1
             ok = False
         seen.add(name)
     if lc.DATE_COLUMN in seen:  # -- log columns hook: a date instead of a day
@@ -365,6 +367,13 @@ def _check_columns(names: Sequence[str], line: int, found: Problems) -> bool:
     if missing:
         found.add(line, 1, f"missing column(s): {', '.join(missing)}")
         ok = False
+    if unknown > 1 or (unknown and missing):
+        found.add(
+            line,
+            1,
+            "a log with headers of its own (a spreadsheet's, say) is read with a column map "
+            "that names each of these columns' header: see the incident log's documentation",
+        )
     return ok
 
 
