@@ -318,3 +318,25 @@ def test_a_recipient_that_is_not_a_key_is_never_echoed(
         assert info.value.code == 2
         err = capsys.readouterr().err
         assert "not an age recipient" in err and "1234" not in err
+
+
+def test_an_encrypted_log_on_standard_output_is_said_on_stderr(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    _, public = _identity(tmp_path)
+    args = [sys.executable, "-m", "tipoff", "run", "classroom", "-n", "2", "--seed", "1"]
+    args += ["--log-out", "-"]
+
+    def run(*extra: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [*args, *extra], capture_output=True, timeout=300, check=False, cwd=tmp_path
+        )
+
+    done = run("--encrypt-to", public)
+    assert done.returncode == 0 and is_age(done.stdout)
+    said = " ".join(done.stderr.decode().split())
+    assert "wrote to standard output, encrypted to 1 recipient" in said and "--no-encrypt" in said
+    plain = run("--no-encrypt")
+    assert plain.returncode == 0 and plain.stdout.startswith(b"delivery,")
+    assert b"standard output" not in plain.stderr  # plain text, as asked: nothing to say

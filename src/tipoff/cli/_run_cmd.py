@@ -134,9 +134,15 @@ def _print_human(s: SeasonSummary, currency: str) -> None:
 
 
 def _wrote(path: Path | None, encryption: Encryption | None) -> None:
-    if path is None:  # standard output
-        return
     how = "not encrypted" if encryption is None else encryption.describe()
+    if path is None:  # standard output: said only when it is not the text asked for
+        if encryption is not None:
+            err.print(
+                f"wrote to standard output, {how} (age, binary data): redirect it to a file "
+                "ending in .age, or give --no-encrypt for plain text",
+                markup=False,
+            )
+        return
     err.print(f"wrote {safe(path)} ({how})", markup=False, soft_wrap=True)
 
 
