@@ -193,3 +193,15 @@ def test_json_is_the_reports_to_dict_in_words(capsys: pytest.CaptureFixture[str]
     # the scenario's keys stay, as data, beside the words
     assert any("recipient_address" in s["items"] for s in doc["steps"])
     assert all(" tells " in s["label"] for s in doc["steps"])
+
+
+def test_the_columns_that_name_parties_are_explained_on_the_terminal(capsys) -> None:  # type: ignore[no-untyped-def]
+    from tipoff.cli import main
+    from tipoff.report import glossary
+
+    with pytest.raises(SystemExit) as info:
+        main(["exposure", "classroom"])
+    assert info.value.code in (0, None)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "one position enough: " + glossary("one position enough") in said
+    assert "not a suspect" in said and "main step:" in said

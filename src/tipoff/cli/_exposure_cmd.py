@@ -105,6 +105,12 @@ def _print_human(
             "\n".join(safe_markup(p) for p in alone.get(r, [])) or "-",
         )
     print_table(table)
+    from tipoff.report import glossary
+
+    say(
+        "main step: the step of the procedure (below) that exposes the delivery most. "
+        f"one position enough: {glossary('one position enough')}"
+    )
 
     steps = new_table("Procedure steps: interceptions avoided if the step is dropped")
     for name in ("step", "who is told what", "avoided"):

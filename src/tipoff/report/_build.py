@@ -374,48 +374,7 @@ def _methods(
         settings.append(
             ("attribution", f"{attribution.method}, reporting threshold {threshold:.0%}")
         )
-    glossary = (
-        (
-            "mean, and 95% of seasons",
-            "The average over the simulated seasons, and the range in which 95% of single seasons "
-            "fell. A real season is one draw: it can land anywhere in that range.",
-        ),
-        (
-            "band around a daily line",
-            "The 95% interval of the day's average: the average plus or minus 1.96 standard "
-            "errors (the standard deviation across simulated seasons divided by the square root "
-            "of their number), cut at zero. Single seasons vary much more: see the season "
-            "totals' range.",
-        ),
-        (
-            "P(intercepted) of a delivery",
-            "The probability that the courier is arrested on that delivery, from informants' "
-            "tips or from background losses. It belongs to the procedure and the route, not to "
-            "any person.",
-        ),
-        (
-            "interceptions avoided",
-            "Expected interceptions minus the expected interceptions with a step dropped (or a "
-            "role told nothing). Steps overlap, so these need not add up.",
-        ),
-        (
-            "one position enough",
-            "Parties who, if they alone were informants, would give a catch of 50% or more on "
-            "that delivery. A position to tell less, not a suspect.",
-        ),
-        (
-            "P(leaks)",
-            "The probability, given the log, that what a party is told reaches the service by "
-            "the end of the log: as an informant, or because the service traced it through a "
-            "family arrested at one of its deliveries (the two are shown apart). Its range is "
-            "how far it could move if the unknown rates were known.",
-        ),
-        (
-            "false alarms",
-            "Among the parties at or above the threshold, the expected number whose messages "
-            "do not reach the service at all: the sum of 1 - P(leaks).",
-        ),
-    )
+    glossary = w.GLOSSARY
     limits = (
         "Every number comes from a model of the operation and from the scenario's assumptions; "
         "the operation's parameters are guesses anchored on thin public reporting. Read the "

@@ -33,6 +33,7 @@ __all__ = [
     "CAUSE_ADVICE",
     "CAUSE_SHORT",
     "CAUSE_WORDS",
+    "GLOSSARY",
     "ITEM_WORDS",
     "STATUS_WORDS",
     "arrests_cell",
@@ -41,6 +42,7 @@ __all__ = [
     "attribution_party",
     "cost_text",
     "exposure_advice",
+    "glossary",
     "hardening_baseline",
     "hardening_headline",
     "hardening_recommendation",
@@ -466,3 +468,53 @@ def arrests_cell(p: PlanResult, /, *, baseline: bool = False) -> str:
         return f"{a.mean:.1f} (no change)"
     mark = "" if not d.significant else (" fewer" if d.mean < 0 else " more")
     return f"{a.mean:.1f} ({plus_minus(d.mean, d.stderr, decimals=1, sign=True)}{mark})"
+
+
+#: What the report's terms mean (its glossary; the terminal says the same where it shows them).
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    (
+        "mean, and 95% of seasons",
+        "The average over the simulated seasons, and the range in which 95% of single seasons "
+        "fell. A real season is one draw: it can land anywhere in that range.",
+    ),
+    (
+        "band around a daily line",
+        "The 95% interval of the day's average: the average plus or minus 1.96 standard "
+        "errors (the standard deviation across simulated seasons divided by the square root "
+        "of their number), cut at zero. Single seasons vary much more: see the season "
+        "totals' range.",
+    ),
+    (
+        "P(intercepted) of a delivery",
+        "The probability that the courier is arrested on that delivery, from informants' "
+        "tips or from background losses. It belongs to the procedure and the route, not to "
+        "any person.",
+    ),
+    (
+        "interceptions avoided",
+        "Expected interceptions minus the expected interceptions with a step dropped (or a "
+        "role told nothing). Steps overlap, so these need not add up.",
+    ),
+    (
+        "one position enough",
+        "Parties who, if they alone were informants, would give a catch of 50% or more on "
+        "that delivery. A position to tell less, not a suspect.",
+    ),
+    (
+        "P(leaks)",
+        "The probability, given the log, that what a party is told reaches the service by "
+        "the end of the log: as an informant, or because the service traced it through a "
+        "family arrested at one of its deliveries (the two are shown apart). Its range is "
+        "how far it could move if the unknown rates were known.",
+    ),
+    (
+        "false alarms",
+        "Among the parties at or above the threshold, the expected number whose messages "
+        "do not reach the service at all: the sum of 1 - P(leaks).",
+    ),
+)
+
+
+def glossary(term: str, /) -> str:
+    """What ``term`` means, in the glossary's words."""
+    return dict(GLOSSARY)[term]
