@@ -18,9 +18,13 @@ def plus_minus(
     ('1.50 ± 0.25', '2.00 ± 0', '1.00 ± 0.001')
     >>> plus_minus(0.2, 0.04, decimals=1, sign=True), plus_minus(-6830, 173, decimals=0, thousands=True)
     ('+0.2 ± 0.04', '-6,830 ± 173')
+    >>> plus_minus(-0.001, 0.01), plus_minus(-0.3, 2.0, decimals=0, sign=True)
+    ('0.00 ± 0.01', '0 ± 2')
     """
     grouping = "," if thousands else ""
     text = format(mean, f"{'+' if sign else ''}{grouping}.{decimals}f")
+    if text.lstrip("+-").strip("0.,") == "":  # rounds to zero: no sign ("-0.00" reads as a loss)
+        text = text.lstrip("+-")
     if half == 0:
         return f"{text} ± 0"
     h = format(half, f"{grouping}.{decimals}f")

@@ -365,3 +365,22 @@ def test_input_errors_never_echo_personal_data(
     err = capsys.readouterr().err
     assert "(not shown: looks like personal data)" in err
     assert "example.com" not in err and "1234" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["harden", "classroom", "--max-fee", "10"], "did you mean 0.1?"),
+        (["exposure", "classroom", "--threshold", "50"], "did you mean 0.5?"),
+        (["harden", "classroom", "--max-fee", "150"], ""),
+    ],
+)
+def test_a_share_written_as_a_percentage_gets_a_hint(
+    argv: list[str], hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be a share between 0 and 1" in err
+    assert (hint in err) if hint else ("did you mean" not in err)

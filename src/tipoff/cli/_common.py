@@ -243,3 +243,20 @@ def print_table(table: Table) -> None:
         for head, value in zip(headers[1:], values[1:], strict=True):
             if value:
                 out.print(f"  {head}: {value}", highlight=False)
+
+
+def check_share(option: str, value: float | None, /) -> None:
+    """A share given on the command line (``--max-fee``, ``--threshold``) lies in [0, 1]; one
+    that looks like a percentage gets a hint.
+
+    Raises
+    ------
+    UsageError
+        Outside [0, 1] (or not a number).
+    """
+    from tipoff.errors import UsageError
+
+    if value is None or 0.0 <= value <= 1.0:
+        return
+    hint = f" (did you mean {value / 100:g}? a share, not a percentage)" if 1 < value <= 100 else ""
+    raise UsageError(f"{option} must be a share between 0 and 1, got {value:g}{hint}")

@@ -9,6 +9,7 @@ import typer
 
 from tipoff.cli._common import (
     add_id_column,
+    check_share,
     load_scenario_arg,
     new_table,
     out,
@@ -172,8 +173,7 @@ def exposure_cmd(
         raise UsageError(f"--samples must be at least 2, got {samples}")
     if seed is not None and seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {seed}")
-    if not 0.0 <= threshold <= 1.0:
-        raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
+    check_share("--threshold", threshold)
     if top < 1:
         raise UsageError(f"--top must be at least 1, got {top}")
     check_other_scenario(posterior, posterior_from_other_scenario)

@@ -10,6 +10,7 @@ import typer
 from tipoff.cli._common import (
     CLUSTER_HELP,
     add_id_column,
+    check_share,
     load_scenario_arg,
     new_table,
     out,
@@ -241,8 +242,7 @@ def harden_cmd(
             given.append("--method")
         if given:
             raise UsageError(f"--list takes only SCENARIO and --json, not {', '.join(given)}")
-    if max_fee is not None and not 0.0 <= max_fee <= 1.0:
-        raise UsageError(f"--max-fee must be a share between 0 and 1, got {max_fee}")
+    check_share("--max-fee", max_fee)
     if max_days is not None and not max_days >= 0.0:
         raise UsageError(f"--max-days must be at least 0, got {max_days}")
     if runs < 0 or runs == 1 or runs > 100_000:

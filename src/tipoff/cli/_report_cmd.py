@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tipoff.cli._common import err, load_scenario_arg, say
+from tipoff.cli._common import check_share, err, load_scenario_arg, say
 from tipoff.cli._crypto_opts import (
     EncryptPassphrase,
     EncryptTo,
@@ -102,12 +102,10 @@ def report_cmd(
     check_other_scenario(posterior, posterior_from_other_scenario)
     if seed is not None and seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {seed}")
-    if max_fee is not None and not 0.0 <= max_fee <= 1.0:
-        raise UsageError(f"--max-fee must be a share between 0 and 1, got {max_fee}")
+    check_share("--max-fee", max_fee)
     if max_days is not None and not max_days >= 0.0:
         raise UsageError(f"--max-days must be at least 0, got {max_days}")
-    if not 0.0 <= threshold <= 1.0:
-        raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
+    check_share("--threshold", threshold)
     if log is None and (given := log_options_given(columns, season_start)):
         one = len(given) == 1
         raise UsageError(
