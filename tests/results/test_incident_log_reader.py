@@ -248,3 +248,23 @@ def test_digest_is_stable_and_order_sensitive() -> None:
     a = parse_incident_log(HEADER + GOOD + "d2,4,s002,r2,c1,s002.f1,home,delivered\n")
     b = parse_incident_log(HEADER + GOOD + "d2,4,s002,r2,c1,s002.f1,home,delivered\n")
     assert a.digest == b.digest and len(a.digest) == 16 and len(a) == 2
+
+
+def test_a_misspelt_party_gets_a_suggestion_never_another_numbers_party(classroom) -> None:  # type: ignore[no-untyped-def]
+    found = problems(HEADER + "d1,3,s001,r1,c1,s001.ff1,home,delivered\n", classroom)
+    assert found[0].endswith(
+        "unknown party 's001.ff1': not in the scenario; did you mean 's001.f1'?"
+    )
+    # s099 is not in the scenario: s009 is close in spelling but another sender, never suggested
+    found = problems(HEADER + "d1,3,s099,r1,c1,s001.f1,home,delivered\n", classroom)
+    assert found[0].endswith("unknown party 's099': not in the scenario")
+
+
+def test_a_log_of_another_scenario_says_so_first(classroom) -> None:  # type: ignore[no-untyped-def]
+    rows = "".join(f"d{k},3,x{k},y{k},z{k},x{k}.f1,home,delivered\n" for k in range(3))
+    found = problems(HEADER + rows, classroom)
+    assert found[0] == (
+        "log.csv: most parties named in this log are not in scenario classroom: was the log "
+        "kept for another scenario?"
+    )
+    assert len(found) > 3

@@ -299,6 +299,15 @@ def parse_incident_log(
             break
     if progress is not None:
         progress(total, total)
+    if model is not None and checker.unknown > checker.known:
+        found.items.insert(
+            0,
+            Problem(
+                source=source,
+                message=f"most parties named in this log are not in scenario {model.name}: was "
+                "the log kept for another scenario?",
+            ),
+        )
     if found.more:
         # a log this broken is not read to its end: what is shown is enough to start fixing it
         where = found.items[-1].line
@@ -556,6 +565,8 @@ class _RowChecker:
         self.model = model
         self.season_start: datetime.date | None = None
         self.first_line: dict[str, int] = {}
+        self.known = 0  # parties named in the log that the scenario has, and that it has not
+        self.unknown = 0
         if model is not None:
             self.index = {pid: k for k, pid in enumerate(model.party_ids)}
             self.chains: dict[tuple[tuple[int, ...], int], int] = {}
@@ -753,11 +764,23 @@ class _RowChecker:
 
     # -- against the scenario --
 
+    def _close(self, pid: str) -> str:
+        """ "; did you mean ..." with the scenario's closest party id, if one is close."""
+        digits = re.sub(r"\D", "", pid)  # only a misspelt name: never another number's party
+        close = [
+            c
+            for c in difflib.get_close_matches(pid, self.index, n=3, cutoff=0.85)
+            if re.sub(r"\D", "", c) == digits
+        ]
+        return f"; did you mean {close[0]!r}?" if close else ""
+
     def _role(self, pid: str, role: int) -> str | None:
         """Why ``pid`` cannot stand where a party of ``role`` is expected (None: it can)."""
         k = self.index.get(pid)
         if k is None:
-            return f"unknown party {pid!r}: not in the scenario"
+            self.unknown += 1
+            return f"unknown party {pid!r}: not in the scenario{self._close(pid)}"
+        self.known += 1
         actual = int(self.roles[k])
         if actual != role:
             return f"{pid!r} is a {_ROLE_NAMES[actual]} in the scenario, not a {_ROLE_NAMES[role]}"
@@ -789,7 +812,8 @@ class _RowChecker:
             )
         for pid in d.exposed_to or ():
             if pid not in self.index and courier_slot(pid)[0] not in self.index:
-                bad("exposed_to", f"unknown party {pid!r}: not in the scenario")
+                self.unknown += 1
+                bad("exposed_to", f"unknown party {pid!r}: not in the scenario{self._close(pid)}")
         if not ok:
             return False
         key = (tuple(self.index[r] for r in d.relays), self.index[courier_id])
