@@ -89,6 +89,11 @@ def _print_human(s: CalibrationSummary, posterior: Posterior, seconds: float) ->
             "" if r.mc_error is None else _num(r.mc_error),
         )
     print_table(table)
+    say(
+        "MC error: how far the posterior mean could move if the sampler ran again (its Monte "
+        "Carlo error); when it is small against the 90% interval, more sampling would not "
+        "change the answer."
+    )
     if len(s.unknowns) > 1:
         corr = new_table("Posterior correlations")
         corr.add_column("")
