@@ -57,3 +57,16 @@ def test_the_check_finds_a_leak() -> None:
     const = next(n for n in ast.walk(tree) if isinstance(n, ast.Constant))
     assert OPTION.findall(COMMAND.sub("", const.value)) == ["--runs"]
     assert OPTION.findall(COMMAND.sub("", "see `tipoff config --place NAME`")) == []
+
+
+def test_the_users_own_braces_are_never_read_as_a_placeholder() -> None:
+    import pytest
+
+    from tipoff.analysis.sweep import parse_axes
+    from tipoff.cli._common import OPTION_NAMES
+    from tipoff.errors import UsageError
+
+    with pytest.raises(UsageError) as info:
+        parse_axes(["operation.tracing{vary}=0.1"])
+    assert "'operation.tracing{vary}'" in info.value.worded(OPTION_NAMES)
+    assert "--vary operation.tracing{vary}=0.1" in info.value.worded(OPTION_NAMES)

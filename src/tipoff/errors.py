@@ -18,6 +18,7 @@ an ``OSError``, which the CLI explains in one line (:mod:`tipoff._oserrors`) and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -130,11 +131,27 @@ class UsageError(TipoffError):
 
     def worded(self, names: Mapping[str, str], /) -> str:
         """The message with each parameter named by ``names`` (the library's words when not
-        there)."""
-        text = self.template
-        for p, own in self.params.items():
-            text = text.replace("{" + p + "}", names.get(p, own))
-        return text
+        there); text put in with :meth:`quote` comes out as it was written."""
+
+        def one(m: re.Match[str]) -> str:
+            if m.group(0) in ("{{", "}}"):
+                return m.group(0)[0]
+            p = m.group(1)
+            return names.get(p, self.params[p]) if p in self.params else m.group(0)
+
+        return re.sub(r"\{\{|\}\}|\{(\w+)\}", one, self.template)
+
+    @staticmethod
+    def quote(text: str, /) -> str:
+        """``text`` (the user's own words, a value's repr) to put in a message as it is: its
+        braces are never read as a parameter's placeholder.
+
+        Examples
+        --------
+        >>> str(UsageError("{vary} " + UsageError.quote("a{vary}=1") + ": bad", params=["vary"]))
+        'vary a{vary}=1: bad'
+        """
+        return text.replace("{", "{{").replace("}", "}}")
 
     def __reduce__(self) -> tuple[Any, ...]:  # across processes, with its placeholders
         return (_usage_error, (type(self), self.template, self.params))

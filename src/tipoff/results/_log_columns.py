@@ -137,7 +137,8 @@ def parse_season_start(text: str) -> dt.date:
     d = _parse_date(text)
     if d is None:
         raise UsageError(
-            f"{{season_start}} must be a date YYYY-MM-DD, got {text!r}", params=["season_start"]
+            "{season_start} must be a date YYYY-MM-DD, got " + UsageError.quote(repr(text)),
+            params=["season_start"],
         )
     return d
 
@@ -214,7 +215,8 @@ def parse_column_map(text: str, /) -> dict[str, str]:
     out, found = _column_map(entries)
     if found:
         raise UsageError(
-            "\n".join("{columns}: " + message for _, _, message in found), params=["columns"]
+            "\n".join("{columns}: " + UsageError.quote(message) for _, _, message in found),
+            params=["columns"],
         )
     return out
 

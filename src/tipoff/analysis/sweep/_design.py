@@ -65,14 +65,18 @@ def design_points(
     """
     if design not in DESIGNS:
         raise UsageError(
-            "{design} must be one of " + ", ".join(DESIGNS) + f", got {design!r}",
+            "{design} must be one of "
+            + ", ".join(DESIGNS)
+            + ", got "
+            + UsageError.quote(repr(design)),
             params=["design"],
         )
     if design == "grid":
         return _grid(axes)
     if n_points is None or not 1 <= n_points <= MAX_POINTS:
         raise UsageError(
-            f"the {design} design needs {{n_points}} from 1 to {MAX_POINTS:,}, got {n_points!r}",
+            f"the {design} design needs {{n_points}} from 1 to {MAX_POINTS:,}, got "
+            + UsageError.quote(repr(n_points)),
             params=["n_points"],
         )
     from scipy.stats import qmc
@@ -103,7 +107,8 @@ def sobol_design(d: int, n: int, /, *, seed: int) -> FloatArray:
         ) from None
     if not 2 <= n <= MAX_POINTS // (d + 2):
         raise UsageError(
-            f"{{sobol}} (base points) must be from 2 to {MAX_POINTS // (d + 2):,}, got {n!r}",
+            f"{{sobol}} (base points) must be from 2 to {MAX_POINTS // (d + 2):,}, got "
+            + UsageError.quote(repr(n)),
             params=["sobol"],
         )
     problem = {"num_vars": d, "names": [f"x{j}" for j in range(d)], "bounds": [[0.0, 1.0]] * d}

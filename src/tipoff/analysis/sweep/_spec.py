@@ -133,7 +133,7 @@ def parse_axis(text: str, /) -> Axis:
     >>> parse_axis("operation.recruitment.initial=0.02:0.4:3").levels
     (0.02, 0.21, 0.4)
     """
-    shown = text if len(text) <= 120 else text[:117] + "..."
+    shown = UsageError.quote(text if len(text) <= 120 else text[:117] + "...")
     path, sep, spec = text.partition("=")
     path, spec = path.strip(), spec.strip()
     if not sep or not path or not spec:
@@ -144,7 +144,9 @@ def parse_axis(text: str, /) -> Axis:
     try:
         info = param_info(path)
     except UsageError as exc:
-        raise UsageError("{vary} " + shown + ": " + str(exc), params=["vary"]) from None
+        raise UsageError(
+            "{vary} " + shown + ": " + UsageError.quote(str(exc)), params=["vary"]
+        ) from None
     try:
         if "(" in spec:
             dist = parse_distribution(spec)
@@ -153,7 +155,9 @@ def parse_axis(text: str, /) -> Axis:
         levels = _levels(path, spec, info)
         _check_bounds(info, min(levels), max(levels))
     except ValueError as exc:
-        raise UsageError("{vary} " + shown + ": " + str(exc), params=["vary"]) from None
+        raise UsageError(
+            "{vary} " + shown + ": " + UsageError.quote(str(exc)), params=["vary"]
+        ) from None
     return Axis(path=path, spec=spec, info=info, levels=levels)
 
 
