@@ -60,13 +60,21 @@ def work_progress(*, enabled: bool = True) -> Iterator[StageProgress | None]:
     if not (enabled and err.is_terminal):
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        "left",
+        TimeRemainingColumn(),
         console=err,
         transient=True,
     ) as bar:

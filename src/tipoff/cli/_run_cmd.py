@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -32,8 +31,6 @@ from tipoff.cli._posterior_opt import OtherScenarioOption, check_other_scenario
 from tipoff.cli._safe import safe, safe_markup
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from tipoff._crypto import Encryption
     from tipoff.results import SeasonSummary
 
@@ -49,25 +46,6 @@ LABELS = {
     "money_delivered": "money delivered",
     "sweep_arrests": "couriers arrested in sweeps",
 }
-
-
-@contextlib.contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
-    if not enabled:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("simulating seasons", total=total)
-        yield lambda done: bar.update(task, completed=done)
 
 
 def per_delivery(s: SeasonSummary) -> tuple[float, float, float]:
@@ -237,7 +215,10 @@ def run(
         )
     want_record = log_out is not None or truth_out is not None
     check_memory(model, n_runs=runs, n_workers=workers, record=want_record, source=scenario or None)
-    with _progress(runs, enabled=runs * max(model.n_parties, 1) > 2_000_000) as progress:
+    from tipoff.cli._progress import work_progress
+
+    with work_progress(enabled=runs * max(model.n_parties, 1) > 2_000_000) as update:
+        progress = None if update is None else lambda done: update("simulating seasons", done, runs)
         if posterior is not None:
             from tipoff.cli._posterior_opt import seasons_over_posterior
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,7 +12,6 @@ from rich.markup import escape
 from tipoff._numbers import plus_minus
 from tipoff.cli._common import (
     CLUSTER_HELP,
-    err,
     exit_codes,
     load_scenario_arg,
     new_table,
@@ -51,37 +49,6 @@ EPILOG = (
         c3="(the scenario, or a point that breaks its rules)",
     )
 )
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        "left",
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("points simulated", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def short_names(paths: tuple[str, ...] | list[str]) -> list[str]:
@@ -289,7 +256,10 @@ def sweep_cmd(
             "--design lhs"
         )
     base = load_scenario_arg(scenario)
-    with _progress(enabled=not json_out) as progress:
+    from tipoff.cli._progress import work_progress
+
+    with work_progress(enabled=not json_out) as update:
+        progress = None if update is None else partial(update, "points simulated")
         result = sweep(
             base,
             axes,
