@@ -87,6 +87,7 @@ OPTION_NAMES = {
     "sobol": "--sobol",
     "n_runs": "--runs",
     "n_workers": "--workers",
+    "runs_per_particle": "--runs-per-particle",
     "seed": "--seed",
     "season_start": "--season-start",
     "columns": "--columns",

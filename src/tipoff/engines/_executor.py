@@ -88,7 +88,10 @@ def resolve_cluster(cluster: str | None = None, /) -> str | None:
 
 def _check_n_workers(n_workers: object) -> None:
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
-        raise UsageError(f"n_workers must be at least 1, got {n_workers!r}")
+        raise UsageError(
+            "{n_workers} must be at least 1, got " + UsageError.quote(repr(n_workers)),
+            params=["n_workers"],
+        )
 
 
 def parallel_slots(*, n_workers: int = 1, cluster: str | None = None) -> int:

@@ -242,13 +242,14 @@ def calibrate(
     """
     seed = make_seed(seed)
     if n_workers < 1:
-        raise UsageError(f"n_workers must be at least 1, got {n_workers}")
+        raise UsageError(f"{{n_workers}} must be at least 1, got {n_workers}", params=["n_workers"])
     obs_model = observation_model(observations, horizon_days=scenario.horizon_days)
     n_runs = runs_per_particle or default_runs_per_particle(obs_model)
     if n_runs < obs_model.group_size:
         raise UsageError(
-            f"runs_per_particle must be at least {obs_model.group_size} (one draw of the "
-            "reported population)"
+            f"{{runs_per_particle}} must be at least {obs_model.group_size} (one draw of the "
+            "reported population)",
+            params=["runs_per_particle"],
         )
     opt = options or SMCOptions(n_particles=n_particles)
     unknowns = tuple(observations.unknowns)

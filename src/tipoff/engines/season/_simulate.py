@@ -164,7 +164,10 @@ def simulate_season(
     if isinstance(n_runs, bool) or not isinstance(n_runs, int) or n_runs < 1:
         raise UsageError(f"n_runs must be a positive integer, got {n_runs!r}")
     if n_workers < 1:
-        raise UsageError(f"n_workers must be at least 1, got {n_workers!r}")
+        raise UsageError(
+            "{n_workers} must be at least 1, got " + UsageError.quote(repr(n_workers)),
+            params=["n_workers"],
+        )
     if record_run is not None and not 0 <= record_run < n_runs:
         raise UsageError(f"record_run must be in 0..{n_runs - 1}, got {record_run}")
     _check_engine(engine)
