@@ -195,3 +195,12 @@ def test_numbers_written_by_yaml_pass() -> None:
     refused = [v for v in values if privacy_problem(v) is not None]
     # a bare 11-digit integer starting 13-19 is a Chinese mobile number and is refused; none here
     assert refused == []
+
+
+def test_a_misspelt_town_gets_the_gazetteers_name_never_the_value_back() -> None:
+    from tipoff.scenario._privacy import place_problem
+
+    why = place_problem("Hoeryng") or ""
+    assert "did you mean 'Hoeryong'?" in why and "Hoeryng" not in why
+    why = place_problem("Zzzville") or ""
+    assert why.startswith("is not a town") and "did you mean" not in why and "Zzz" not in why

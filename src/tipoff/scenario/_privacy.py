@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -586,12 +587,20 @@ def _place_key(name: str) -> str:
 
 @cache
 def _gazetteer() -> frozenset[str]:
+    return frozenset(_gazetteer_names())
+
+
+@cache
+def _gazetteer_names() -> dict[str, str]:
+    """Every spelling's key, and the place's first spelling (its name as suggested)."""
     text = resources.files("tipoff.scenario").joinpath("data/places.txt").read_text("utf-8")
-    keys: set[str] = set()
+    names: dict[str, str] = {}
     for line in text.splitlines():
         if line.strip() and not line.startswith("#"):
-            keys.update(_place_key(name) for name in line.split("|") if name.strip())
-    return frozenset(keys)
+            spellings = [name.strip() for name in line.split("|") if name.strip()]
+            for name in spellings:
+                names.setdefault(_place_key(name), spellings[0])
+    return names
 
 
 def known_places() -> frozenset[str]:
@@ -632,11 +641,14 @@ def place_problem(text: str, /) -> str | None:
     """
     if (why := privacy_problem(text)) is not None:
         return why
-    if _place_key(text) in known_places():
+    key = _place_key(text)
+    if key in known_places():
         return None
+    close = difflib.get_close_matches(key, _gazetteer_names(), n=1, cutoff=0.85)
+    hint = f"did you mean {_gazetteer_names()[close[0]]!r}? Otherwise a" if close else "a"
     return (
-        "is not a town or county tipoff knows: a home names a town (the built-in list holds "
-        "North Korean and Chinese border towns and counties); add one with "
+        f"is not a town or county tipoff knows: {hint} home names a town (the built-in list "
+        "holds North Korean and Chinese border towns and counties); add one with "
         "`tipoff config --place NAME`, never a street or a house"
     )
 
