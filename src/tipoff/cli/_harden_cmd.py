@@ -93,7 +93,7 @@ def _short_cost(c: Cost) -> str:
         parts.append(f"+{c.contacts} call{'s' if c.contacts != 1 else ''}")
     if c.handovers != 1:
         parts.append(f"x{c.handovers:g} hand-overs")
-    return ", ".join(parts) or "none"
+    return "\n".join(parts) or "none"  # one cost a line: a narrow column never splits one
 
 
 def _print_options(result: HardeningResult) -> None:
