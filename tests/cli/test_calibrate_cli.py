@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from tipoff.cli import main
+from cli_invoke import invoke
 from tipoff.results import read_posterior
 
 OBS = """\
@@ -24,16 +24,6 @@ observations:
     reported: ">= 1"
     reporting: 0.8
 """
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _posterior_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_invoke import invoke
 from tipoff.cli import main
 from tipoff.scenario import _load
 
@@ -125,16 +126,6 @@ BAD_FILES: dict[str, tuple[str, int | None, str, str]] = {
         r"looks like a phone number; tipoff holds pseudonyms only",
     ),
 }
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else int(exc.code)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _problem_pattern(source: str, line: int | None, path: str, message: str) -> re.Pattern[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_invoke import invoke
 from tipoff.cli import main
 
 MARKUP = """\
@@ -31,16 +32,6 @@ operation:
   response:
     catch: {address_and_schedule: 0.9, address_only: 0.4}
 """
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else int(exc.code)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_human_output_names_the_step_to_change(capsys: pytest.CaptureFixture[str]) -> None:
@@ -196,7 +187,6 @@ def test_json_is_the_reports_to_dict_in_words(capsys: pytest.CaptureFixture[str]
 
 
 def test_the_columns_that_name_parties_are_explained_on_the_terminal(capsys) -> None:  # type: ignore[no-untyped-def]
-    from tipoff.cli import main
     from tipoff.report import glossary
 
     with pytest.raises(SystemExit) as info:

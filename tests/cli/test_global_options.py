@@ -5,17 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tipoff.cli import main
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else int(exc.code)
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_invoke import invoke
 
 
 def test_the_help_says_what_identity_does_and_where_it_goes(

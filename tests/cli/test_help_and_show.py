@@ -9,18 +9,9 @@ from typing import Any
 import pytest
 import typer.main
 
-from tipoff.cli import app, main
+from cli_invoke import invoke
+from tipoff.cli import app
 from tipoff.scenario import preset_text
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else int(exc.code)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _commands() -> list[tuple[list[str], Any]]:

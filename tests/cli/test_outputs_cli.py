@@ -12,20 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tipoff.cli import main
+from cli_invoke import invoke
 from tipoff.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 
 SMALL = ["run", "classroom", "--runs", "3", "--seed", "1"]
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else int(exc.code)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _one_line(err: str) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli_invoke import invoke
 from tipoff.analysis.calibration import calibration_digest, network_digest
-from tipoff.cli import main
 from tipoff.results import Posterior, write_posterior
 from tipoff.scenario import Scenario, Uniform, load_preset, preset_text, scenario_digest
 
@@ -32,16 +32,6 @@ def posterior_of(scenario: Scenario, *, calibration: bool = True) -> Posterior:
         weights=np.array([0.5, 0.5]),
         provenance=prov,
     )
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else int(exc.code)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
 
 import tipoff
-from tipoff.cli import main
+from cli_invoke import invoke
 from tipoff.results import HEADLINE
 from tipoff.scenario import list_presets, load_preset, preset_text, scenario_digest
 
@@ -53,17 +53,6 @@ operation:
   tracing: 0.3
   replacement_couriers_per_month: 1
 """
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run ``tipoff ARGV`` in this process: (exit code, stdout, stderr)."""
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else int(exc.code)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[str, dict]:

@@ -9,20 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tipoff.cli import main
+from cli_invoke import invoke
 from tipoff.engines._executor import CLUSTER_ENV
 
 SHARE = "operation.recruitment.initial"
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_table_plot_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

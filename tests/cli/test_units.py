@@ -13,18 +13,13 @@ import re
 
 import pytest
 
-from tipoff.cli import main
+from cli_invoke import invoke as run_cli
 from tipoff.report import build_report
 from tipoff.scenario import load_preset
 
 
 def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else int(exc.code)
-    out, err = capsys.readouterr()
+    code, out, err = run_cli(argv, capsys)
     assert code == 0, err
     return out
 

@@ -8,17 +8,7 @@ from pathlib import Path
 import pytest
 from report_helpers import split_bundle
 
-from tipoff.cli import main
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else int(exc.code)
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_invoke import invoke
 
 
 def test_writes_one_offline_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,18 +9,8 @@ from pathlib import Path
 import pytest
 from hardening_examples import TWO_HOP, USER_C1
 
-from tipoff.cli import main
+from cli_invoke import invoke
 from tipoff.errors import EXIT_USAGE
-
-
-def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = 0 if exc.code is None else int(exc.code)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_human_output_says_what_to_change_what_it_buys_and_costs(
