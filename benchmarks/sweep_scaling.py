@@ -84,6 +84,19 @@ def _best(fn: Any, repeat: int, pids: list[int] | None = None) -> tuple[float, f
     return best, cpu, result
 
 
+def _per_call_raw(client: Any, repeat: int = 7) -> float:
+    """As :func:`_per_call`, through Dask's own ``Client.map`` and ``gather`` (no tipoff): what
+    a call costs Dask itself."""
+    tasks = [0.05] * 8
+    client.gather(client.map(time.sleep, tasks, pure=False))
+    extra = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        client.gather(client.map(time.sleep, tasks, pure=False))
+        extra.append(time.perf_counter() - t0 - 0.2)
+    return float(np.median(extra))
+
+
 def _thread_cpu() -> dict[str, float]:
     """CPU seconds so far of this process's threads: those running tasks (a Dask worker's
     executor threads), and the others (the event loop, heartbeats, monitors; in this process the
@@ -202,6 +215,9 @@ def main() -> None:
                     lambda address=address: _sweep(runs, cluster=address),
                 )
                 per_call["Dask (2 workers)"] = _per_call(cluster=address)
+                per_call["raw Dask Client.map + gather (2 workers)"] = _per_call_raw(
+                    _executor._CLIENTS[address]
+                )
                 time.sleep(1)
                 l0, w0 = _cpu(pids)
                 time.sleep(10)
